@@ -1,0 +1,95 @@
+"""What is indexed for a subject's name and what is asked for a typed query.
+
+Ranking signals (identical in every backend): the exact normalized name, the exact core name
+(name without region prefix and company form — what a short name usually is: 格力电器 for
+珠海格力电器股份有限公司), the query's characters as one contiguous phrase, and BM25 over jieba
+terms and over single characters (so abbreviations such as 深振业 still match)."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from analyzers.normalize import normalize
+from analyzers.tokenize import chars, company_forms, region_names, terms
+
+_BRACKETS = re.compile(r"\([^)]*\)")
+# Stock-exchange decorations of short names: *ST / ST prefixes, A/B share-class suffixes.
+_STOCK_PREFIX = re.compile(r"^\*?st")
+_SHARE_CLASS = re.compile(r"(?<=[\u3400-\u9fff])[ab]$")
+
+
+@dataclass(frozen=True)
+class NameTerms:
+    norm: str
+    core: str
+    terms: tuple[str, ...]
+    chars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    norm: str
+    core: str
+    terms: tuple[str, ...]
+    required_chars: tuple[str, ...]  # every one must be in the name
+    phrase: tuple[str, ...]          # bonus when they appear in this order, adjacent
+
+    @property
+    def empty(self) -> bool:
+        return not self.required_chars
+
+
+@lru_cache(maxsize=1)
+def _affixes() -> tuple[re.Pattern, re.Pattern]:
+    regions = sorted((normalize(r) for r in region_names()), key=len, reverse=True)
+    forms = sorted((normalize(f) for f in company_forms()), key=len, reverse=True)
+    prefix = re.compile("^(?:" + "|".join(map(re.escape, regions)) + ")+")
+    suffix = re.compile("(?:" + "|".join(map(re.escape, forms)) + ")+$")
+    return prefix, suffix
+
+
+def core_name(norm: str) -> str:
+    """Name without leading regions, bracketed parts and trailing company forms."""
+    prefix, suffix = _affixes()
+    core = _BRACKETS.sub("", norm)
+    stripped = suffix.sub("", prefix.sub("", core))
+    return stripped or core
+
+
+def analyze_name(name: str) -> NameTerms:
+    norm = normalize(name)
+    return NameTerms(norm=norm, core=core_name(norm), terms=tuple(terms(norm)), chars=tuple(chars(norm)))
+
+
+def analyze_query(text: str) -> QueryTerms:
+    norm = normalize(text)
+    bare = _SHARE_CLASS.sub("", _STOCK_PREFIX.sub("", norm))
+    seq = chars(bare)
+    # Latin/digit runs are optional (share classes, English fragments); CJK characters are required.
+    required = tuple(dict.fromkeys(c for c in seq if len(c) == 1 and not c.isascii())) or tuple(dict.fromkeys(seq))
+    return QueryTerms(norm=norm, core=core_name(bare), terms=tuple(dict.fromkeys(terms(bare))),
+                      required_chars=required, phrase=tuple(seq))
+
+
+def highlight(name: str, query: QueryTerms) -> str:
+    """The name, HTML-escaped, with the characters the query matched wrapped in <mark>."""
+    wanted = {c for c in query.phrase if len(c) == 1} | set(query.required_chars)
+    out, run = [], []
+
+    def flush(marked: bool) -> None:
+        if run:
+            text = html.escape("".join(run))
+            out.append(f"<mark>{text}</mark>" if marked else text)
+            run.clear()
+
+    marking = False
+    for ch in name:
+        hit = normalize(ch) in wanted
+        if hit != marking:
+            flush(marking)
+            marking = hit
+        run.append(ch)
+    flush(marking)
+    return "".join(out)

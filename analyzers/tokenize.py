@@ -1,0 +1,61 @@
+"""jieba tokenization in search mode with the portal's user dictionary (regions of China and
+company-form words), so 武汉市 / 有限公司 are single terms and their parts are terms too."""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+_HERE = Path(__file__).parent
+_REGIONS = _HERE.parent / "credit" / "data" / "regions.tsv"
+_COMPANY_FORMS = _HERE / "company_forms.txt"
+# A term is a run of CJK characters or of ASCII letters/digits; punctuation never is.
+_TERM = re.compile(r"^[\w\u3400-\u9fff]+$")
+_ADMIN_SUFFIX = re.compile(r"(省|市|自治州|地区|盟|自治县|县|区|旗|自治区|特别行政区)$")
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def region_names() -> list[str]:
+    """Division names and their short forms (湖北省 → 湖北, 洪山区 → 洪山)."""
+    names = set()
+    for line in _REGIONS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        name = line.split("\t", 1)[1].strip()
+        if name in ("市辖区", "县", "省直辖县级行政区划"):
+            continue
+        names.add(name)
+        short = _ADMIN_SUFFIX.sub("", name)
+        if len(short) >= 2:
+            names.add(short)
+    return sorted(names)
+
+
+def company_forms() -> list[str]:
+    return [w for w in _COMPANY_FORMS.read_text(encoding="utf-8").split() if w]
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for word in region_names():
+        tok.add_word(word, freq=20000)
+    for word in company_forms():
+        tok.add_word(word, freq=50000)
+    return tok
+
+
+def terms(normalized: str) -> list[str]:
+    """Search-mode jieba terms of already-normalized text, in order, punctuation dropped."""
+    return [t for t in _tokenizer().cut_for_search(normalized, HMM=True) if _TERM.match(t)]
+
+
+def chars(normalized: str) -> list[str]:
+    """The character sequence used for abbreviation matching: each CJK character is a token,
+    a run of ASCII letters/digits is one token."""
+    return re.findall(r"[\u3400-\u9fff]|[0-9a-z]+", normalized)

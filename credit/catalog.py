@@ -1,0 +1,117 @@
+"""The catalogue (catalog.yaml) as Python objects: record kinds, columns, list names, and the
+publicity profile in force. Every rule about what is public lives in the YAML, not here."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+_BRACKETED = re.compile(r"\(.*\)$")
+
+
+def header_key(header: str) -> str:
+    """How a file's column header is compared: NFKC, no spaces, bracketed part optional."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header or "")).lstrip("\ufeff")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    type: str = "text"
+    required: bool = False
+    future: bool = False
+    public: str = "shown"
+    values: tuple[str, ...] = ()
+    aliases: dict = field(default_factory=dict, hash=False)
+    labels: dict = field(default_factory=dict, hash=False)
+    default: str | None = None
+    id_type_column: str | None = None
+
+    def label(self, value: str) -> str:
+        return self.labels.get(value, value)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    identity: tuple[str, ...]
+    date_field: str
+    columns: tuple[Column, ...]
+
+    @property
+    def required_headers(self) -> list[str]:
+        return [c.header for c in self.columns if c.required]
+
+    def column(self, key: str) -> Column:
+        return self._by_key[key]
+
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    def match_headers(self, headers: list[str]) -> dict[int, Column]:
+        """Position in the file → catalogue column; unknown headers are left out."""
+        wanted = {}
+        for col in self.columns:
+            full = header_key(col.header)
+            wanted.setdefault(full, col)
+            wanted.setdefault(_BRACKETED.sub("", full), col)
+        return {i: wanted[header_key(h)] for i, h in enumerate(headers) if header_key(h) in wanted}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    kinds: dict[str, Kind]
+    subject_types: dict[str, str]
+    list_types: dict[str, str]          # slug → 名单类型
+    list_names: dict[str, dict]
+    scrub: dict
+    revoked: dict
+    profile_name: str
+    profile: dict
+
+    def detect_kind(self, headers: list[str]) -> str | None:
+        """The kind whose required headers the file has most completely (all of them, ideally)."""
+        def coverage(kind: Kind) -> float:
+            found = {c.key for c in kind.match_headers(headers).values()}
+            return sum(c.key in found for c in kind.columns if c.required) / len(kind.required_headers)
+        best = max(self.kinds.values(), key=coverage)
+        return best.name if coverage(best) >= 0.5 else None
+
+    def list_slug(self, list_type: str) -> str:
+        return {v: k for k, v in self.list_types.items()}[list_type]
+
+    def natural_persons_public(self, list_name: str) -> bool:
+        return bool(self.list_names.get(list_name, {}).get("natural_persons", False))
+
+
+def _kind(name: str, spec: dict) -> Kind:
+    columns = [Column(**{**c, "values": tuple(str(v) for v in c.get("values", ()))})
+               for c in spec["columns"] + spec.get("extra_columns", [])]
+    return Kind(name=name, label=spec["label"], identity=tuple(spec["identity"]),
+                date_field=spec["date_field"], columns=tuple(columns))
+
+
+@lru_cache(maxsize=8)
+def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
+    data = yaml.safe_load(Path(path or CATALOG_FILE).read_text(encoding="utf-8"))
+    if profile not in data["profiles"]:
+        raise ValueError(f"unknown catalogue profile {profile!r}; known: {', '.join(data['profiles'])}")
+    return Catalog(
+        kinds={name: _kind(name, spec) for name, spec in data["kinds"].items()},
+        subject_types=data["subject_types"],
+        list_types=data["list_types"],
+        list_names=data["list_names"],
+        scrub=data["scrub"],
+        revoked=data["revoked"],
+        profile_name=profile,
+        profile=data["profiles"][profile],
+    )

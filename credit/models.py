@@ -1,0 +1,55 @@
+"""Database models: the full records as submitted (normalized), and ingest runs.
+
+Portable SQL only (SQLite by default, PostgreSQL in production); schema changes go through the
+Alembic migrations in credit/migrations."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Record(Base):
+    """One submitted row, in full: the only place unmasked data lives."""
+    __tablename__ = "records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # (kind, source department, document number): a row arriving again replaces this one.
+    identity: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    subject_key: Mapped[str] = mapped_column(String(64), index=True)
+    subject_name: Mapped[str] = mapped_column(String(512))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    source_dept_code: Mapped[str] = mapped_column(String(64), index=True)
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    values: Mapped[dict] = mapped_column(JSON)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Objection state: None, "pending" (shown with a marker) or "suspended" (hidden while checked).
+    objection: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    repaired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    source_file: Mapped[str] = mapped_column(Text)
+    source_line: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IngestRun(Base):
+    """One `indexer ingest` run and its quality report (per file and per source department)."""
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,86 @@
+"""Whether a record is public and until when (SPEC §4), from the catalogue's profile.
+
+`until` is the last day the record may be shown (inclusive); on the next day it leaves every
+public page, the public API and the public index, whether or not `indexer expire` has run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from credit.catalog import Catalog
+from credit.dates import add_months, parse_date
+
+FOREVER = date(9999, 12, 31)
+PERSON = "自然人"
+
+
+@dataclass(frozen=True)
+class Publicity:
+    public: bool
+    state: str                 # what the subject and staff read: 公示中, 已过公示期, 不予公示（简易程序）…
+    until: date | None = None  # last public day when public (or when it was, for expired records)
+
+
+def _hidden(state: str) -> Publicity:
+    return Publicity(False, state)
+
+
+def _window(until: date, today: date) -> Publicity:
+    return Publicity(True, "公示中", until) if until >= today else Publicity(False, "已过公示期", until)
+
+
+def is_revoked(values: dict, catalog: Catalog) -> bool:
+    rule = catalog.revoked
+    return any(m in str(values.get(f) or "") for f in rule["fields"] for m in rule["markers"])
+
+
+def penalty_until(values: dict, catalog: Catalog) -> date | None:
+    """Last public day of a penalty, or None when its severity is not published at all."""
+    rules = catalog.profile["penalty"]
+    severity = rules["severity"][values.get("severity") or "一般"]
+    if not severity["publish"]:
+        return None
+    decided = parse_date(values["decided_on"])
+    until = add_months(decided, severity["max_months"]) - timedelta(days=1)
+    deadline = parse_date(values.get("publicity_until"))
+    if deadline and rules["deadline_column_wins"]:
+        until = deadline
+    return until
+
+
+def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,
+              repaired: bool = False, suspended: bool = False) -> Publicity:
+    if revoked:
+        return _hidden("已撤销")
+    if repaired:
+        return _hidden("已信用修复，停止公示")
+    if suspended:
+        return _hidden("异议核查中，暂停公示")
+    if kind == "list":
+        return _list_publicity(values, catalog, today)
+    if values.get("subject_type") == PERSON:
+        return _hidden("自然人信息不公开")
+    if kind == "licence":
+        valid_to = parse_date(values["valid_to"])
+        return _window(add_months(valid_to, catalog.profile["licence"]["months_after_validity"]), today)
+    return _penalty_publicity(values, catalog, today)
+
+
+def _penalty_publicity(values: dict, catalog: Catalog, today: date) -> Publicity:
+    rules = catalog.profile["penalty"]
+    if values.get("procedure") in rules["unpublished_procedures"]:
+        return _hidden(f"不予公示（{values['procedure']}）")
+    if set(values.get("penalty_types") or ()) <= set(rules["unpublished_if_only"]):
+        return _hidden("不予公示（仅" + "、".join(values.get("penalty_types") or ()) + "）")
+    until = penalty_until(values, catalog)
+    if until is None:
+        return _hidden(f"不予公示（{values.get('severity') or '一般'}违法）")
+    return _window(until, today)
+
+
+def _list_publicity(values: dict, catalog: Catalog, today: date) -> Publicity:
+    if values.get("removed_on"):
+        return _hidden("已移出名单")
+    if values.get("subject_type") == PERSON and not catalog.natural_persons_public(values.get("list_name", "")):
+        return _hidden("该名单不公开自然人")
+    return _window(parse_date(values.get("valid_to")) or FOREVER, today)

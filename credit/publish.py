@@ -1,0 +1,163 @@
+"""From full records to the public documents the search index holds (masked, windowed, tokenized).
+
+This is the only producer of public documents: whatever it leaves out can never be shown. A
+subject's documents are always rebuilt together from all of its records, so a correction, a
+revocation or an expiry anywhere in its history is reflected everywhere at once."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Protocol
+
+from analyzers import analyze_name
+from credit.catalog import Catalog, Column
+from credit.codes import mask_id_number, registered_code
+from credit.masking import mask_person_name, scrub
+from credit.publicity import FOREVER, PERSON, publicity
+from credit.regions import region_label, region_path
+
+SOLE_TRADER = "个体工商户"
+
+
+class RecordLike(Protocol):
+    identity: str
+    kind: str
+    subject_key: str
+    subject_type: str
+    values: dict
+    revoked: bool
+    objection: str | None
+    repaired_on: date | None
+
+
+def record_doc_id(identity: str) -> str:
+    """Stable and opaque: the same on every engine and after every rebuild."""
+    return hashlib.sha1(identity.encode("utf-8")).hexdigest()[:20]
+
+
+def subject_doc_id(code: str) -> str:
+    return f"s-{code}"
+
+
+def _private_names(values: dict) -> tuple[str, ...]:
+    """Personal names the record holds that the public may not see."""
+    if values.get("subject_type") != SOLE_TRADER:
+        return ()
+    names = [values.get("legal_rep") or ""]
+    # A sole trader registered under the operator's own name (张三) has no other name to show.
+    if not values.get("legal_rep") and len(values.get("subject_name", "")) <= 4:
+        names.append(values["subject_name"])
+    return tuple(n for n in names if n)
+
+
+def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[str, ...]):
+    if col.public == "never" or value in (None, "", []):
+        return None
+    if col.public == "id_masked":
+        return mask_id_number(str(value))
+    if col.public == "person" and values.get("subject_type") == SOLE_TRADER:
+        return mask_person_name(str(value), catalog)
+    if isinstance(value, list):
+        value = "；".join(value)
+    elif isinstance(value, float):
+        value = f"{value:g}"
+    return scrub(col.label(str(value)), catalog, private)
+
+
+def public_subject_code(record: RecordLike) -> str | None:
+    """Only a registered code is ever a public key: natural persons (and a sole trader known only
+    by its operator's ID number) have no public subject page."""
+    if record.subject_type == PERSON:
+        return None
+    return registered_code(record.values) or None
+
+
+def public_record(record: RecordLike, catalog: Catalog, today: date) -> dict | None:
+    """The public document of one record, or None when it may not be shown today."""
+    values = record.values
+    pub = publicity(record.kind, values, catalog, today, revoked=record.revoked,
+                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended")
+    if not pub.public:
+        return None
+    kind = catalog.kinds[record.kind]
+    private = _private_names(values)
+    fields = {}
+    for col in kind.columns:
+        shown = _display(col, values.get(col.key), values, catalog, private)
+        if shown is not None:
+            fields[col.key] = shown
+    code = public_subject_code(record)
+    list_type = values.get("list_type")
+    return {
+        "id": record_doc_id(record.identity),
+        "doc_type": "record",
+        "kind": record.kind,
+        "subject_code": code,
+        "subject_name": fields["subject_name"],
+        "subject_type": values["subject_type"],
+        "list_type": catalog.list_slug(list_type) if list_type else None,
+        "list_name": values.get("list_name"),
+        "department": values.get("source_dept", ""),
+        "department_code": values.get("source_dept_code") or "",
+        "region": region_path(code) if code else [],
+        "decided_on": values[kind.date_field],
+        "public_until": pub.until.isoformat() if pub.until else FOREVER.isoformat(),
+        "title": fields.get("doc_no") or fields.get("list_name") or "",
+        "objection": record.objection == "pending",
+        "fields": fields,
+    }
+
+
+@dataclass
+class SubjectDocs:
+    docs: list[dict]     # every public document of the subject (records, then the subject entry)
+    hidden: list[str]    # ids of its documents that may not be shown (to delete from the index)
+
+
+def _names_by_recency(records: Iterable[RecordLike], docs: dict[str, dict]) -> list[str]:
+    """Current name first (from the most recent public record), then former names."""
+    dated = sorted(((docs[record_doc_id(r.identity)]["decided_on"], docs[record_doc_id(r.identity)]["subject_name"])
+                    for r in records if record_doc_id(r.identity) in docs), reverse=True)
+    return list(dict.fromkeys(name for _, name in dated))
+
+
+def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
+    """All public documents of one subject: its public records and its searchable subject entry."""
+    docs = {d["id"]: d for d in (public_record(r, catalog, today) for r in records) if d}
+    hidden = [i for i in (record_doc_id(r.identity) for r in records) if i not in docs]
+    public = [d for d in docs.values() if d["subject_code"] == code]
+    if not public:
+        # Only a registered code names a subject entry; an ID number never reaches the index.
+        if any(public_subject_code(r) == code for r in records):
+            hidden.append(subject_doc_id(code))
+        return SubjectDocs(list(docs.values()), hidden)
+    names = _names_by_recency(records, docs)
+    analyses = [analyze_name(n) for n in names]
+    until = {}
+    for d in public:
+        until[d["kind"]] = max(until.get(d["kind"], ""), d["public_until"])
+    region = region_path(code)
+    subject = {
+        "id": subject_doc_id(code),
+        "doc_type": "subject",
+        "code": code,
+        "name": names[0],
+        "former_names": names[1:],
+        "codes": sorted({registered_code(r.values) for r in records} - {""}),
+        "subject_type": public[0]["subject_type"],
+        "region": region,
+        "region_name": region_label(region),
+        "name_norm": analyses[0].norm,
+        "name_core": analyses[0].core,
+        "former_norms": [a.norm for a in analyses[1:]],
+        "name_terms": [" ".join(a.terms) for a in analyses],
+        "name_chars": [" ".join(a.chars) for a in analyses],
+        "departments": sorted({d["department"] for d in public}),
+        "dates": sorted({d["decided_on"] for d in public}),
+        "licence_until": until.get("licence"),
+        "penalty_until": until.get("penalty"),
+        "list_until": until.get("list"),
+        "public_until": max(until.values()),
+    }
+    return SubjectDocs([*docs.values(), subject], hidden)

@@ -1,0 +1,20 @@
+"""The public search index, chosen by CREDIT_SEARCH_URL: embedded (default) or Elasticsearch."""
+from __future__ import annotations
+
+from credit.config import Settings
+from credit.search.base import (MAX_RESULT_WINDOW, Hit, Page, QueryError, RecordQuery, SearchError, SearchIndex,
+                                SubjectQuery)
+
+__all__ = ["MAX_RESULT_WINDOW", "Hit", "Page", "QueryError", "RecordQuery", "SearchError", "SearchIndex",
+           "SubjectQuery", "open_index"]
+
+
+def open_index(settings: Settings) -> SearchIndex:
+    url = settings.search_url
+    if url.startswith(("http://", "https://")):
+        from credit.search.elastic import ElasticIndex
+        return ElasticIndex.from_settings(settings)
+    if url == "embedded" or url.startswith("embedded://"):
+        from credit.search.embedded import EmbeddedIndex
+        return EmbeddedIndex(settings.embedded_search_path())
+    raise ValueError(f"CREDIT_SEARCH_URL must be 'embedded', 'embedded:///path' or an http(s) URL, not {url!r}")

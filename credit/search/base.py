@@ -1,0 +1,143 @@
+"""The search interface every engine implements, and the query objects it answers.
+
+Public documents come only from credit.publish; each query carries the day it is asked on, and
+every engine filters on the publicity window itself (public_until >= today), so a record leaves
+the public view on the day after its window even if `indexer expire` has not run."""
+from __future__ import annotations
+
+import base64
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+# Deepest offset a page number may reach (as Elasticsearch's index.max_result_window); deeper
+# pages are read with the `after` cursor each page returns.
+MAX_RESULT_WINDOW = 10_000
+RECORD_KINDS = ("licence", "penalty", "list")
+
+
+class SearchError(Exception):
+    """The engine could not answer (down, slow, misconfigured)."""
+
+
+class QueryError(ValueError):
+    """The query itself is unacceptable (page too deep, bad cursor)."""
+
+
+@dataclass(frozen=True)
+class SubjectQuery:
+    text: str = ""                 # a name or part of one
+    code: str | None = None        # an exact registered code (USCC, registration number …)
+    kind: str | None = None        # subjects with a public record of this kind
+    department: str | None = None  # subjects with a public record from this department
+    region: str | None = None      # 6-digit division code (province, prefecture or county)
+    date_from: date | None = None  # subjects with a public record decided in this range
+    date_to: date | None = None
+    page: int = 1
+    size: int = 20
+    after: str | None = None       # cursor from the previous page (deep pagination)
+    facets: bool = False
+    today: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    subject_code: str | None = None
+    kinds: tuple[str, ...] = ()
+    list_type: str | None = None   # red | black | focus
+    list_name: str | None = None
+    department: str | None = None
+    region: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    size: int = 20
+    after: str | None = None
+    facets: bool = False
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class Hit:
+    doc: dict
+    score: float = 0.0
+    highlight: str | None = None   # the subject name, HTML-escaped, matched part in <mark>
+
+
+@dataclass
+class Page:
+    total: int
+    hits: list[Hit]
+    next_after: str | None = None
+    # {"kind": {value: n}, "department": {value: n}} when asked for
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def check_depth(page: int, size: int) -> int:
+    """The offset of a page, refused past the result window."""
+    if page < 1 or size < 1:
+        raise QueryError("页码和每页条数必须为正整数")
+    offset = (page - 1) * size
+    if offset + size > MAX_RESULT_WINDOW:
+        raise QueryError(f"页码过深：最多浏览前{MAX_RESULT_WINDOW}条，请缩小范围或使用 after 游标翻页")
+    return offset
+
+
+def encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise QueryError("翻页游标无效") from exc
+    if not isinstance(values, list):
+        raise QueryError("翻页游标无效")
+    return values
+
+
+class SearchIndex(ABC):
+    """The public index: holds only what may be shown (masked, windowed documents)."""
+
+    @abstractmethod
+    def upsert(self, docs: Iterable[dict]) -> int:
+        """Write documents (replacing by id); returns how many reached the index."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents; unknown ids are ignored."""
+
+    @abstractmethod
+    def get(self, doc_id: str, today: date | None = None) -> dict | None:
+        """One document, or None when absent or outside its publicity window."""
+
+    @abstractmethod
+    def search_subjects(self, query: SubjectQuery) -> Page:
+        """Subjects by name or code, best first (SPEC §5 ranking), with highlights."""
+
+    @abstractmethod
+    def search_records(self, query: RecordQuery) -> Page:
+        """Public records, most recent first."""
+
+    @abstractmethod
+    def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
+        """{code: {kind: number of public records}} for the given subjects."""
+
+    @abstractmethod
+    def rebuild(self, docs: Iterable[dict]) -> int:
+        """Build a fresh index from `docs` and switch to it at once; the old one keeps answering
+        until then and is kept if the build fails."""
+
+    @abstractmethod
+    def expire(self, today: date | None = None) -> int:
+        """Delete documents whose publicity window has ended; returns how many."""
+
+    @abstractmethod
+    def health(self) -> dict:
+        """{"ok": bool, "engine": name, ...}; never raises."""
+
+    def close(self) -> None:
+        """Release connections."""

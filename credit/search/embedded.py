@@ -1,0 +1,328 @@
+"""The embedded engine: one SQLite file with FTS5, no server to run.
+
+Why FTS5: it ships inside Python's sqlite3, gives BM25 with per-column weights, phrase queries
+and boolean AND over posting lists, which is all the ranking of analyzers.names needs; names
+arrive pre-tokenized by analyzers/, so FTS5's own tokenizer only splits on spaces. Rebuilds write
+a new file and rename it over the old one (atomic), so readers never see a half-built index."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from analyzers import analyze_query, highlight
+from credit.search.base import (Hit, Page, QueryError, RecordQuery, SearchIndex, SubjectQuery, check_depth,
+                                decode_cursor, encode_cursor)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_code TEXT, list_type TEXT, list_name TEXT,
+    department TEXT, decided_on TEXT NOT NULL, public_until TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_subject ON docs(subject_code, kind);
+CREATE INDEX IF NOT EXISTS docs_recent ON docs(kind, decided_on DESC, id);
+CREATE INDEX IF NOT EXISTS docs_list ON docs(list_type, decided_on DESC, id);
+CREATE TABLE IF NOT EXISTS subjects (
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, code TEXT NOT NULL, name_norm TEXT NOT NULL,
+    name_core TEXT NOT NULL, licence_until TEXT, penalty_until TEXT, list_until TEXT,
+    public_until TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS subjects_norm ON subjects(name_norm);
+CREATE TABLE IF NOT EXISTS subject_values (subject INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS subject_values_lookup ON subject_values(field, value, subject);
+CREATE INDEX IF NOT EXISTS subject_values_subject ON subject_values(subject);
+CREATE VIRTUAL TABLE IF NOT EXISTS subject_fts USING fts5(terms, chars, tokenize="unicode61 remove_diacritics 0");
+"""
+
+# Ranking, shared with the Elasticsearch query builder (credit/search/queries.py): exact name ≫
+# exact former name ≫ exact core name ≫ query as one contiguous phrase ≫ BM25 (terms weighted
+# twice the single characters).
+BOOST_EXACT, BOOST_FORMER, BOOST_CORE, BOOST_PHRASE = 1000.0, 500.0, 100.0, 20.0
+WEIGHT_TERMS, WEIGHT_CHARS = 2.0, 1.0
+
+# Filterable multi-valued subject fields, stored one row per value.
+SUBJECT_VALUE_FIELDS = ("codes", "former_norms", "departments", "region", "dates")
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _match_expression(q) -> str:
+    """All query characters required; jieba terms only add to the score."""
+    required = " AND ".join(_quote(c) for c in q.required_chars)
+    scoring = " OR ".join([_quote(t) for t in q.terms])
+    first = _quote(q.required_chars[0])
+    return f"chars : ({required}) AND (" + (f"terms : ({scoring}) OR " if scoring else "") + f"chars : {first})"
+
+
+class EmbeddedIndex(SearchIndex):
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._write() as conn:
+            conn.executescript(SCHEMA)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        """A per-thread connection, reopened when a rebuild has replaced the file."""
+        inode = self.path.stat().st_ino if self.path.exists() else None
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.inode != inode:
+            if conn is not None:
+                conn.close()
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn, self._local.inode = conn, self.path.stat().st_ino
+        return conn
+
+    def _write(self) -> sqlite3.Connection:
+        return self._conn()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, docs: Iterable[dict]) -> int:
+        with self._write() as conn:
+            return _write_docs(conn, docs)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        with self._write() as conn:
+            conn.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
+            _delete_subjects(conn, ids)
+
+    def rebuild(self, docs: Iterable[dict]) -> int:
+        fresh = self.path.with_name(self.path.name + ".building")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(fresh) + suffix).unlink(missing_ok=True)
+        conn = sqlite3.connect(fresh)
+        try:
+            conn.executescript(SCHEMA)
+            written = 0
+            batch = []
+            for doc in docs:
+                batch.append(doc)
+                if len(batch) >= 5000:
+                    written += _write_docs(conn, batch)
+                    conn.commit()
+                    batch = []
+            written += _write_docs(conn, batch)
+            conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
+            conn.commit()
+        except BaseException:
+            conn.close()
+            fresh.unlink(missing_ok=True)
+            raise
+        conn.close()
+        os.replace(fresh, self.path)   # atomic: readers switch on their next query
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        return written
+
+    def expire(self, today: date | None = None) -> int:
+        today_s = (today or date.today()).isoformat()
+        with self._write() as conn:
+            gone = conn.execute("DELETE FROM docs WHERE public_until < ?", (today_s,)).rowcount
+            ids = [r[0] for r in conn.execute("SELECT id FROM subjects WHERE public_until < ?", (today_s,))]
+            _delete_subjects(conn, ids)
+        return gone + len(ids)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, doc_id: str, today: date | None = None) -> dict | None:
+        today_s = (today or date.today()).isoformat()
+        row = self._conn().execute(
+            "SELECT body FROM docs WHERE id = ? AND public_until >= ? "
+            "UNION ALL SELECT body FROM subjects WHERE id = ? AND public_until >= ?",
+            (doc_id, today_s, doc_id, today_s)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def search_subjects(self, query: SubjectQuery) -> Page:
+        where, params = _subject_filters(query)
+        q = analyze_query(query.text) if query.text else None
+        if query.text and q.empty:
+            return Page(total=0, hits=[])
+        if q:
+            source = ("(SELECT s.*, (-bm25(subject_fts, ?, ?)) + ? * (s.name_norm = ?) + ? * (s.name_core = ?)"
+                      " + ? * EXISTS (SELECT 1 FROM subject_values v WHERE v.subject = s.rowid"
+                      "               AND v.field = 'former_norms' AND v.value = ?)"
+                      " + ? * (s.rowid IN (SELECT rowid FROM subject_fts WHERE subject_fts MATCH ?)) AS score"
+                      " FROM subject_fts JOIN subjects s ON s.rowid = subject_fts.rowid"
+                      " WHERE subject_fts MATCH ?)")
+            source_params = [WEIGHT_TERMS, WEIGHT_CHARS, BOOST_EXACT, q.norm, BOOST_CORE, q.core,
+                             BOOST_FORMER, q.norm, BOOST_PHRASE,
+                             "chars : " + _quote(" ".join(q.phrase)), _match_expression(q)]
+        else:
+            source, source_params = "(SELECT s.*, 0.0 AS score FROM subjects s)", []
+        conn = self._conn()
+        base = f"FROM {source} AS m WHERE {where}"
+        total = conn.execute(f"SELECT count(*) {base}", source_params + params).fetchone()[0]
+        page_where, page_params, offset = _keyset(query, "m.score < ?", "m.code > ?")
+        rows = conn.execute(
+            f"SELECT m.body, m.score, m.code {base}{page_where} ORDER BY m.score DESC, m.code LIMIT ? OFFSET ?",
+            source_params + params + page_params + [query.size, offset]).fetchall()
+        hits = []
+        for body, score, _code in rows:
+            doc = json.loads(body)
+            hits.append(Hit(doc=doc, score=round(score, 6), highlight=highlight(doc["name"], q) if q else None))
+        page = Page(total=total, hits=hits, next_after=_next_cursor(rows, query.size, lambda r: [r[1], r[2]]))
+        if query.facets:
+            page.facets = self._subject_facets(base, source_params + params, query.today)
+        return page
+
+    def _subject_facets(self, base: str, params: list, today: date) -> dict:
+        conn = self._conn()
+        kinds = {}
+        for kind in ("licence", "penalty", "list"):
+            n = conn.execute(f"SELECT count(*) {base} AND m.{kind}_until >= ?", params + [today.isoformat()]).fetchone()[0]
+            if n:
+                kinds[kind] = n
+        departments = dict(conn.execute(
+            f"SELECT v.value, count(*) {base.replace('WHERE', 'JOIN subject_values v ON v.subject = m.rowid WHERE', 1)}"
+            " AND v.field = 'departments' GROUP BY v.value ORDER BY count(*) DESC, v.value LIMIT 20", params))
+        return {"kind": kinds, "department": departments}
+
+    def search_records(self, query: RecordQuery) -> Page:
+        where, params = _record_filters(query)
+        conn = self._conn()
+        total = conn.execute(f"SELECT count(*) FROM docs WHERE {where}", params).fetchone()[0]
+        page_where, page_params, offset = _keyset(query, "decided_on < ?", "id > ?")
+        rows = conn.execute(
+            f"SELECT body, decided_on, id FROM docs WHERE {where}{page_where} ORDER BY decided_on DESC, id"
+            " LIMIT ? OFFSET ?",
+            params + page_params + [query.size, offset]).fetchall()
+        page = Page(total=total, hits=[Hit(doc=json.loads(r[0])) for r in rows],
+                    next_after=_next_cursor(rows, query.size, lambda r: [r[1], r[2]]))
+        if query.facets:
+            page.facets = {
+                field: dict(conn.execute(f"SELECT {field}, count(*) FROM docs WHERE {where} GROUP BY {field} "
+                                         "ORDER BY count(*) DESC, " + field + " LIMIT 20", params))
+                for field in ("kind", "department")}
+        return page
+
+    def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
+        if not subject_codes:
+            return {}
+        today_s = (today or date.today()).isoformat()
+        marks = ",".join("?" * len(subject_codes))
+        counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
+        for code, kind, n in self._conn().execute(
+                f"SELECT subject_code, kind, count(*) FROM docs WHERE subject_code IN ({marks}) "
+                "AND public_until >= ? GROUP BY subject_code, kind", [*subject_codes, today_s]):
+            counts[code][kind] = n
+        return counts
+
+    def health(self) -> dict:
+        try:
+            n = self._conn().execute("SELECT count(*) FROM subjects").fetchone()[0]
+            return {"ok": True, "engine": "embedded", "path": str(self.path), "subjects": n}
+        except sqlite3.Error as exc:
+            return {"ok": False, "engine": "embedded", "error": str(exc)}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
+    records, subjects = [], []
+    for doc in docs:
+        (subjects if doc["doc_type"] == "subject" else records).append(doc)
+    conn.executemany(
+        "INSERT OR REPLACE INTO docs (id, kind, subject_code, list_type, list_name, department, decided_on,"
+        " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)",
+        [(d["id"], d["kind"], d["subject_code"], d["list_type"], d["list_name"], d["department"], d["decided_on"],
+          d["public_until"], json.dumps(d, ensure_ascii=False)) for d in records])
+    _delete_subjects(conn, [d["id"] for d in subjects])
+    for d in subjects:
+        rowid = conn.execute(
+            "INSERT INTO subjects (id, code, name_norm, name_core, licence_until, penalty_until, list_until,"
+            " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)",
+            (d["id"], d["code"], d["name_norm"], d["name_core"], d["licence_until"], d["penalty_until"],
+             d["list_until"], d["public_until"], json.dumps(d, ensure_ascii=False))).lastrowid
+        conn.execute("INSERT INTO subject_fts (rowid, terms, chars) VALUES (?,?,?)",
+                     (rowid, " ".join(d["name_terms"]), " ".join(d["name_chars"])))
+        conn.executemany("INSERT INTO subject_values (subject, field, value) VALUES (?,?,?)",
+                         [(rowid, f, v) for f in SUBJECT_VALUE_FIELDS for v in d[f]])
+    return len(records) + len(subjects)
+
+
+def _delete_subjects(conn: sqlite3.Connection, ids: list[str]) -> None:
+    for (rowid,) in conn.execute(
+            f"SELECT rowid FROM subjects WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall() if ids else ():
+        conn.execute("DELETE FROM subject_fts WHERE rowid = ?", (rowid,))
+        conn.execute("DELETE FROM subject_values WHERE subject = ?", (rowid,))
+        conn.execute("DELETE FROM subjects WHERE rowid = ?", (rowid,))
+
+
+def _has_value(field: str) -> str:
+    return f"EXISTS (SELECT 1 FROM subject_values v WHERE v.subject = m.rowid AND v.field = '{field}' AND v.value = ?)"
+
+
+def _subject_filters(query: SubjectQuery) -> tuple[str, list]:
+    """The public-window filter first, always; then what the caller asked for."""
+    today = query.today.isoformat()
+    where, params = ["m.public_until >= ?"], [today]
+    if query.kind:
+        if query.kind not in ("licence", "penalty", "list"):
+            raise QueryError(f"未知的记录类型：{query.kind}")
+        where.append(f"m.{query.kind}_until >= ?")
+        params.append(today)
+    for field, value in (("codes", query.code), ("departments", query.department), ("region", query.region)):
+        if value:
+            where.append(_has_value(field))
+            params.append(value)
+    if query.date_from or query.date_to:
+        where.append("EXISTS (SELECT 1 FROM subject_values v WHERE v.subject = m.rowid AND v.field = 'dates'"
+                     " AND v.value BETWEEN ? AND ?)")
+        params += [(query.date_from or date.min).isoformat(), (query.date_to or date.max).isoformat()]
+    return " AND ".join(where), params
+
+
+def _record_filters(query: RecordQuery) -> tuple[str, list]:
+    where, params = ["public_until >= ?"], [query.today.isoformat()]
+    for column, value in (("subject_code", query.subject_code), ("list_type", query.list_type),
+                          ("list_name", query.list_name), ("department", query.department)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if query.kinds:
+        where.append(f"kind IN ({','.join('?' * len(query.kinds))})")
+        params += list(query.kinds)
+    if query.region:
+        where.append("EXISTS (SELECT 1 FROM json_each(docs.body, '$.region') r WHERE r.value = ?)")
+        params.append(query.region)
+    if query.date_from:
+        where.append("decided_on >= ?")
+        params.append(query.date_from.isoformat())
+    if query.date_to:
+        where.append("decided_on <= ?")
+        params.append(query.date_to.isoformat())
+    return " AND ".join(where), params
+
+
+def _keyset(query, before: str, tie: str) -> tuple[str, list, int]:
+    """Offset paging within the result window, or keyset paging after a cursor (any depth).
+
+    `before` compares the sort key with the cursor's first value (e.g. "score < ?"), `tie` breaks
+    ties on the second."""
+    if not query.after:
+        return "", [], check_depth(query.page, query.size)
+    values = decode_cursor(query.after)
+    if len(values) != 2:
+        raise QueryError("翻页游标无效")
+    equal = before.replace("<", "=")
+    return f" AND ({before} OR ({equal} AND {tie}))", [values[0], values[0], values[1]], 0
+
+
+def _next_cursor(rows: list, size: int, key) -> str | None:
+    return encode_cursor(key(rows[-1])) if len(rows) == size else None

@@ -1,0 +1,107 @@
+"""python -m indexer ingest|reindex|expire|sample — see `python -m indexer --help`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+
+def _context():
+    from credit.catalog import load_catalog
+    from credit.config import Settings
+    from credit.db import migrate, session_factory
+    from credit.search import open_index
+
+    settings = Settings()
+    migrate(settings.database_url)
+    return settings, session_factory(settings.database_url), open_index(settings), load_catalog(settings.catalog)
+
+
+def cmd_ingest(args) -> int:
+    from indexer.ingest import Ingester
+    from indexer.readers import FileError
+
+    settings, sessions, index, catalog = _context()
+    ingester = Ingester(sessions, index, catalog, batch=settings.ingest_batch, progress=not args.quiet)
+    try:
+        report = ingester.run(args.paths, kind=args.kind)
+    except FileError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    data = report.as_json()
+    for f in data["files"]:
+        if f["error"]:
+            print(f"✗ {f['file']}：{f['error']}", file=sys.stderr)
+        else:
+            print(f"✓ {f['file']}（{f['kind']}）：接收 {f['accepted']}，拒绝 {f['rejected']}，"
+                  f"更正替换 {f['replaced']}，未变 {f['unchanged']}")
+    print(f"合计：接收 {data['accepted']}，拒绝 {data['rejected']}，更正替换 {data['replaced']}；"
+          f"写入检索索引 {data['indexed']} 条，移出公示 {data['removed_from_index']} 条")
+    if args.report:
+        Path(args.report).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 1 if any(f["error"] for f in data["files"]) else 0
+
+
+def cmd_reindex(args) -> int:
+    from indexer.publisher import all_documents, all_subject_keys
+
+    _settings, sessions, index, catalog = _context()
+    with tqdm(total=len(all_subject_keys(sessions)), desc="重建检索索引", unit="主体", disable=args.quiet) as bar:
+        written = index.rebuild(all_documents(sessions, catalog, date.today(), progress=bar))
+    print(f"检索索引已重建：{written} 条公开文档")
+    return 0
+
+
+def cmd_expire(args) -> int:
+    _settings, _sessions, index, _catalog = _context()
+    removed = index.expire(date.today())
+    print(f"已移出公示期届满的文档 {removed} 条")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from indexer.sample import generate
+
+    manifest = generate(args.out, subjects=args.subjects, seed=args.seed, progress=not args.quiet)
+    rows = sum(f["rows"] for f in manifest["files"].values())
+    print(f"已生成 {args.subjects} 个主体的样例数据：{rows} 行，{len(manifest['files'])} 个文件 → {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description="信用信息入库与检索索引工具")
+    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="校验并导入信源单位报送的文件（CSV/XLSX/JSON Lines，可为目录）")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--kind", choices=["licence", "penalty", "list"], help="记录类型（默认按表头判断）")
+    p.add_argument("--report", help="把质量报告写成JSON文件")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("reindex", help="从数据库重建检索索引（不停服）")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("expire", help="立即移出公示期届满的记录")
+    p.set_defaults(func=cmd_expire)
+
+    p = sub.add_parser("sample", help="生成样例数据（信源单位报送格式）")
+    p.add_argument("--out", required=True)
+    p.add_argument("--subjects", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_sample)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("\n已中断：已提交的批次均已保存，重新运行同样的命令即可继续。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
