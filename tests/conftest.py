@@ -1,0 +1,53 @@
+"""Shared fixtures: a generated sample data set and a fresh instance (database + embedded index)
+built from it. Nothing is mocked: the sample goes through the real ingest."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from credit.catalog import load_catalog
+from credit.config import Settings
+from credit.db import migrate, session_factory
+from credit.search import open_index
+
+SAMPLE_SUBJECTS = 400
+TODAY = date.today()
+
+
+def make_settings(folder: Path, **overrides) -> Settings:
+    values = {"database_url": f"sqlite:///{folder / 'credit.sqlite3'}",
+              "search_url": f"embedded://{folder / 'search.sqlite3'}"}
+    return Settings(**{**values, **overrides})
+
+
+def ingest_into(settings: Settings, paths: list[str], today: date = TODAY):
+    from indexer.ingest import Ingester
+
+    migrate(settings.database_url)
+    ingester = Ingester(session_factory(settings.database_url), open_index(settings), load_catalog(settings.catalog),
+                        today=today, progress=False)
+    return ingester.run(paths)
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog("default")
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    from indexer.sample import generate
+
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, subjects=SAMPLE_SUBJECTS, seed=7, today=TODAY)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_instance(sample_dir, tmp_path_factory):
+    """(settings, ingest report) of an instance holding the whole sample. Treat as read-only."""
+    settings = make_settings(tmp_path_factory.mktemp("instance"))
+    report = ingest_into(settings, [str(sample_dir)])
+    return settings, report
