@@ -123,11 +123,11 @@ def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
     if removed and listed and removed < listed:
         problems.append(Problem(kind.column("removed_on").header, "bad_date", "移出日期早于列入日期"))
     subject_type = values.get("subject_type")
-    if subject_type == "法人及非法人组织" and not any(values.get(k) for k in SUBJECT_CODE_KEYS):
-        first = kind.column("code_uscc").header
+    first = kind.column("code_uscc").header
+    if subject_type == "法人及非法人组织" and not any(values.get(k) for k in SUBJECT_CODE_KEYS) and first not in already:
         problems.append(Problem(first, "no_legal_code", "法人及非法人组织须填写有效的统一社会信用代码或其他行政相对人代码之一"))
-    if subject_type == "个体工商户" and not subject_key(values):
-        problems.append(Problem(kind.column("code_uscc").header, "no_legal_code", "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
+    if subject_type == "个体工商户" and not subject_key(values) and first not in already:
+        problems.append(Problem(first, "no_legal_code", "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
     if subject_type == "自然人" and not values.get("id_no") and kind.column("id_no").header not in already:
         problems.append(Problem(kind.column("id_no").header, "missing_required", "自然人须填写证件号码"))
     return problems

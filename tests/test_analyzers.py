@@ -1,0 +1,39 @@
+"""Normalization and tokenization: the same terms at index time and at query time."""
+from analyzers import analyze_name, analyze_query, highlight, normalize
+from analyzers.names import core_name
+from analyzers.tokenize import terms
+
+
+def test_normalize_width_case_traditional_spaces():
+    assert normalize("万  科Ａ") == "万科a"
+    assert normalize("光穀科技") == "光谷科技"
+    assert normalize("臺灣ＡＢＣ（集團）") == "台湾abc(集团)"
+
+
+def test_region_and_company_form_terms_from_user_dictionary():
+    t = terms(normalize("湖北省武汉市光谷科技股份有限公司"))
+    assert {"湖北省", "武汉市", "光谷", "科技", "股份有限公司"} <= set(t)
+
+
+def test_core_name_strips_regions_and_company_forms():
+    assert core_name(normalize("珠海格力电器股份有限公司")) == "格力电器"
+    assert core_name(normalize("湖北省武汉市光谷科技有限公司")) == "光谷科技"
+    assert core_name(normalize("深圳市振业(集团)股份有限公司")) == "振业"
+
+
+def test_query_and_name_agree():
+    name = analyze_name("武汉市光谷科技有限公司")
+    for text in ("光谷科技", "武汉光谷", "光穀科技", "光 谷 科 技"):
+        q = analyze_query(text)
+        assert set(q.required_chars) <= set(name.chars), text
+
+
+def test_stock_decorations_are_optional():
+    q = analyze_query("*ST康美")
+    assert q.required_chars == ("康", "美")
+    assert analyze_query("万  科Ａ").core == "万科"
+
+
+def test_highlight_marks_matched_part_and_escapes():
+    assert highlight("武汉市光谷科技<有限>公司", analyze_query("光穀科技")) == \
+        "武汉市<mark>光谷科技</mark>&lt;有限&gt;公司"

@@ -1,0 +1,126 @@
+"""Publicity windows and masking (SPEC §4), from the catalogue profiles."""
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from credit.catalog import load_catalog
+from credit.masking import mask_person_name, scrub
+from credit.publicity import publicity
+from credit.publish import publish_subject
+
+DEFAULT = load_catalog("default")
+NATIONAL = load_catalog("national2026")
+TODAY = date(2026, 11, 22)
+
+
+def penalty(**over):
+    values = {"subject_type": "法人及非法人组织", "decided_on": "2026-01-10", "penalty_types": ["罚款"],
+              "severity": "一般", "procedure": "普通程序"}
+    return {**values, **over}
+
+
+def test_general_penalty_public_for_one_year_then_gone():
+    p = publicity("penalty", penalty(), DEFAULT, TODAY)
+    assert p.public and p.until == date(2027, 1, 9)
+    assert publicity("penalty", penalty(), DEFAULT, date(2027, 1, 9)).public
+    assert not publicity("penalty", penalty(), DEFAULT, date(2027, 1, 10)).public
+
+
+def test_severe_penalty_three_years():
+    assert publicity("penalty", penalty(severity="严重", decided_on="2024-01-10"), DEFAULT, TODAY).until == \
+        date(2027, 1, 9)
+
+
+def test_deadline_column_wins():
+    p = publicity("penalty", penalty(publicity_until="2026-06-30"), DEFAULT, TODAY)
+    assert not p.public and p.until == date(2026, 6, 30)
+
+
+@pytest.mark.parametrize("over,state", [
+    ({"procedure": "简易程序"}, "简易程序"),
+    ({"penalty_types": ["警告"]}, "警告"),
+    ({"penalty_types": ["警告", "通报批评"]}, "通报批评"),
+    ({"subject_type": "自然人"}, "自然人"),
+])
+def test_never_published(over, state):
+    p = publicity("penalty", penalty(**over), DEFAULT, TODAY)
+    assert not p.public and state in p.state
+
+
+def test_warning_with_fine_is_published():
+    assert publicity("penalty", penalty(penalty_types=["警告", "罚款"]), DEFAULT, TODAY).public
+
+
+def test_national_profile_hides_minor_penalties():
+    assert publicity("penalty", penalty(severity="轻微"), DEFAULT, TODAY).public
+    assert not publicity("penalty", penalty(severity="轻微"), NATIONAL, TODAY).public
+
+
+def test_revoked_repaired_suspended_leave_at_once():
+    for flag in ("revoked", "repaired", "suspended"):
+        assert not publicity("penalty", penalty(), DEFAULT, TODAY, **{flag: True}).public
+
+
+def test_licence_public_until_three_years_after_validity():
+    values = {"subject_type": "法人及非法人组织", "valid_to": "2023-11-21"}
+    assert not publicity("licence", values, DEFAULT, TODAY).public
+    assert publicity("licence", {**values, "valid_to": "2023-11-22"}, DEFAULT, TODAY).public
+
+
+def test_list_entries_removed_or_natural_persons():
+    entry = {"subject_type": "法人及非法人组织", "list_name": "严重违法失信企业", "decided_on": "2025-01-01"}
+    assert publicity("list", entry, DEFAULT, TODAY).public
+    assert not publicity("list", {**entry, "removed_on": "2026-01-01"}, DEFAULT, TODAY).public
+    person = {**entry, "subject_type": "自然人"}
+    assert not publicity("list", person, DEFAULT, TODAY).public
+    assert publicity("list", {**person, "list_name": "失信被执行人"}, DEFAULT, TODAY).public
+
+
+@pytest.mark.parametrize("name,masked", [("张三", "张*"), ("欧阳小明", "欧阳**"), ("司马光", "司马*"),
+                                         ("李", "*"), ("王小二", "王**")])
+def test_mask_person_name(name, masked):
+    assert mask_person_name(name, DEFAULT) == masked
+
+
+def test_scrub_free_text():
+    text = "经营者张三（身份证420102199003071234，电话13912345678、027-87654321）销售过期食品"
+    out = scrub(text, DEFAULT, ("张三",))
+    assert "张三" not in out and "张*" in out
+    for secret in ("420102199003071234", "13912345678", "87654321"):
+        assert secret not in out
+    assert "销售过期食品" in out
+
+
+def record(identity, values, kind="penalty", key="92420111MA4K12345E"):
+    return SimpleNamespace(identity=identity, kind=kind, subject_key=key, subject_type=values["subject_type"],
+                           values=values, revoked=False, objection=None, repaired_on=None)
+
+
+def test_sole_trader_documents_are_masked_everywhere():
+    values = penalty(subject_type="个体工商户", subject_name="武汉市洪山区张三便利店", legal_rep="张三",
+                     legal_rep_id_no="420102199003071234", facts="张三销售过期食品", code_uscc="92420111MA4K12345E",
+                     doc_no="罚1", source_dept="市场监管局")
+    out = publish_subject("92420111MA4K12345E", [record("a", values)], DEFAULT, TODAY)
+    text = repr(out.docs)
+    assert "张三" not in text and "420102199003071234" not in text
+    subject = [d for d in out.docs if d["doc_type"] == "subject"][0]
+    assert subject["name"] == "武汉市洪山区张*便利店"
+
+
+def test_former_names_and_current_name():
+    old = penalty(subject_name="武汉旧名科技有限公司", decided_on="2026-01-01", code_uscc="91420100MA4K12345K",
+                  doc_no="1", source_dept="d")
+    new = penalty(subject_name="武汉新名科技有限公司", decided_on="2026-05-01", code_uscc="91420100MA4K12345K",
+                  doc_no="2", source_dept="d")
+    out = publish_subject("91420100MA4K12345K", [record("a", old), record("b", new)], DEFAULT, TODAY)
+    subject = out.docs[-1]
+    assert subject["name"] == "武汉新名科技有限公司"
+    assert subject["former_names"] == ["武汉旧名科技有限公司"]
+
+
+def test_hidden_records_are_listed_for_removal():
+    hidden = penalty(procedure="简易程序", doc_no="3", source_dept="d", subject_name="某公司",
+                     code_uscc="91420100MA4K12345K")
+    out = publish_subject("91420100MA4K12345K", [record("c", hidden)], DEFAULT, TODAY)
+    assert out.docs == [] and len(out.hidden) == 2  # the record and the subject entry
