@@ -67,7 +67,7 @@ class Kind:
         return {i: wanted[header_key(h)] for i, h in enumerate(headers) if header_key(h) in wanted}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
     kinds: dict[str, Kind]
     subject_types: dict[str, str]

@@ -19,16 +19,21 @@ def mask_person_name(name: str, catalog: Catalog) -> str:
     return name[:keep] + "*" * (len(name) - keep)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=8)
-def _patterns(patterns: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _pattern(catalog: Catalog) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in catalog.scrub["patterns"]))
 
 
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:
     """Text with ID/phone numbers replaced and the given personal names masked wherever they occur."""
     if not text:
         return text
-    text = _patterns(tuple(catalog.scrub["patterns"])).sub(catalog.scrub["replacement"], text)
+    # Every pattern needs a run of digits: text without one is left as it is, cheaply.
+    if _DIGIT.search(text):
+        text = _pattern(catalog).sub(catalog.scrub["replacement"], text)
     # Longest first, so 欧阳小明 is masked before a shorter name inside it could be.
     for name in sorted({n for n in private_names if n and len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name, mask_person_name(name, catalog))

@@ -3,7 +3,6 @@ column types; each problem comes back with a reason a clerk can act on."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,12 +28,18 @@ class RowError(Exception):
         self.problems = problems
 
 
+# Full-width letters and digits → ASCII (Ａ→A, ９→9); CJK punctuation such as （） is kept as written.
+_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 0xFEE0).isalnum()}
+
+
 def clean_text(value) -> str:
-    """Full-width letters/digits to half-width and stray spaces trimmed; CJK punctuation kept."""
+    """Full-width letters/digits to half-width and stray spaces trimmed."""
     if value is None:
         return ""
     text = str(value).strip()
-    return _SPACES.sub(" ", "".join(unicodedata.normalize("NFKC", c) if c.isalnum() else c for c in text))
+    if not text.isascii():
+        text = text.translate(_FULLWIDTH_ALNUM)
+    return _SPACES.sub(" ", text) if "  " in text or "\u3000" in text or "\t" in text or "\n" in text else text
 
 
 def _enum(col: Column, text: str) -> str | None:

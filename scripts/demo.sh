@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the portal, loads generated sample data into the embedded default (SQLite database +
+# embedded search index under instance/) and serves it on http://127.0.0.1:${PORT:-8000}/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+if [ ! -f instance/search.sqlite3 ]; then
+  .venv/bin/python -m indexer sample --out instance/sample --subjects "${SUBJECTS:-5000}" --seed 1
+  .venv/bin/python -m indexer ingest instance/sample --report instance/sample-report.json
+fi
+exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-3}" wsgi:app
