@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from credit.catalog import load_catalog  # noqa: E402
 from credit.codes import is_uscc, uscc_check_char  # noqa: E402
 from credit.config import Settings  # noqa: E402
-from credit.db import migrate, session_factory  # noqa: E402
+from credit.db import migrate  # noqa: E402
 from credit.search import SubjectQuery, open_index  # noqa: E402
 from indexer.ingest import Ingester  # noqa: E402
 
@@ -96,7 +96,7 @@ def main() -> int:
         migrate(settings.database_url)
         index = open_index(settings)
         started = time.perf_counter()
-        Ingester(session_factory(settings.database_url), index, load_catalog(), today=date.today(),
+        Ingester(settings.database_url, index, load_catalog(), today=date.today(),
                  progress=False).run([str(write_licences(folder, names))])
         print(f"indexed {len(names):,} real names in {time.perf_counter() - started:.1f}s")
         ranks, latencies, misses = [], [], []

@@ -24,6 +24,26 @@ class Settings:
     # Rows written to the database per transaction: what a crash can lose at most is one batch.
     ingest_batch: int = field(default_factory=lambda: int(_env("CREDIT_INGEST_BATCH", "2000")))
 
+    # Elasticsearch (when CREDIT_SEARCH_URL is http(s)://…; several nodes may be listed, comma-separated).
+    # Authentication: an API key (the base64 "id:key" string Elasticsearch prints), or a user name
+    # and password; user:password@ in the URL works too. Empty = no authentication.
+    es_api_key: str = field(default_factory=lambda: _env("CREDIT_ES_API_KEY", ""))
+    es_username: str = field(default_factory=lambda: _env("CREDIT_ES_USERNAME", ""))
+    es_password: str = field(default_factory=lambda: _env("CREDIT_ES_PASSWORD", ""))
+    # PEM file of the CA that signed the cluster's HTTPS certificate (empty = the system's CAs).
+    es_ca_certs: str = field(default_factory=lambda: _env("CREDIT_ES_CA_CERTS", ""))
+    # Seconds a search may take before it fails with SearchError (the portal answers 503): a slow
+    # engine must not hold every portal worker. Timed-out reads are not retried for the same reason.
+    search_timeout: float = field(default_factory=lambda: float(_env("CREDIT_SEARCH_TIMEOUT", "5")))
+    # Seconds one bulk write or index-management call may take: the indexer can wait, readers cannot.
+    search_write_timeout: float = field(default_factory=lambda: float(_env("CREDIT_SEARCH_WRITE_TIMEOUT", "120")))
+    # Retries of a request that failed to connect or got 429/502/503/504 (bulk items rejected
+    # with 429 are retried as many times, with backoff).
+    search_retries: int = field(default_factory=lambda: int(_env("CREDIT_SEARCH_RETRIES", "2")))
+    # Shards and replicas of each new index version (read at the next `indexer reindex`).
+    es_shards: int = field(default_factory=lambda: int(_env("CREDIT_ES_SHARDS", "1")))
+    es_replicas: int = field(default_factory=lambda: int(_env("CREDIT_ES_REPLICAS", "1")))
+
     def embedded_search_path(self) -> Path:
         if self.search_url == "embedded":
             return INSTANCE / "search.sqlite3"

@@ -59,10 +59,12 @@ def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[
     if col.public == "person" and values.get("subject_type") == SOLE_TRADER:
         return mask_person_name(str(value), catalog)
     if isinstance(value, list):
-        value = "；".join(value)
-    elif isinstance(value, float):
-        value = f"{value:g}"
-    return scrub(col.label(str(value)), catalog, private)
+        return "；".join(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if col.type != "text":
+        return col.label(str(value))  # dates, codes and enumerations were validated: nothing to scrub
+    return scrub(value, catalog, private)
 
 
 def public_subject_code(record: RecordLike) -> str | None:
@@ -115,24 +117,24 @@ class SubjectDocs:
     hidden: list[str]    # ids of its documents that may not be shown (to delete from the index)
 
 
-def _names_by_recency(records: Iterable[RecordLike], docs: dict[str, dict]) -> list[str]:
+def _names_by_recency(docs: Iterable[dict]) -> list[str]:
     """Current name first (from the most recent public record), then former names."""
-    dated = sorted(((docs[record_doc_id(r.identity)]["decided_on"], docs[record_doc_id(r.identity)]["subject_name"])
-                    for r in records if record_doc_id(r.identity) in docs), reverse=True)
+    dated = sorted(((d["decided_on"], d["subject_name"]) for d in docs if d["subject_code"]), reverse=True)
     return list(dict.fromkeys(name for _, name in dated))
 
 
 def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
+    ids = [record_doc_id(r.identity) for r in records]
     docs = {d["id"]: d for d in (public_record(r, catalog, today) for r in records) if d}
-    hidden = [i for i in (record_doc_id(r.identity) for r in records) if i not in docs]
+    hidden = [i for i in ids if i not in docs]
     public = [d for d in docs.values() if d["subject_code"] == code]
     if not public:
         # Only a registered code names a subject entry; an ID number never reaches the index.
         if any(public_subject_code(r) == code for r in records):
             hidden.append(subject_doc_id(code))
         return SubjectDocs(list(docs.values()), hidden)
-    names = _names_by_recency(records, docs)
+    names = _names_by_recency(docs.values())
     analyses = [analyze_name(n) for n in names]
     until = {}
     for d in public:

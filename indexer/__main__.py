@@ -13,20 +13,20 @@ from tqdm import tqdm
 def _context():
     from credit.catalog import load_catalog
     from credit.config import Settings
-    from credit.db import migrate, session_factory
+    from credit.db import migrate
     from credit.search import open_index
 
     settings = Settings()
     migrate(settings.database_url)
-    return settings, session_factory(settings.database_url), open_index(settings), load_catalog(settings.catalog)
+    return settings, open_index(settings), load_catalog(settings.catalog)
 
 
 def cmd_ingest(args) -> int:
     from indexer.ingest import Ingester
     from indexer.readers import FileError
 
-    settings, sessions, index, catalog = _context()
-    ingester = Ingester(sessions, index, catalog, batch=settings.ingest_batch, progress=not args.quiet)
+    settings, index, catalog = _context()
+    ingester = Ingester(settings.database_url, index, catalog, batch=settings.ingest_batch, progress=not args.quiet)
     try:
         report = ingester.run(args.paths, kind=args.kind)
     except FileError as exc:
@@ -47,17 +47,21 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_reindex(args) -> int:
+    from credit.db import session_factory
     from indexer.publisher import all_documents, all_subject_keys
+    from indexer.workers import default_workers, executor
 
-    _settings, sessions, index, catalog = _context()
-    with tqdm(total=len(all_subject_keys(sessions)), desc="重建检索索引", unit="主体", disable=args.quiet) as bar:
-        written = index.rebuild(all_documents(sessions, catalog, date.today(), progress=bar))
+    settings, index, catalog = _context()
+    keys = all_subject_keys(session_factory(settings.database_url))
+    with executor(default_workers()) as pool, \
+            tqdm(total=len(keys), desc="重建检索索引", unit="主体", disable=args.quiet) as bar:
+        written = index.rebuild(all_documents(settings.database_url, catalog, keys, date.today(), pool, progress=bar))
     print(f"检索索引已重建：{written} 条公开文档")
     return 0
 
 
 def cmd_expire(args) -> int:
-    _settings, _sessions, index, _catalog = _context()
+    _settings, index, _catalog = _context()
     removed = index.expire(date.today())
     print(f"已移出公示期届满的文档 {removed} 条")
     return 0

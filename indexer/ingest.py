@@ -11,16 +11,18 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from credit.catalog import Catalog, Kind
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
 from credit.search import SearchIndex
+from analyzers import analyze_name
+from credit.db import session_factory
 from indexer.publisher import chunks, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
-from indexer.validate import RowError, identity, subject_key, validate_row
+from indexer.validate import Problem, identity, subject_key
+from indexer.workers import default_workers, executor, ordered_map, validate_chunk
 
 
 @dataclass
@@ -63,31 +65,35 @@ class Report:
 
 
 class Ingester:
-    def __init__(self, sessions: sessionmaker[Session], index: SearchIndex, catalog: Catalog, *,
-                 today: date | None = None, batch: int = 2000, progress: bool = True):
-        self.sessions, self.index, self.catalog = sessions, index, catalog
+    def __init__(self, database_url: str, index: SearchIndex, catalog: Catalog, *, today: date | None = None,
+                 batch: int = 2000, workers: int | None = None, progress: bool = True):
+        self.database_url, self.index, self.catalog = database_url, index, catalog
+        self.sessions = session_factory(database_url)
         self.today = today or date.today()
         self.batch, self.progress = batch, progress
+        self.workers = workers or default_workers()
 
     def run(self, paths: list[str], kind: str | None = None) -> Report:
         report = Report()
         touched: set[str] = set()
-        for path in expand(paths):
-            file_report = FileReport(file=str(path))
-            report.files.append(file_report)
-            try:
-                self._ingest_file(path, kind, file_report, report, touched)
-            except FileError as exc:
-                file_report.error = str(exc)
-        bar = tqdm(total=len(touched), desc="发布到检索索引", unit="主体", disable=not self.progress)
-        with bar:
-            stats = publish(self.sessions, self.index, self.catalog, touched, self.today, progress=bar)
+        files = expand(paths)
+        analyze_name("预热有限公司")  # load jieba's dictionary once, before workers fork
+        with executor(self.workers) as pool:
+            for path in files:
+                file_report = FileReport(file=str(path))
+                report.files.append(file_report)
+                try:
+                    self._ingest_file(path, kind, file_report, report, touched, pool)
+                except FileError as exc:
+                    file_report.error = str(exc)
+            with tqdm(total=len(touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
+                stats = publish(self.database_url, self.index, self.catalog, touched, self.today, pool, progress=bar)
         report.indexed, report.removed = stats.written, stats.removed
         self._save_run(report)
         return report
 
     def _ingest_file(self, path: Path, kind_name: str | None, file_report: FileReport, report: Report,
-                     touched: set[str]) -> None:
+                     touched: set[str], pool) -> None:
         headers, rows = headers_and_rows(path)
         kind_name = kind_name or self.catalog.detect_kind(headers)
         if kind_name is None:
@@ -101,24 +107,21 @@ class Ingester:
             raise FileError(f"{path.name}：缺少必填列：{'、'.join(missing)}（按{kind.label}导入）")
         by_header = {headers[i]: col.key for i, col in columns.items()}
         bar = tqdm(total=estimate_rows(path), desc=path.name, unit="行", disable=not self.progress, leave=False)
+        tasks = ((self.catalog.profile_name, kind_name, by_header, chunk, self.today)
+                 for chunk in chunks(rows, self.batch))
         with bar:
-            for chunk in chunks(rows, self.batch):
-                accepted = []
-                for line, cells in chunk:
-                    raw = {by_header[h]: v for h, v in cells.items() if h in by_header}
-                    try:
-                        accepted.append((line, validate_row(kind, raw, self.today)))
-                    except RowError as exc:
-                        self._reject(path, line, exc, file_report, report, raw)
+            for accepted, rejected in ordered_map(pool, validate_chunk, tasks, window=2 * self.workers):
+                for line, problems, raw in rejected:
+                    self._reject(path, line, problems, file_report, report, raw)
                 self._store(kind, path, accepted, file_report, report, touched)
-                bar.update(len(chunk))
+                bar.update(len(accepted) + len(rejected))
 
-    def _reject(self, path: Path, line: int, exc: RowError, file_report: FileReport, report: Report,
+    def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
                 raw: dict) -> None:
         file_report.rejected += 1
         dept = str(raw.get("source_dept") or "（未填写数据来源单位）").strip()
         report.departments[dept]["rejected"] += 1
-        for problem in exc.problems:
+        for problem in problems:
             file_report.reasons[problem.code] += 1
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
                                       "code": problem.code, "reason": problem.reason})

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from typing import Iterable, Iterator
 
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from credit.catalog import Catalog
 from credit.models import Record
-from credit.publish import publish_subject
 from credit.search import SearchIndex
+from indexer.workers import ordered_map, publish_chunk
 
-CHUNK = 500  # subjects per database query and per index write
+CHUNK = 1000  # subjects per database query and per index write
 
 
 @dataclass
@@ -30,30 +32,31 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Record]]:
-    grouped: dict[str, list[Record]] = defaultdict(list)
-    for record in session.scalars(select(Record).where(Record.subject_key.in_(keys))):
-        grouped[record.subject_key].append(record)
+def records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Row]]:
+    """The subjects' full records as plain rows (attribute access, as credit.publish expects)."""
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in session.execute(select(Record.__table__).where(Record.subject_key.in_(keys))):
+        grouped[row.subject_key].append(row)
     return grouped
 
 
-def publish(sessions: sessionmaker[Session], index: SearchIndex, catalog: Catalog, keys: Iterable[str],
-            today: date, progress=None) -> PublishStats:
+def _documents(database_url: str, catalog: Catalog, keys: Iterable[str], today: date, pool: Executor,
+               progress) -> Iterator[tuple[list[dict], list[str]]]:
+    tasks = ((database_url, catalog.profile_name, chunk, today) for chunk in chunks(keys, CHUNK))
+    for docs, hidden, subjects in ordered_map(pool, publish_chunk, tasks):
+        yield docs, hidden
+        if progress:
+            progress.update(subjects)
+
+
+def publish(database_url: str, index: SearchIndex, catalog: Catalog, keys: Iterable[str], today: date,
+            pool: Executor, progress=None) -> PublishStats:
     """Write the current public documents of these subjects and remove what may no longer be shown."""
     stats = PublishStats()
-    for chunk in chunks(sorted(set(keys)), CHUNK):
-        with sessions() as session:
-            grouped = _records_by_subject(session, chunk)
-        docs, hidden = [], []
-        for key in chunk:
-            out = publish_subject(key, grouped.get(key, []), catalog, today)
-            docs += out.docs
-            hidden += out.hidden
+    for docs, hidden in _documents(database_url, catalog, sorted(set(keys)), today, pool, progress):
         stats.written += index.upsert(docs)
         index.delete(hidden)
         stats.removed += len(hidden)
-        if progress:
-            progress.update(len(chunk))
     return stats
 
 
@@ -62,12 +65,8 @@ def all_subject_keys(sessions: sessionmaker[Session]) -> list[str]:
         return list(session.scalars(select(Record.subject_key).distinct().order_by(Record.subject_key)))
 
 
-def all_documents(sessions: sessionmaker[Session], catalog: Catalog, today: date, progress=None) -> Iterator[dict]:
-    """Every public document, built from the database (for a full rebuild)."""
-    for chunk in chunks(all_subject_keys(sessions), CHUNK):
-        with sessions() as session:
-            grouped = _records_by_subject(session, chunk)
-        for key in chunk:
-            yield from publish_subject(key, grouped.get(key, []), catalog, today).docs
-        if progress:
-            progress.update(len(chunk))
+def all_documents(database_url: str, catalog: Catalog, keys: list[str], today: date, pool: Executor,
+                  progress=None) -> Iterator[dict]:
+    """Every public document of these subjects, built from the database (for a full rebuild)."""
+    for docs, _hidden in _documents(database_url, catalog, keys, today, pool, progress):
+        yield from docs

@@ -9,7 +9,7 @@ import pytest
 
 from credit.catalog import load_catalog
 from credit.config import Settings
-from credit.db import migrate, session_factory
+from credit.db import migrate
 from credit.search import open_index
 
 SAMPLE_SUBJECTS = 400
@@ -26,7 +26,7 @@ def ingest_into(settings: Settings, paths: list[str], today: date = TODAY):
     from indexer.ingest import Ingester
 
     migrate(settings.database_url)
-    ingester = Ingester(session_factory(settings.database_url), open_index(settings), load_catalog(settings.catalog),
+    ingester = Ingester(settings.database_url, open_index(settings), load_catalog(settings.catalog),
                         today=today, progress=False)
     return ingester.run(paths)
 

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
+import orjson
+
 from analyzers import analyze_query, highlight
 from credit.search.base import (Hit, Page, QueryError, RecordQuery, SearchIndex, SubjectQuery, check_depth,
                                 decode_cursor, encode_cursor)
@@ -189,7 +191,7 @@ class EmbeddedIndex(SearchIndex):
             if n:
                 kinds[kind] = n
         departments = dict(conn.execute(
-            f"SELECT v.value, count(*) {base.replace('WHERE', 'JOIN subject_values v ON v.subject = m.rowid WHERE', 1)}"
+            f"SELECT v.value, count(*) {base.replace(' AS m WHERE', ' AS m JOIN subject_values v ON v.subject = m.rowid WHERE', 1)}"
             " AND v.field = 'departments' GROUP BY v.value ORDER BY count(*) DESC, v.value LIMIT 20", params))
         return {"kind": kinds, "department": departments}
 
@@ -241,27 +243,37 @@ def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
         "INSERT OR REPLACE INTO docs (id, kind, subject_code, list_type, list_name, department, decided_on,"
         " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)",
         [(d["id"], d["kind"], d["subject_code"], d["list_type"], d["list_name"], d["department"], d["decided_on"],
-          d["public_until"], json.dumps(d, ensure_ascii=False)) for d in records])
-    _delete_subjects(conn, [d["id"] for d in subjects])
-    for d in subjects:
-        rowid = conn.execute(
-            "INSERT INTO subjects (id, code, name_norm, name_core, licence_until, penalty_until, list_until,"
-            " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)",
-            (d["id"], d["code"], d["name_norm"], d["name_core"], d["licence_until"], d["penalty_until"],
-             d["list_until"], d["public_until"], json.dumps(d, ensure_ascii=False))).lastrowid
-        conn.execute("INSERT INTO subject_fts (rowid, terms, chars) VALUES (?,?,?)",
-                     (rowid, " ".join(d["name_terms"]), " ".join(d["name_chars"])))
+          d["public_until"], _dumps(d)) for d in records])
+    if subjects:
+        _delete_subjects(conn, [d["id"] for d in subjects])
+        # Rowids are assigned here (this connection holds the write lock) so the three tables can
+        # be filled with one executemany each.
+        first = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM subjects").fetchone()[0]
+        rows = list(enumerate(subjects, start=first))
+        conn.executemany(
+            "INSERT INTO subjects (rowid, id, code, name_norm, name_core, licence_until, penalty_until, list_until,"
+            " public_until, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(r, d["id"], d["code"], d["name_norm"], d["name_core"], d["licence_until"], d["penalty_until"],
+              d["list_until"], d["public_until"], _dumps(d)) for r, d in rows])
+        conn.executemany("INSERT INTO subject_fts (rowid, terms, chars) VALUES (?,?,?)",
+                         [(r, " ".join(d["name_terms"]), " ".join(d["name_chars"])) for r, d in rows])
         conn.executemany("INSERT INTO subject_values (subject, field, value) VALUES (?,?,?)",
-                         [(rowid, f, v) for f in SUBJECT_VALUE_FIELDS for v in d[f]])
+                         [(r, f, v) for r, d in rows for f in SUBJECT_VALUE_FIELDS for v in d[f]])
     return len(records) + len(subjects)
 
 
+def _dumps(doc: dict) -> str:
+    return orjson.dumps(doc).decode()
+
+
 def _delete_subjects(conn: sqlite3.Connection, ids: list[str]) -> None:
-    for (rowid,) in conn.execute(
-            f"SELECT rowid FROM subjects WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall() if ids else ():
-        conn.execute("DELETE FROM subject_fts WHERE rowid = ?", (rowid,))
-        conn.execute("DELETE FROM subject_values WHERE subject = ?", (rowid,))
-        conn.execute("DELETE FROM subjects WHERE rowid = ?", (rowid,))
+    rowids = []
+    for part in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[part:part + 500]
+        rowids += conn.execute(f"SELECT rowid FROM subjects WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    conn.executemany("DELETE FROM subject_fts WHERE rowid = ?", rowids)
+    conn.executemany("DELETE FROM subject_values WHERE subject = ?", rowids)
+    conn.executemany("DELETE FROM subjects WHERE rowid = ?", rowids)
 
 
 def _has_value(field: str) -> str:

@@ -1,0 +1,400 @@
+"""The Elasticsearch engine (production): the same answers as the embedded engine, built to scale out.
+
+Readers and writers use one alias (`{prefix}-public`) that points at one versioned index
+(`{prefix}-public-v7`). A rebuild fills the next version in the background, switches the alias in
+one atomic `update_aliases` call and then drops the old version; a failed rebuild drops only its
+own half-built index, and a lock keeps two rebuilds from running at once. Request bodies come from
+queries.py, the mapping from mapping.py; this module does the I/O and turns every engine failure
+into SearchError, fast, so the portal can answer 503 instead of hanging."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from elasticsearch import ApiError, ConflictError, ConnectionTimeout, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
+
+from analyzers import analyze_query, highlight
+from credit.config import Settings
+from credit.search import mapping, queries
+from credit.search.base import Hit, Page, RecordQuery, SearchError, SearchIndex, SubjectQuery, encode_cursor
+
+log = logging.getLogger(__name__)
+
+# Documents per bulk request. Measured with bench/ingest_elastic.py (see its docstring): 500 is
+# past the knee of the curve, and with documents of ~2-4 KB a request stays near 1-2 MB, well
+# inside the 5-15 MB Elasticsearch recommends. The byte cap guards against unusually large records.
+BULK_CHUNK = 500
+BULK_MAX_BYTES = 10 * 1024 * 1024
+# How many failed documents are logged one by one in a call (all of them are counted).
+FAILURES_LOGGED = 50
+
+
+class RebuildInProgress(SearchError):
+    """Another rebuild holds the lock."""
+
+
+@dataclass(frozen=True)
+class BulkFailure:
+    id: str
+    status: int
+    reason: str
+
+
+class RebuildLock:
+    """At most one rebuild per prefix, across processes and machines.
+
+    The lock is a document created with op_type=create, which Elasticsearch refuses (409) when it
+    already exists. Its holder renews it while it works; a holder that died stops renewing, and
+    its lock may be taken over once expired (with a compare-and-set on seq_no, so only one of
+    several waiting rebuilds wins)."""
+
+    TTL = timedelta(minutes=10)   # a bulk chunk never takes this long; a dead holder blocks no longer
+    RENEW_EVERY = 60.0            # seconds between renewals
+
+    def __init__(self, client: Elasticsearch, index: str):
+        self.client, self.index, self.id = client, index, "rebuild"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._version: tuple[int, int] | None = None
+        self._renewed = 0.0
+
+    def _document(self) -> dict:
+        now = datetime.now(timezone.utc)
+        return {"owner": self.owner, "acquired_at": now.isoformat(), "expires_at": (now + self.TTL).isoformat()}
+
+    def _held(self, resp) -> None:
+        self._version = (resp["_seq_no"], resp["_primary_term"])
+        self._renewed = time.monotonic()
+
+    def acquire(self) -> None:
+        try:
+            self.client.indices.create(index=self.index, mappings=mapping.LOCK_MAPPINGS,
+                                       settings={"number_of_shards": 1})
+        except ApiError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+        try:
+            self._held(self.client.create(index=self.index, id=self.id, document=self._document()))
+            return
+        except ConflictError:
+            pass
+        current = self.client.get(index=self.index, id=self.id)
+        held = current["_source"]
+        if datetime.fromisoformat(held["expires_at"]) > datetime.now(timezone.utc):
+            raise RebuildInProgress(f"另一个检索索引重建正在进行（{held['owner']}，开始于 {held['acquired_at']}），"
+                                    "请等它完成后再试")
+        log.warning("接管已过期的重建锁（原持有者 %s）", held["owner"])
+        try:
+            self._held(self.client.index(index=self.index, id=self.id, document=self._document(),
+                                         if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"]))
+        except ConflictError as exc:
+            raise RebuildInProgress("另一个检索索引重建刚刚开始，请等它完成后再试") from exc
+
+    def renew(self, force: bool = False) -> None:
+        """Extend the lock; fails if someone took it over (then this rebuild must not switch)."""
+        if not force and time.monotonic() - self._renewed < self.RENEW_EVERY:
+            return
+        seq_no, term = self._version
+        try:
+            self._held(self.client.index(index=self.index, id=self.id, document=self._document(),
+                                         if_seq_no=seq_no, if_primary_term=term))
+        except (ConflictError, NotFoundError) as exc:
+            raise RebuildInProgress("重建锁已被其他进程接管，本次重建放弃切换") from exc
+
+    def release(self) -> None:
+        if self._version is None:
+            return
+        seq_no, term = self._version
+        self._version = None
+        try:
+            self.client.delete(index=self.index, id=self.id, if_seq_no=seq_no, if_primary_term=term)
+        except (ConflictError, NotFoundError):
+            pass   # taken over after expiry: it is someone else's now
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user:password@, for health output and messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class ElasticIndex(SearchIndex):
+    def __init__(self, client: Elasticsearch, prefix: str, *, timeout: float = 5.0, write_timeout: float = 120.0,
+                 retries: int = 2, shards: int = 1, replicas: int = 1, url: str = ""):
+        self.client = client
+        self.prefix = prefix
+        self.alias = mapping.alias_name(prefix)
+        self.timeout, self.write_timeout, self.retries = timeout, write_timeout, retries
+        self.shards, self.replicas = shards, replicas
+        self.url = url
+        # Writers may wait longer than readers, and a timed-out bulk request is safe to resend
+        # (every action names its document id, so a repeat overwrites rather than duplicates).
+        self.writer = client.options(request_timeout=write_timeout, retry_on_timeout=True)
+        self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ElasticIndex":
+        hosts = [u.strip() for u in settings.search_url.split(",") if u.strip()]
+        options: dict = {
+            "request_timeout": settings.search_timeout,
+            "max_retries": settings.search_retries,
+            # A timed-out read already used the caller's whole budget: fail, don't try again.
+            "retry_on_timeout": False,
+        }
+        if settings.es_api_key:
+            options["api_key"] = settings.es_api_key
+        elif settings.es_username:
+            options["basic_auth"] = (settings.es_username, settings.es_password)
+        if settings.es_ca_certs:
+            options["ca_certs"] = settings.es_ca_certs
+        try:
+            client = Elasticsearch(hosts, **options)
+        except ValueError as exc:
+            raise ValueError(f"CREDIT_SEARCH_URL 无效：{exc}") from exc
+        return cls(client, settings.search_prefix, timeout=settings.search_timeout,
+                   write_timeout=settings.search_write_timeout, retries=settings.search_retries,
+                   shards=settings.es_shards, replicas=settings.es_replicas,
+                   url=", ".join(_safe_url(h) for h in hosts))
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, action: str, timeout: float | None = None) -> Iterator[None]:
+        """Engine failures of any kind become SearchError with a message an operator can act on."""
+        try:
+            yield
+        except ConnectionTimeout as exc:
+            raise SearchError(f"检索服务{action}超时（{self.url}，超过{timeout or self.timeout:g}秒）") from exc
+        except TransportError as exc:   # could not connect, TLS, unreadable answer
+            raise SearchError(f"检索服务{action}失败：无法连接 {self.url}（{exc.message}）") from exc
+        except ApiError as exc:
+            raise SearchError(f"检索服务{action}失败：HTTP {exc.meta.status} {exc.error}：{_reason(exc)}") from exc
+
+    # -- index versions -------------------------------------------------------------------------
+
+    def _versions(self) -> dict[str, bool]:
+        """{index name: whether the alias points at it} for every version of this prefix."""
+        found = self.writer.indices.get_alias(index=mapping.version_pattern(self.prefix), allow_no_indices=True)
+        return {name: self.alias in (info.get("aliases") or {}) for name, info in found.body.items()
+                if mapping.version_number(self.prefix, name) is not None}
+
+    def _create_version(self, name: str, *, building: bool, alias: bool = False) -> None:
+        settings = mapping.index_settings(self.shards, self.replicas)
+        if building:
+            settings.update(mapping.BUILD_SETTINGS)
+        client = self.writer if building else self.client
+        client.indices.create(index=name, settings=settings, mappings=mapping.MAPPINGS,
+                              aliases={self.alias: {}} if alias else None)
+
+    def _ensure_alias(self) -> None:
+        """The first use of a fresh cluster creates version 1 behind the alias, so readers get
+        empty answers instead of 'index not found' (checked once per process)."""
+        if self._ready:
+            return
+        # With the readers' timeout: a portal request may be the first use.
+        with self._errors("准备索引"):
+            if not self.client.indices.exists_alias(name=self.alias):
+                try:
+                    self._create_version(mapping.version_name(self.prefix, 1), building=False, alias=True)
+                except ApiError as exc:
+                    # Another process created it first; anything else is a real problem.
+                    if exc.error != "resource_already_exists_exception" or \
+                            not self.client.indices.exists_alias(name=self.alias):
+                        raise
+        self._ready = True
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def _bulk(self, index: str, actions: Iterable[dict], lock: RebuildLock | None = None) -> tuple[int, list[BulkFailure]]:
+        """Send actions in chunks; (documents that reached the index, documents that did not).
+
+        Items rejected with 429 (the cluster is busy) are resent with backoff; a request that
+        fails as a whole (connection, timeout, 502-504) is resent by the client. Whatever still
+        fails is returned, never dropped."""
+        written, failures = 0, []
+        for ok, item in streaming_bulk(self.writer, actions, index=index, chunk_size=BULK_CHUNK,
+                                       max_chunk_bytes=BULK_MAX_BYTES, raise_on_error=False,
+                                       max_retries=self.retries, initial_backoff=1, max_backoff=30):
+            op, result = next(iter(item.items()))
+            if ok or (op == "delete" and result.get("status") == 404):   # deleting what is absent is fine
+                if op != "delete":
+                    written += 1
+            else:
+                failures.append(BulkFailure(str(result.get("_id")), int(result.get("status", 0)), _item_reason(result)))
+            if lock is not None:
+                lock.renew()
+        return written, failures
+
+    def _report(self, failures: list[BulkFailure], action: str) -> None:
+        for f in failures[:FAILURES_LOGGED]:
+            log.error("文档 %s 未能%s检索索引（HTTP %s）：%s", f.id, action, f.status, f.reason)
+        if failures:
+            log.error("共 %d 条文档未能%s检索索引%s", len(failures), action,
+                      f"（仅列出前{FAILURES_LOGGED}条）" if len(failures) > FAILURES_LOGGED else "")
+
+    def upsert(self, docs: Iterable[dict]) -> int:
+        self._ensure_alias()
+        with self._errors("写入", self.write_timeout):
+            written, failures = self._bulk(self.alias, ({"_id": d["id"], "_source": d} for d in docs))
+            # Ingest promises read-after-write: what it reports as indexed can be found at once.
+            self.writer.indices.refresh(index=self.alias)
+        self._report(failures, "写入")
+        return written
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._ensure_alias()
+        with self._errors("删除", self.write_timeout):
+            _written, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
+            self.writer.indices.refresh(index=self.alias)
+        self._report(failures, "从中删除")
+        if failures:
+            # A document that should have left publicity but did not is not a log line to miss.
+            raise SearchError(f"{len(failures)} 条文档未能从检索索引删除（如 {failures[0].id}：{failures[0].reason}）")
+
+    def rebuild(self, docs: Iterable[dict]) -> int:
+        self._ensure_alias()
+        lock = RebuildLock(self.writer, mapping.lock_name(self.prefix))
+        with self._errors("重建", self.write_timeout):
+            lock.acquire()
+            try:
+                return self._rebuild_locked(docs, lock)
+            finally:
+                lock.release()
+
+    def _rebuild_locked(self, docs: Iterable[dict], lock: RebuildLock) -> int:
+        versions = self._versions()
+        live = [name for name, aliased in versions.items() if aliased]
+        for name, aliased in versions.items():
+            if not aliased:   # left by a rebuild that crashed; we hold the lock, so nobody is writing it
+                self.writer.indices.delete(index=name)
+        newest = max((mapping.version_number(self.prefix, name) for name in versions), default=0)
+        fresh = mapping.version_name(self.prefix, newest + 1)
+        self._create_version(fresh, building=True)
+        try:
+            written, failures = self._bulk(fresh, ({"_id": d["id"], "_source": d} for d in docs), lock)
+            if failures:
+                self._report(failures, "写入")
+                raise SearchError(f"重建中止：{len(failures)} 条文档未能写入新索引（如 {failures[0].id}：{failures[0].reason}），"
+                                  "原索引继续提供服务")
+            self.writer.indices.put_settings(index=fresh, settings=mapping.live_settings(self.replicas))
+            self.writer.indices.refresh(index=fresh)
+            lock.renew(force=True)   # still ours: nobody took over while we were building
+            # The switch: one atomic call, so every search sees either the old or the new version.
+            self.writer.indices.update_aliases(actions=[
+                *({"remove": {"index": name, "alias": self.alias}} for name in live),
+                {"add": {"index": fresh, "alias": self.alias}}])
+        except BaseException:
+            self._drop(fresh)
+            raise
+        for name in live:
+            self._drop(name)
+        log.info("检索索引已切换到 %s（%d 条文档）", fresh, written)
+        return written
+
+    def _drop(self, name: str) -> None:
+        """Delete an index that no alias needs; a failure is logged (the next rebuild retries)."""
+        try:
+            self.writer.indices.delete(index=name)
+        except (ApiError, TransportError) as exc:
+            log.error("未能删除索引 %s：%s（下次重建时会再次清理）", name, exc)
+
+    def expire(self, today: date | None = None) -> int:
+        self._ensure_alias()
+        with self._errors("移出过期文档", self.write_timeout):
+            resp = self.writer.delete_by_query(index=self.alias, query=queries.expired(today or date.today()),
+                                               conflicts="proceed", refresh=True)
+        return int(resp["deleted"])
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def _search(self, body: dict) -> dict:
+        self._ensure_alias()
+        params = {("from_" if key == "from" else key): value for key, value in body.items()}
+        with self._errors("查询"):
+            return self.client.search(index=self.alias, **params).body
+
+    def get(self, doc_id: str, today: date | None = None) -> dict | None:
+        hits = self._search(queries.document(doc_id, today or date.today()))["hits"]["hits"]
+        return hits[0]["_source"] if hits else None
+
+    def search_subjects(self, query: SubjectQuery) -> Page:
+        q = analyze_query(query.text) if query.text else None
+        if q is not None and q.empty:
+            return Page(total=0, hits=[])
+        resp = self._search(queries.subject_search(query, q))
+        hits = [Hit(doc=h["_source"], score=round(float(h["sort"][0]), 6),
+                    highlight=highlight(h["_source"]["name"], q) if q else None)
+                for h in resp["hits"]["hits"]]
+        page = Page(total=resp["hits"]["total"]["value"], hits=hits, next_after=_next_cursor(resp, query.size))
+        if query.facets:
+            aggs = resp["aggregations"]
+            page.facets = {"kind": {k: b["doc_count"] for k, b in aggs["kind"]["buckets"].items() if b["doc_count"]},
+                           "department": _buckets(aggs["department"])}
+        return page
+
+    def search_records(self, query: RecordQuery) -> Page:
+        resp = self._search(queries.record_search(query))
+        page = Page(total=resp["hits"]["total"]["value"], hits=[Hit(doc=h["_source"]) for h in resp["hits"]["hits"]],
+                    next_after=_next_cursor(resp, query.size))
+        if query.facets:
+            page.facets = {name: _buckets(resp["aggregations"][name]) for name in ("kind", "department")}
+        return page
+
+    def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
+        if not subject_codes:
+            return {}
+        resp = self._search(queries.record_counts(subject_codes, today or date.today()))
+        counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
+        for bucket in resp["aggregations"]["subject"]["buckets"]:
+            counts[bucket["key"]] = _buckets(bucket["kind"])
+        return counts
+
+    def health(self) -> dict:
+        info = {"engine": "elasticsearch", "url": self.url, "index": self.alias}
+        try:
+            # One quick request, not retried: health must answer within the timeout, not thrice it.
+            resp = self.client.options(max_retries=0).count(index=self.alias)
+            return {"ok": True, **info, "documents": resp["count"]}
+        except NotFoundError:
+            return {"ok": True, **info, "documents": 0}   # nothing indexed yet
+        except (ApiError, TransportError) as exc:
+            return {"ok": False, **info, "error": str(exc)}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _reason(exc: ApiError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    return error.get("reason", str(error)) if isinstance(error, dict) else str(exc.message)
+
+
+def _item_reason(result: dict) -> str:
+    error = result.get("error")
+    if isinstance(error, dict):
+        cause = error.get("caused_by", {}).get("reason")
+        return f"{error.get('type')}: {error.get('reason')}" + (f"（{cause}）" if cause else "")
+    return str(error or result.get("exception") or "unknown")
+
+
+def _buckets(agg: dict) -> dict[str, int]:
+    return {b["key"]: b["doc_count"] for b in agg["buckets"]}
+
+
+def _next_cursor(resp: dict, size: int) -> str | None:
+    """A cursor after the last hit of a full page (as the embedded engine: none after a short one)."""
+    hits = resp["hits"]["hits"]
+    return encode_cursor(hits[-1]["sort"]) if len(hits) == size else None

@@ -1,0 +1,81 @@
+"""CPU-bound ingest work (row validation, building public documents) spread over processes.
+
+The database and the index are written by the parent process only; workers read the database
+(SQLite allows concurrent readers) and return plain data. With one worker everything runs in
+the calling process."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from datetime import date
+from typing import Callable, Iterable, Iterator
+
+from credit.catalog import load_catalog
+from credit.db import engine_for, session_factory
+from credit.publish import publish_subject
+from indexer.validate import RowError, validate_row
+
+
+def default_workers() -> int:
+    return int(os.environ.get("CREDIT_INGEST_WORKERS") or os.cpu_count() or 1)
+
+
+class _InProcess(Executor):
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _fresh_process() -> None:
+    # Connections opened before the fork belong to the parent.
+    engine_for.cache_clear()
+
+
+def executor(workers: int) -> Executor:
+    if workers <= 1:
+        return _InProcess()
+    # fork: workers start with jieba's dictionary already loaded by the parent.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_process)
+
+
+def ordered_map(pool: Executor, fn: Callable, items: Iterable, window: int = 8) -> Iterator:
+    """Like pool.map, but keeps at most `window` tasks in flight, so a million-row file is never
+    held in memory at once."""
+    pending: deque[Future] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, *item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def validate_chunk(profile: str, kind_name: str, by_header: dict[str, str], chunk: list, today: date):
+    """([(line, values)], [(line, problems, raw)]) for a chunk of (line, cells) rows."""
+    kind = load_catalog(profile).kinds[kind_name]
+    accepted, rejected = [], []
+    for line, cells in chunk:
+        raw = {by_header[h]: v for h, v in cells.items() if h in by_header}
+        try:
+            accepted.append((line, validate_row(kind, raw, today)))
+        except RowError as exc:
+            rejected.append((line, exc.problems, raw))
+    return accepted, rejected
+
+
+def publish_chunk(database_url: str, profile: str, keys: list[str], today: date):
+    """(documents, hidden ids, number of subjects) of these subjects, read from the database."""
+    from indexer.publisher import records_by_subject
+
+    catalog = load_catalog(profile)
+    with session_factory(database_url)() as session:
+        grouped = records_by_subject(session, keys)
+    docs, hidden = [], []
+    for key in keys:
+        out = publish_subject(key, grouped.get(key, []), catalog, today)
+        docs += out.docs
+        hidden += out.hidden
+    return docs, hidden, len(keys)
