@@ -40,15 +40,19 @@ def subject_doc_id(code: str) -> str:
     return f"s-{code}"
 
 
-def _private_names(values: dict) -> tuple[str, ...]:
-    """Personal names the record holds that the public may not see."""
-    if values.get("subject_type") != SOLE_TRADER:
-        return ()
-    names = [values.get("legal_rep") or ""]
-    # A sole trader registered under the operator's own name (张三) has no other name to show.
-    if not values.get("legal_rep") and len(values.get("subject_name", "")) <= 4:
-        names.append(values["subject_name"])
-    return tuple(n for n in names if n)
+def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
+    """Personal names the public may not see, from every record of a subject: a sole trader's
+    operator, named on one record, is masked on all of them (list entries carry no operator)."""
+    names = set()
+    for record in records:
+        values = record.values
+        if values.get("subject_type") != SOLE_TRADER:
+            continue
+        names.add(values.get("legal_rep") or "")
+        # A sole trader registered under the operator's own name (张三) has no other name to show.
+        if not values.get("legal_rep") and len(values.get("subject_name", "")) <= 4:
+            names.add(values["subject_name"])
+    return tuple(sorted(n for n in names if n))
 
 
 def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[str, ...]):
@@ -75,15 +79,16 @@ def public_subject_code(record: RecordLike) -> str | None:
     return registered_code(record.values) or None
 
 
-def public_record(record: RecordLike, catalog: Catalog, today: date) -> dict | None:
-    """The public document of one record, or None when it may not be shown today."""
+def public_record(record: RecordLike, catalog: Catalog, today: date, private: tuple[str, ...] = ()) -> dict | None:
+    """The public document of one record, or None when it may not be shown today. `private`
+    adds personal names to mask that other records of the subject hold."""
     values = record.values
     pub = publicity(record.kind, values, catalog, today, revoked=record.revoked,
                     repaired=record.repaired_on is not None, suspended=record.objection == "suspended")
     if not pub.public:
         return None
     kind = catalog.kinds[record.kind]
-    private = _private_names(values)
+    private = tuple(sorted(set(private) | set(private_names([record]))))
     fields = {}
     for col in kind.columns:
         shown = _display(col, values.get(col.key), values, catalog, private)
@@ -126,7 +131,8 @@ def _names_by_recency(docs: Iterable[dict]) -> list[str]:
 def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
     ids = [record_doc_id(r.identity) for r in records]
-    docs = {d["id"]: d for d in (public_record(r, catalog, today) for r in records) if d}
+    private = private_names(records)
+    docs = {d["id"]: d for d in (public_record(r, catalog, today, private) for r in records) if d}
     hidden = [i for i in ids if i not in docs]
     public = [d for d in docs.values() if d["subject_code"] == code]
     if not public:
