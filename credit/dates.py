@@ -5,6 +5,7 @@ import calendar
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 _YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -16,7 +17,12 @@ def parse_date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    return _parse_text(str(value or ""))
+
+
+@lru_cache(maxsize=65536)  # a file holds a few thousand distinct dates at most
+def _parse_text(value: str) -> date | None:
+    text = unicodedata.normalize("NFKC", value).strip()
     text = text.split(" ")[0].split("T")[0]  # spreadsheets add a time of day
     match = _YMD.match(text) or _COMPACT.match(text)
     if not match:

@@ -30,6 +30,7 @@ class RowError(Exception):
 
 # Full-width letters and digits → ASCII (Ａ→A, ９→9); CJK punctuation such as （） is kept as written.
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 0xFEE0).isalnum()}
+_NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r]")
 
 
 def clean_text(value) -> str:
@@ -37,9 +38,9 @@ def clean_text(value) -> str:
     if value is None:
         return ""
     text = str(value).strip()
-    if not text.isascii():
-        text = text.translate(_FULLWIDTH_ALNUM)
-    return _SPACES.sub(" ", text) if "  " in text or "\u3000" in text or "\t" in text or "\n" in text else text
+    if _NEEDS_CLEANING.search(text):  # most cells need nothing: one scan decides
+        text = _SPACES.sub(" ", text.translate(_FULLWIDTH_ALNUM))
+    return text
 
 
 def _enum(col: Column, text: str) -> str | None:
@@ -91,7 +92,7 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
             wrong = [p for p, v in zip(parts, values) if v is None]
             return bad("bad_enum", f"{col.header}“{'、'.join(wrong) or text}”不在可选值内")
         return list(dict.fromkeys(values)), None
-    return clean_text(text), None
+    return text, None
 
 
 def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
