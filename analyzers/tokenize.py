@@ -51,8 +51,12 @@ def _tokenizer() -> jieba.Tokenizer:
 
 
 def terms(normalized: str) -> list[str]:
-    """Search-mode jieba terms of already-normalized text, in order, punctuation dropped."""
-    return [t for t in _tokenizer().cut_for_search(normalized, HMM=True) if _TERM.match(t)]
+    """Search-mode jieba terms of already-normalized text, in order, punctuation dropped.
+
+    No HMM guessing of unknown words: on ~85k real names with listed companies' short names as
+    queries it left top-3 unchanged (88.8%) and halves the cost per name (170 → 100 µs); unknown
+    trade names still match through the single-character field."""
+    return [t for t in _tokenizer().cut_for_search(normalized, HMM=False) if _TERM.match(t)]
 
 
 def chars(normalized: str) -> list[str]:
