@@ -54,6 +54,11 @@ class Kind:
         return self._by_key[key]
 
     @cached_property
+    def shown_columns(self) -> tuple[Column, ...]:
+        """Columns that may appear publicly in some form (everything but `never`)."""
+        return tuple(c for c in self.columns if c.public != "never")
+
+    @cached_property
     def _by_key(self) -> dict[str, Column]:
         return {c.key: c for c in self.columns}
 

@@ -56,7 +56,7 @@ def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
 
 
 def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[str, ...]):
-    if col.public == "never" or value in (None, "", []):
+    if value == "" or value == []:
         return None
     if col.public == "id_masked":
         return mask_id_number(str(value))
@@ -88,12 +88,15 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
     if not pub.public:
         return None
     kind = catalog.kinds[record.kind]
-    private = tuple(sorted(set(private) | set(private_names([record]))))
+    if values.get("subject_type") == SOLE_TRADER:
+        private = tuple(sorted(set(private) | set(private_names([record]))))
     fields = {}
-    for col in kind.columns:
-        shown = _display(col, values.get(col.key), values, catalog, private)
-        if shown is not None:
-            fields[col.key] = shown
+    for col in kind.shown_columns:
+        value = values.get(col.key)
+        if value is not None:
+            shown = _display(col, value, values, catalog, private)
+            if shown is not None:
+                fields[col.key] = shown
     code = public_subject_code(record)
     list_type = values.get("list_type")
     return {

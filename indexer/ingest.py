@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from tqdm import tqdm
 
 from credit.catalog import Catalog, Kind
@@ -138,9 +138,12 @@ class Ingester:
         file_report.accepted += len(accepted)
         for _line, values in accepted:
             report.departments[values.get("source_dept", "")]["accepted"] += 1
+        table = Record.__table__
         with self.sessions.begin() as session:
-            existing = {r.identity: r for r in session.scalars(select(Record).where(Record.identity.in_(latest)))}
-            inserts = []
+            existing = {r.identity: r for r in session.execute(
+                select(table.c.id, table.c.identity, table.c.subject_key, table.c["values"])
+                .where(table.c.identity.in_(latest)))}
+            inserts, updates = [], []
             for key, (line, values) in latest.items():
                 touched.add(subject_key(values))
                 old = existing.get(key)
@@ -155,11 +158,12 @@ class Ingester:
                 touched.add(old.subject_key)
                 file_report.replaced += 1
                 report.departments[values.get("source_dept", "")]["replaced"] += 1
-                for name, value in row.items():
-                    if name != "created_at":
-                        setattr(old, name, value)
+                del row["created_at"]
+                updates.append({**row, "id": old.id})
             if inserts:
-                session.execute(Record.__table__.insert(), inserts)
+                session.execute(insert(Record), inserts)
+            if updates:
+                session.execute(update(Record), updates)  # bulk UPDATE by primary key
 
     def _row(self, kind: Kind, key: str, path: Path, line: int, values: dict) -> dict:
         now = utcnow()

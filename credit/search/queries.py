@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from analyzers import QueryTerms
-from credit.search.base import (RECORD_KINDS, QueryError, RecordQuery, SubjectQuery, check_depth,
-                                decode_cursor)
+from credit.search.base import RECORD_KINDS, QueryError, RecordQuery, SubjectQuery, check_depth, decode_cursor
 from credit.search.embedded import (BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS,
                                     WEIGHT_TERMS)
 
@@ -91,7 +90,8 @@ def _page(query: SubjectQuery | RecordQuery, cursor_types: tuple[type, type]) ->
     if not query.after:
         return {"from": check_depth(query.page, query.size), "size": query.size}
     values = decode_cursor(query.after)
-    if len(values) != 2 or not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, cursor_types)):
+    if len(values) != 2 or not all(isinstance(value, kind) and not isinstance(value, bool)
+                                   for value, kind in zip(values, cursor_types, strict=True)):
         raise QueryError("翻页游标无效")
     return {"size": query.size, "search_after": values}
 
