@@ -17,12 +17,14 @@ class FileError(Exception):
 
 
 def expand(paths: list[str]) -> list[Path]:
-    """Files named, and the source files inside folders named (sorted, so runs are repeatable)."""
+    """Files named (in the order given), and the source files inside folders named, in the order
+    they arrived (modification time, then name): a row re-sent in a later file replaces the earlier."""
     files = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+            found = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            files += sorted(found, key=lambda p: (p.stat().st_mtime_ns, str(p)))
         elif path.is_file():
             files.append(path)
         else:

@@ -13,7 +13,11 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from sqlalchemy import select
+
 from credit.codes import normalize_code
+from credit.db import session_factory
+from credit.models import Record
 from credit.dates import parse_date
 from credit.search import RecordQuery, SubjectQuery, open_index
 from tests.conftest import TODAY
@@ -195,3 +199,26 @@ def test_expired_records_leave_without_expire_run(sample_instance):
     later = index.search_records(RecordQuery(size=10_000 - 1, today=tomorrow))
     assert all(h.doc["public_until"] >= tomorrow.isoformat() for h in later.hits)
     assert later.total < index.search_records(RecordQuery(today=TODAY)).total
+
+
+def test_corrections_and_revocations_win(everything, sources, sample_instance):
+    """corrections.csv arrives last: its rows replace the originals, revocations leave publicity."""
+    docs, _ = everything
+    settings, _report = sample_instance
+    with session_factory(settings.database_url)() as session:
+        stored = {r.identity: r for r in session.scalars(select(Record).where(Record.kind == "penalty"))}
+    by_title = {(d["department_code"], d["title"]): d for d in docs if d["kind"] == "penalty"}
+    corrections = [r for f, _n, r in sources if f == "corrections.csv"]
+    assert corrections
+    revoked = [r for r in corrections if "撤销" in r.get("备注", "")]
+    assert revoked
+    for row in corrections:
+        key = (normalize_code(row["数据来源单位统一社会信用代码"]), row["行政处罚决定书文号"].strip())
+        record = stored[f"penalty|{key[0]}|{key[1]}"]
+        assert record.values.get("remarks", "") == row.get("备注", "").strip()
+        assert record.values["facts"] == row["违法事实"].strip()
+        if row in revoked:
+            assert record.revoked
+            assert key not in by_title, key
+        elif key in by_title and row.get("罚款金额（万元）"):
+            assert float(by_title[key]["fields"]["fine_amount"]) == float(row["罚款金额（万元）"])
