@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 from tqdm import tqdm
 
+from analyzers import analyze_name
 from credit.catalog import Catalog, Kind
+from credit.db import session_factory
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
 from credit.search import SearchIndex
-from analyzers import analyze_name
-from credit.db import session_factory
 from indexer.publisher import chunks, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key

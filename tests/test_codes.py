@@ -4,8 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from credit.codes import (USCC_ALPHABET, id_check_char, id_problem, is_citizen_id, is_uscc, looks_like_code,
-                          mask_id_number, normalize_code, uscc_check_char, uscc_problem)
+from credit.codes import (
+    USCC_ALPHABET,
+    id_check_char,
+    id_problem,
+    is_citizen_id,
+    is_uscc,
+    looks_like_code,
+    mask_id_number,
+    normalize_code,
+    uscc_check_char,
+    uscc_problem,
+)
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 # Published examples: 平安银行 and 哈尔滨泰富电气 (from the sample files' SOURCE notes).

@@ -12,13 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
-
 from sqlalchemy import select
 
 from credit.codes import normalize_code
+from credit.dates import parse_date
 from credit.db import session_factory
 from credit.models import Record
-from credit.dates import parse_date
 from credit.search import RecordQuery, SubjectQuery, open_index
 from tests.conftest import TODAY
 

@@ -17,8 +17,17 @@ from typing import Iterable
 import orjson
 
 from analyzers import analyze_query, highlight
-from credit.search.base import (Hit, Page, QueryError, RecordQuery, SearchIndex, SubjectQuery, check_depth,
-                                decode_cursor, encode_cursor)
+from credit.search.base import (
+    Hit,
+    Page,
+    QueryError,
+    RecordQuery,
+    SearchIndex,
+    SubjectQuery,
+    check_depth,
+    decode_cursor,
+    encode_cursor,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
