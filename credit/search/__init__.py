@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from credit.config import Settings
-from credit.search.base import (MAX_RESULT_WINDOW, Hit, Page, QueryError, RecordQuery, SearchError, SearchIndex,
-                                SubjectQuery)
+from credit.search.base import (
+    MAX_RESULT_WINDOW,
+    Hit,
+    Page,
+    QueryError,
+    RecordQuery,
+    SearchError,
+    SearchIndex,
+    SubjectQuery,
+)
 
 __all__ = ["MAX_RESULT_WINDOW", "Hit", "Page", "QueryError", "RecordQuery", "SearchError", "SearchIndex",
            "SubjectQuery", "open_index"]

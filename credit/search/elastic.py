@@ -31,10 +31,11 @@ log = logging.getLogger(__name__)
 
 # Documents per bulk request. Elastic's tuning guide says to start at 1,000-5,000 documents or
 # 5-15 MB and measure. Public documents average ~1.1 KB (max ~1.7 KB on the generated sample), so
-# 1,000 documents are ~1 MB: the small end, which keeps a retried request cheap. The stand-in
-# cannot settle it (its rate falls with larger requests: 5.0k/4.5k/3.4k documents/s at 100/500/2000),
-# so measure on the real cluster with `bench/ingest_elastic.py --chunks 500,1000,5000` before
-# raising it. The byte cap guards against unusually large records.
+# 1,000 documents are ~1 MB: the small end, which keeps a retried request cheap. The noida-db
+# stand-in cannot settle it (22k documents: 2.4k/2.7k/2.5k documents/s at 500/1,000/5,000 per
+# request, i.e. flat), so measure on the real cluster with
+# `bench/ingest_elastic.py --chunks 500,1000,5000` before raising it. The byte cap guards
+# against unusually large records.
 BULK_CHUNK = 1000
 BULK_MAX_BYTES = 10 * 1024 * 1024
 # How many failed documents are logged one by one in a call (all of them are counted).
@@ -80,7 +81,7 @@ class RebuildLock:
     def acquire(self) -> None:
         try:
             self.client.indices.create(index=self.index, mappings=mapping.LOCK_MAPPINGS,
-                                       settings={"number_of_shards": 1})
+                                       settings=mapping.LOCK_SETTINGS)
         except ApiError as exc:
             if exc.error != "resource_already_exists_exception":
                 raise
@@ -189,11 +190,14 @@ class ElasticIndex(SearchIndex):
 
     # -- index versions -------------------------------------------------------------------------
 
-    def _versions(self) -> dict[str, bool]:
-        """{index name: whether the alias points at it} for every version of this prefix."""
+    def _versions(self) -> list[str]:
+        """Every version index of this prefix, whether the alias points at it or not."""
         found = self.writer.indices.get_alias(index=mapping.version_pattern(self.prefix), allow_no_indices=True)
-        return {name: self.alias in (info.get("aliases") or {}) for name, info in found.body.items()
-                if mapping.version_number(self.prefix, name) is not None}
+        return [name for name in found.body if mapping.version_number(self.prefix, name) is not None]
+
+    def _live(self) -> list[str]:
+        """The index (normally one) the alias points at."""
+        return list(self.writer.indices.get_alias(name=self.alias).body)
 
     def _create_version(self, name: str, *, building: bool, alias: bool = False) -> None:
         settings = mapping.index_settings(self.shards, self.replicas)
@@ -223,24 +227,23 @@ class ElasticIndex(SearchIndex):
     # -- writes ---------------------------------------------------------------------------------
 
     def _bulk(self, index: str, actions: Iterable[dict], lock: RebuildLock | None = None) -> tuple[int, list[BulkFailure]]:
-        """Send actions in chunks; (documents that reached the index, documents that did not).
+        """Send actions in chunks; (actions the index carried out, documents it refused).
 
         Items rejected with 429 (the cluster is busy) are resent with backoff; a request that
         fails as a whole (connection, timeout, 502-504) is resent by the client. Whatever still
         fails is returned, never dropped."""
-        written, failures = 0, []
+        done, failures = 0, []
         for ok, item in streaming_bulk(self.writer, actions, index=index, chunk_size=self.bulk_chunk,
                                        max_chunk_bytes=BULK_MAX_BYTES, raise_on_error=False,
                                        max_retries=self.retries, initial_backoff=1, max_backoff=30):
             op, result = next(iter(item.items()))
             if ok or (op == "delete" and result.get("status") == 404):   # deleting what is absent is fine
-                if op != "delete":
-                    written += 1
+                done += 1
             else:
                 failures.append(BulkFailure(str(result.get("_id")), int(result.get("status", 0)), _item_reason(result)))
             if lock is not None:
                 lock.renew()
-        return written, failures
+        return done, failures
 
     def _report(self, failures: list[BulkFailure], action: str) -> None:
         for f in failures[:FAILURES_LOGGED]:
@@ -253,16 +256,18 @@ class ElasticIndex(SearchIndex):
         self._ensure_alias()
         with self._errors("写入", self.write_timeout):
             written, failures = self._bulk(self.alias, ({"_id": d["id"], "_source": d} for d in docs))
-            # Ingest promises read-after-write: what it reports as indexed can be found at once.
-            self.writer.indices.refresh(index=self.alias)
+            if written or failures:
+                # Ingest promises read-after-write: what it reports as indexed can be found at once.
+                self.writer.indices.refresh(index=self.alias)
         self._report(failures, "写入")
         return written
 
     def delete(self, ids: Iterable[str]) -> None:
         self._ensure_alias()
         with self._errors("删除", self.write_timeout):
-            _written, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
-            self.writer.indices.refresh(index=self.alias)
+            deleted, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
+            if deleted or failures:   # ingest often has nothing to delete: no request then
+                self.writer.indices.refresh(index=self.alias)
         self._report(failures, "从中删除")
         if failures:
             # A document that should have left publicity but did not is not a log line to miss.
@@ -279,11 +284,10 @@ class ElasticIndex(SearchIndex):
                 lock.release()
 
     def _rebuild_locked(self, docs: Iterable[dict], lock: RebuildLock) -> int:
-        versions = self._versions()
-        live = [name for name, aliased in versions.items() if aliased]
-        for name, aliased in versions.items():
-            if not aliased:   # left by a rebuild that crashed; we hold the lock, so nobody is writing it
-                self.writer.indices.delete(index=name)
+        versions, live = self._versions(), self._live()
+        for name in set(versions) - set(live):
+            # Left by a rebuild that crashed; we hold the lock, so nobody is writing it.
+            self.writer.indices.delete(index=name)
         newest = max((mapping.version_number(self.prefix, name) for name in versions), default=0)
         fresh = mapping.version_name(self.prefix, newest + 1)
         self._create_version(fresh, building=True)

@@ -99,7 +99,9 @@ def live_settings(replicas: int) -> dict:
     return {"refresh_interval": None, "number_of_replicas": replicas}  # None: back to the default (1s)
 
 
-# The rebuild lock: one small document in its own index (see elastic.RebuildLock).
+# The rebuild lock: one small document in its own index (see elastic.RebuildLock). A copy on
+# every node that has room for one, none on a single node (so a one-node cluster stays green).
+LOCK_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 LOCK_MAPPINGS = {"dynamic": "strict", "properties": {
     "owner": KEYWORD,
     "acquired_at": {"type": "date"},

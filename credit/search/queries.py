@@ -11,8 +11,7 @@ from datetime import date
 
 from analyzers import QueryTerms
 from credit.search.base import RECORD_KINDS, QueryError, RecordQuery, SubjectQuery, check_depth, decode_cursor
-from credit.search.embedded import (BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS,
-                                    WEIGHT_TERMS)
+from credit.search.embedded import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
 SUBJECT_SORT = [{"_score": "desc"}, {"code": "asc"}]
 RECORD_SORT = [{"decided_on": "desc"}, {"id": "asc"}]

@@ -1,0 +1,106 @@
+"""The Elasticsearch request bodies checked against the mapping, without an engine.
+
+The noida-db stand-in accepts some requests real Elasticsearch refuses (searching a field mapped
+`index: false`, sorting without doc values, a phrase query on a field indexed without positions),
+so these rules are checked here, on the bodies queries.py builds. And every read must carry the
+publicity filter."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from analyzers import analyze_query
+from credit.search import RecordQuery, SubjectQuery, mapping, queries
+from credit.search.base import encode_cursor
+
+TODAY = date(2025, 6, 1)
+LEAF_QUERIES = ("term", "terms", "range", "match", "match_phrase")
+
+
+def reads() -> list[dict]:
+    q = analyze_query("武汉市光谷科技有限公司")
+    return [
+        queries.subject_search(SubjectQuery(text="x", today=TODAY, facets=True), q),
+        queries.subject_search(SubjectQuery(code="91420111000000101X", kind="penalty", department="税务局",
+                                            region="420100", date_from=TODAY - timedelta(days=9), date_to=TODAY,
+                                            today=TODAY, after=encode_cursor([12.5, "9142"])), None),
+        queries.record_search(RecordQuery(subject_code="9142", kinds=("licence", "list"), list_type="red",
+                                          list_name="A级纳税人", department="税务局", region="420000",
+                                          date_from=TODAY - timedelta(days=9), date_to=TODAY, today=TODAY,
+                                          facets=True)),
+        queries.record_search(RecordQuery(today=TODAY, after=encode_cursor([1717200000000, "abc"]))),
+        queries.record_counts(["9142", "9144"], TODAY),
+        queries.document("s-9142", TODAY),
+    ]
+
+
+def leaves(node):
+    """(query type, field) of every leaf query in a query tree."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in LEAF_QUERIES and isinstance(value, dict):
+                yield key, next(iter(value))
+            else:
+                yield from leaves(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from leaves(item)
+
+
+def sort_and_agg_fields(body: dict):
+    for clause in body.get("sort", []):
+        field = next(iter(clause))
+        if field != "_score":
+            yield field
+    for agg in body.get("aggs", {}).values():
+        if "terms" in agg:
+            yield agg["terms"]["field"]
+        for sub in agg.get("aggs", {}).values():
+            yield sub["terms"]["field"]
+
+
+@pytest.mark.parametrize("body", reads())
+def test_every_read_passes_the_publicity_filter(body):
+    filters = body["query"]["bool"]["filter"]
+    assert {"range": {"public_until": {"gte": TODAY.isoformat()}}} in filters
+    assert any("doc_type" in f.get("terms", {}) for f in filters)
+
+
+@pytest.mark.parametrize("body", reads())
+def test_queried_fields_are_indexed_the_way_they_are_queried(body):
+    props = mapping.PROPERTIES
+    agg_queries = [agg["filters"]["filters"] for agg in body.get("aggs", {}).values() if "filters" in agg]
+    for kind, field in [*leaves(body["query"]), *leaves(agg_queries)]:
+        spec = props[field]
+        assert spec.get("index", True), f"{field} is not indexed"
+        if kind in ("match", "match_phrase"):
+            assert spec["type"] == "text", field
+        if kind == "match_phrase":
+            assert spec.get("index_options", "positions") in ("positions", "offsets"), field
+        if kind in ("term", "terms", "range"):
+            assert spec["type"] in ("keyword", "date", "boolean"), field
+
+
+@pytest.mark.parametrize("body", reads())
+def test_sorted_and_aggregated_fields_have_doc_values(body):
+    for field in sort_and_agg_fields(body):
+        spec = mapping.PROPERTIES[field]
+        assert spec["type"] in ("keyword", "date") and spec.get("doc_values", True), field
+
+
+def test_pages_use_from_inside_the_window_and_search_after_beyond():
+    page_3 = queries.subject_search(SubjectQuery(today=TODAY, page=3, size=20), None)
+    assert page_3["from"] == 40 and "search_after" not in page_3
+    deep = queries.subject_search(SubjectQuery(today=TODAY, size=20, after=encode_cursor([0.0, "9142"])), None)
+    assert "from" not in deep and deep["search_after"] == [0.0, "9142"]
+
+
+def test_the_expire_query_selects_exactly_what_the_filter_hides():
+    assert queries.expired(TODAY) == {"range": {"public_until": {"lt": TODAY.isoformat()}}}
+
+
+def test_documents_of_publish_fit_the_strict_mapping(world_docs):
+    """Every key a published document carries is mapped (strict mapping would refuse it)."""
+    for doc in world_docs:
+        assert set(doc) <= set(mapping.PROPERTIES), set(doc) - set(mapping.PROPERTIES)

@@ -1,0 +1,188 @@
+"""Rebuilds without downtime: the old index answers until the new one is complete, a failed build
+changes nothing; on Elasticsearch, versions behind an alias, one atomic switch, a lock, and bulk
+failures reported document by document."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from credit.search import RecordQuery, SearchError, SubjectQuery
+from tests.conftest import TODAY, make_settings
+from tests.contract import oracle
+from tests.contract.world import CODES, GREE
+
+
+def totals(index) -> tuple[int, int]:
+    return (index.search_subjects(SubjectQuery(today=TODAY)).total,
+            index.search_records(RecordQuery(today=TODAY)).total)
+
+
+def world_totals(docs) -> tuple[int, int]:
+    return len(oracle.subjects(docs)), len(oracle.records(docs))
+
+
+def gree_docs(docs) -> list[dict]:
+    return [d for d in docs if CODES[GREE] in (d.get("code"), d.get("subject_code"))]
+
+
+# -- every engine -----------------------------------------------------------------------------
+
+def test_rebuild_replaces_everything(world, world_docs):
+    fresh = gree_docs(world_docs)
+    assert world.rebuild(iter(fresh)) == len(fresh)
+    assert totals(world) == world_totals(fresh)
+    gone = next(d for d in world_docs if d not in fresh)
+    assert world.get(gone["id"], TODAY) is None
+    assert all(world.get(d["id"], TODAY) == d for d in fresh)
+
+
+def test_searches_during_a_rebuild_see_the_old_index(world, world_docs):
+    seen = []
+
+    def docs():
+        yield from world_docs[:5]
+        seen.append(totals(world))    # halfway through the build
+        yield from world_docs[5:]
+
+    world.rebuild(docs())
+    assert seen == [world_totals(world_docs)]
+
+
+def test_a_failed_rebuild_changes_nothing(world, world_docs):
+    def broken():
+        yield from world_docs[:3]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        world.rebuild(broken())
+    assert totals(world) == world_totals(world_docs)
+    assert world.rebuild(iter(world_docs)) == len(world_docs)     # and the next one works
+    assert totals(world) == world_totals(world_docs)
+
+
+# -- Elasticsearch: versions, alias, lock, bulk failures --------------------------------------
+
+@pytest.fixture
+def es(make_index, world_docs):
+    index = make_index("elasticsearch")
+    index.upsert(world_docs)
+    return index
+
+
+def versions(index) -> dict[str, list[str]]:
+    """{index name: its aliases} of every index of this prefix."""
+    found = index.client.indices.get_alias(index=f"{index.prefix}-public*").body
+    return {name: sorted(info["aliases"]) for name, info in sorted(found.items())}
+
+
+def test_first_use_creates_version_1_behind_the_alias(es):
+    assert versions(es) == {f"{es.prefix}-public-v1": [f"{es.prefix}-public"]}
+
+
+def test_rebuild_builds_the_next_version_switches_and_drops_the_old(es, world_docs):
+    es.rebuild(iter(world_docs))
+    assert versions(es) == {f"{es.prefix}-public-v2": [f"{es.prefix}-public"]}
+    es.rebuild(iter(gree_docs(world_docs)))
+    assert versions(es) == {f"{es.prefix}-public-v3": [f"{es.prefix}-public"]}
+    settings = es.client.indices.get_settings(index=f"{es.prefix}-public-v3").body
+    assert settings[f"{es.prefix}-public-v3"]["settings"]["index"].get("refresh_interval") in (None, "1s")
+
+
+def test_a_failed_rebuild_leaves_the_alias_and_no_half_built_index(es, world_docs):
+    def broken():
+        yield from world_docs
+        raise RuntimeError("the database went away")
+
+    before = versions(es)
+    with pytest.raises(RuntimeError):
+        es.rebuild(broken())
+    assert versions(es) == before
+    assert es.client.count(index=f"{es.prefix}-locks")["count"] == 0    # the lock was released
+
+
+def test_leftovers_of_a_crashed_rebuild_are_cleaned_by_the_next(es, world_docs):
+    from credit.search import mapping
+
+    es.client.indices.create(index=f"{es.prefix}-public-v7", mappings=mapping.MAPPINGS,
+                             settings=mapping.index_settings(1, 0))
+    es.rebuild(iter(world_docs))
+    assert versions(es) == {f"{es.prefix}-public-v8": [f"{es.prefix}-public"]}
+
+
+def _second_handle(es, elastic, tmp_path):
+    from credit.search.elastic import ElasticIndex
+
+    return ElasticIndex.from_settings(make_settings(tmp_path, search_url=elastic.url, search_prefix=es.prefix))
+
+
+def test_the_lock_refuses_a_concurrent_rebuild(es, world_docs, elastic, tmp_path):
+    from credit.search.elastic import RebuildInProgress
+
+    other = _second_handle(es, elastic, tmp_path)   # another process, as far as the lock can tell
+    refused = []
+
+    def docs():
+        yield from world_docs[:5]
+        with pytest.raises(RebuildInProgress) as exc:
+            other.rebuild(iter(world_docs))
+        refused.append(str(exc.value))
+        yield from world_docs[5:]
+
+    try:
+        assert es.rebuild(docs()) == len(world_docs)
+        assert refused and "重建" in refused[0]
+        assert versions(es) == {f"{es.prefix}-public-v2": [f"{es.prefix}-public"]}   # the refused one built nothing
+        assert other.rebuild(iter(world_docs)) == len(world_docs)                      # free again afterwards
+    finally:
+        other.close()
+
+
+def test_an_expired_lock_is_taken_over(es, world_docs):
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    es.client.indices.create(index=f"{es.prefix}-locks")
+    es.client.index(index=f"{es.prefix}-locks", id="rebuild", refresh=True,
+                    document={"owner": "crashed-host:1", "acquired_at": long_ago.isoformat(),
+                              "expires_at": (long_ago + timedelta(minutes=10)).isoformat()})
+    assert es.rebuild(iter(world_docs)) == len(world_docs)
+
+
+def test_many_documents_go_in_several_bulk_chunks(es, world_docs):
+    from credit.search.elastic import BULK_CHUNK
+
+    subject = oracle.subjects(world_docs)[0]
+    docs = [{**subject, "id": f"s-X{i:05d}", "code": f"X{i:05d}", "codes": [f"X{i:05d}"]}
+            for i in range(BULK_CHUNK * 2 + 7)]
+    assert es.rebuild(iter(docs)) == len(docs)
+    assert es.search_subjects(SubjectQuery(today=TODAY)).total == len(docs)
+
+
+def _broken(world_docs) -> list[dict]:
+    subject = oracle.subjects(world_docs)[0]
+    return [{**subject, "id": "s-BAD1", "code": "BAD1", "unexpected_field": "x"},       # strict mapping
+            {**subject, "id": "s-BAD2", "code": "BAD2", "dates": ["2024-13-45"]}]       # not a date
+
+
+def test_bulk_reports_each_failed_document_and_keeps_the_rest(make_index, world_docs, caplog):
+    index = make_index("elasticsearch")
+    docs = world_docs[:4] + _broken(world_docs) + world_docs[4:]
+    with caplog.at_level(logging.ERROR, logger="credit.search.elastic"):
+        written = index.upsert(docs)
+    assert written == len(world_docs)                     # counts what reached the index
+    logged = caplog.text
+    assert "s-BAD1" in logged and "strict_dynamic_mapping_exception" in logged
+    assert "s-BAD2" in logged and "2024-13-45" in logged
+    assert "共 2 条文档" in logged
+    assert index.get("s-BAD1", TODAY) is None
+    assert totals(index) == world_totals(world_docs)
+
+
+def test_a_rebuild_with_failed_documents_is_abandoned(es, world_docs, caplog):
+    before = versions(es)
+    with caplog.at_level(logging.ERROR, logger="credit.search.elastic"):
+        with pytest.raises(SearchError, match="重建中止"):
+            es.rebuild(iter(world_docs + _broken(world_docs)))
+    assert "s-BAD1" in caplog.text
+    assert versions(es) == before
+    assert totals(es) == world_totals(world_docs)
