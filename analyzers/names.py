@@ -51,11 +51,14 @@ def _affixes() -> tuple[re.Pattern, re.Pattern]:
 
 
 def core_name(norm: str) -> str:
-    """Name without leading regions, bracketed parts and trailing company forms."""
+    """Name without leading regions, bracketed parts and trailing company forms.
+
+    A region is kept when only one word would remain: in 平安银行 or 广州酒家 the "region" (平安区,
+    广州) is the trade name itself."""
     prefix, suffix = _affixes()
-    core = _BRACKETS.sub("", norm)
-    stripped = suffix.sub("", prefix.sub("", core))
-    return stripped or core
+    base = suffix.sub("", _BRACKETS.sub("", norm)) or _BRACKETS.sub("", norm)
+    rest = prefix.sub("", base)
+    return rest if len(rest) > 2 else base
 
 
 def analyze_name(name: str) -> NameTerms:

@@ -41,9 +41,12 @@ def cmd_ingest(args) -> int:
                   f"更正替换 {f['replaced']}，未变 {f['unchanged']}")
     print(f"合计：接收 {data['accepted']}，拒绝 {data['rejected']}，更正替换 {data['replaced']}；"
           f"写入检索索引 {data['indexed']} 条，移出公示 {data['removed_from_index']} 条")
+    if data["failed_to_index"]:
+        print(f"警告：{data['failed_to_index']} 条文档未能写入检索索引（原因见日志）；修复后重新运行本命令即可补齐",
+              file=sys.stderr)
     if args.report:
         Path(args.report).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return 1 if any(f["error"] for f in data["files"]) else 0
+    return 1 if data["failed_to_index"] or any(f["error"] for f in data["files"]) else 0
 
 
 def cmd_reindex(args) -> int:

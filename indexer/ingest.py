@@ -43,6 +43,7 @@ class Report:
     rejections: list[dict] = field(default_factory=list)
     departments: dict = field(default_factory=lambda: defaultdict(lambda: Counter()))
     indexed: int = 0
+    failed_to_index: int = 0
     removed: int = 0
 
     def total(self, name: str) -> int:
@@ -55,6 +56,7 @@ class Report:
             "replaced": self.total("replaced"),
             "unchanged": self.total("unchanged"),
             "indexed": self.indexed,
+            "failed_to_index": self.failed_to_index,
             "removed_from_index": self.removed,
             "files": [{"file": f.file, "kind": f.kind, "accepted": f.accepted, "rejected": f.rejected,
                        "replaced": f.replaced, "unchanged": f.unchanged, "error": f.error,
@@ -88,7 +90,7 @@ class Ingester:
                     file_report.error = str(exc)
             with tqdm(total=len(touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
                 stats = publish(self.database_url, self.index, self.catalog, touched, self.today, pool, progress=bar)
-        report.indexed, report.removed = stats.written, stats.removed
+        report.indexed, report.failed_to_index, report.removed = stats.written, stats.failed, stats.removed
         self._save_run(report)
         return report
 

@@ -23,6 +23,7 @@ CHUNK = 1000  # subjects per database query and per index write
 @dataclass
 class PublishStats:
     written: int = 0
+    failed: int = 0    # documents the engine refused (each is logged by the engine with its reason)
     removed: int = 0
 
 
@@ -54,7 +55,9 @@ def publish(database_url: str, index: SearchIndex, catalog: Catalog, keys: Itera
     """Write the current public documents of these subjects and remove what may no longer be shown."""
     stats = PublishStats()
     for docs, hidden in _documents(database_url, catalog, sorted(set(keys)), today, pool, progress):
-        stats.written += index.upsert(docs)
+        written = index.upsert(docs)
+        stats.written += written
+        stats.failed += len(docs) - written
         index.delete(hidden)
         stats.removed += len(hidden)
     return stats

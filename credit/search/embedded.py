@@ -6,10 +6,12 @@ arrive pre-tokenized by analyzers/, so FTS5's own tokenizer only splits on space
 a new file and rename it over the old one (atomic), so readers never see a half-built index."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Iterable
@@ -17,17 +19,8 @@ from typing import Iterable
 import orjson
 
 from analyzers import analyze_query, highlight
-from credit.search.base import (
-    Hit,
-    Page,
-    QueryError,
-    RecordQuery,
-    SearchIndex,
-    SubjectQuery,
-    check_depth,
-    decode_cursor,
-    encode_cursor,
-)
+from credit.search.base import (Hit, Page, QueryError, RebuildInProgress, RecordQuery, SearchIndex, SubjectQuery,
+                                check_depth, decode_cursor, encode_cursor)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -70,26 +63,44 @@ def _match_expression(q) -> str:
 
 
 class EmbeddedIndex(SearchIndex):
+    """`path` names a small pointer file (the embedded "alias") holding the name of the current
+    version file beside it (search.sqlite3.v3); a rebuild fills the next version and swaps the
+    pointer atomically, so readers move over on their next query and never see a half-built file."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._write() as conn:
-            conn.executescript(SCHEMA)
+        if not self.path.exists():
+            with _rebuild_lock(self.path):
+                if not self.path.exists():
+                    _create(self._version_file(1)).close()
+                    self._point_to(self._version_file(1))
 
-    # -- connections ---------------------------------------------------------------------------
+    # -- versions and connections --------------------------------------------------------------
+
+    def _version_file(self, number: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.v{number}")
+
+    def current_file(self) -> Path:
+        return self.path.with_name(self.path.read_text(encoding="utf-8").strip())
+
+    def _point_to(self, version: Path) -> None:
+        pending = self.path.with_name(self.path.name + ".pointer")
+        pending.write_text(version.name + "\n", encoding="utf-8")
+        os.replace(pending, self.path)  # atomic
 
     def _conn(self) -> sqlite3.Connection:
-        """A per-thread connection, reopened when a rebuild has replaced the file."""
-        inode = self.path.stat().st_ino if self.path.exists() else None
+        """A per-thread connection to the current version, reopened after a rebuild."""
+        stamp = self.path.stat().st_mtime_ns
         conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.inode != inode:
+        if conn is None or self._local.stamp != stamp:
             if conn is not None:
                 conn.close()
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(self.current_file(), timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn, self._local.inode = conn, self.path.stat().st_ino
+            self._local.conn, self._local.stamp = conn, stamp
         return conn
 
     def _write(self) -> sqlite3.Connection:
@@ -114,31 +125,26 @@ class EmbeddedIndex(SearchIndex):
             _delete_subjects(conn, ids)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
-        fresh = self.path.with_name(self.path.name + ".building")
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(fresh) + suffix).unlink(missing_ok=True)
-        conn = sqlite3.connect(fresh)
-        try:
-            conn.executescript(SCHEMA)
-            written = 0
-            batch = []
-            for doc in docs:
-                batch.append(doc)
-                if len(batch) >= 5000:
+        with _rebuild_lock(self.path, wait=False):
+            old = self.current_file()
+            number = int(old.name.rsplit(".v", 1)[1]) + 1
+            fresh = self._version_file(number)
+            conn = _create(fresh)
+            try:
+                written = 0
+                for batch in _batches(docs, 5000):
                     written += _write_docs(conn, batch)
                     conn.commit()
-                    batch = []
-            written += _write_docs(conn, batch)
-            conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
-            conn.commit()
-        except BaseException:
+                conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
+                conn.commit()
+            except BaseException:
+                conn.close()
+                _remove(fresh)
+                raise
             conn.close()
-            fresh.unlink(missing_ok=True)
-            raise
-        conn.close()
-        os.replace(fresh, self.path)   # atomic: readers switch on their next query
-        for suffix in ("-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self._point_to(fresh)
+            # Readers still holding the old version keep their open file until their next query.
+            _remove(old)
         return written
 
     def expire(self, today: date | None = None) -> int:
@@ -243,6 +249,43 @@ class EmbeddedIndex(SearchIndex):
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+def _create(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def _remove(version: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(version) + suffix).unlink(missing_ok=True)
+
+
+@contextmanager
+def _rebuild_lock(pointer: Path, wait: bool = True):
+    """One rebuild at a time per index (an advisory lock on a file beside the pointer)."""
+    with open(pointer.with_name(pointer.name + ".lock"), "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise RebuildInProgress("另一个检索索引重建正在进行，请等它完成后再试") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _batches(items: Iterable, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
     records, subjects = [], []

@@ -186,3 +186,21 @@ def test_a_rebuild_with_failed_documents_is_abandoned(es, world_docs, caplog):
     assert "s-BAD1" in caplog.text
     assert versions(es) == before
     assert totals(es) == world_totals(world_docs)
+
+
+def test_embedded_lock_refuses_a_concurrent_rebuild(tmp_path, world_docs):
+    from credit.search.base import RebuildInProgress
+    from credit.search.embedded import EmbeddedIndex
+
+    index = EmbeddedIndex(tmp_path / "search.sqlite3")
+    other = EmbeddedIndex(tmp_path / "search.sqlite3")
+
+    def docs():
+        with pytest.raises(RebuildInProgress):
+            other.rebuild(iter(world_docs))
+        yield from world_docs
+
+    assert index.rebuild(docs()) == len(world_docs)
+    assert other.rebuild(iter(world_docs)) == len(world_docs)
+    versions = sorted(p.name for p in tmp_path.glob("search.sqlite3.v*") if p.name[-1].isdigit())
+    assert versions == ["search.sqlite3.v3"]  # old versions are removed after the switch
