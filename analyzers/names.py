@@ -67,12 +67,16 @@ def analyze_name(name: str) -> NameTerms:
 
 
 def analyze_query(text: str) -> QueryTerms:
+    """What a typed query asks for. A trailing company form (有限公司, 股份有限公司 …) is not
+    required: it is in nearly every name, so requiring it narrows nothing and makes every engine
+    walk the longest posting lists; the exact-name bonus still puts the exact form first."""
     norm = normalize(text)
     bare = _SHARE_CLASS.sub("", _STOCK_PREFIX.sub("", norm))
-    seq = chars(bare)
+    asked = _affixes()[1].sub("", bare) or bare
+    seq = chars(asked)
     # Latin/digit runs are optional (share classes, English fragments); CJK characters are required.
     required = tuple(dict.fromkeys(c for c in seq if len(c) == 1 and not c.isascii())) or tuple(dict.fromkeys(seq))
-    return QueryTerms(norm=norm, core=core_name(bare), terms=tuple(dict.fromkeys(terms(bare))),
+    return QueryTerms(norm=norm, core=core_name(bare), terms=tuple(dict.fromkeys(terms(asked))),
                       required_chars=required, phrase=tuple(seq))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -22,23 +23,30 @@ from analyzers import analyze_query, highlight
 from credit.search.base import (Hit, Page, QueryError, RebuildInProgress, RecordQuery, SearchIndex, SubjectQuery,
                                 check_depth, decode_cursor, encode_cursor)
 
-SCHEMA = """
+SCHEMA_VERSION = 2
+SCHEMA = f"""
+PRAGMA user_version = {SCHEMA_VERSION};
 CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_code TEXT, list_type TEXT, list_name TEXT,
     department TEXT, decided_on TEXT NOT NULL, public_until TEXT NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_subject ON docs(subject_code, kind);
-CREATE INDEX IF NOT EXISTS docs_recent ON docs(kind, decided_on DESC, id);
-CREATE INDEX IF NOT EXISTS docs_list ON docs(list_type, decided_on DESC, id);
+-- Indexes carry public_until so the window filter never has to read a row with its body.
+CREATE INDEX IF NOT EXISTS docs_subject ON docs(subject_code, kind, public_until);
+CREATE INDEX IF NOT EXISTS docs_recent ON docs(kind, decided_on DESC, id, public_until);
+CREATE INDEX IF NOT EXISTS docs_list ON docs(list_type, decided_on DESC, id, public_until, list_name, department);
 CREATE TABLE IF NOT EXISTS subjects (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, code TEXT NOT NULL, name_norm TEXT NOT NULL,
     name_core TEXT NOT NULL, licence_until TEXT, penalty_until TEXT, list_until TEXT,
-    public_until TEXT NOT NULL, body TEXT NOT NULL);
+    public_until TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS subjects_norm ON subjects(name_norm);
+-- Bodies apart, so ranking thousands of matches reads narrow rows only.
+CREATE TABLE IF NOT EXISTS subject_bodies (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subject_values (subject INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS subject_values_lookup ON subject_values(field, value, subject);
 CREATE INDEX IF NOT EXISTS subject_values_subject ON subject_values(subject);
 CREATE VIRTUAL TABLE IF NOT EXISTS subject_fts USING fts5(terms, chars, tokenize="unicode61 remove_diacritics 0");
 """
+
+log = logging.getLogger(__name__)
 
 # Ranking, shared with the Elasticsearch query builder (credit/search/queries.py): exact name ≫
 # exact former name ≫ exact core name ≫ query as one contiguous phrase ≫ BM25 (terms weighted
@@ -71,11 +79,16 @@ class EmbeddedIndex(SearchIndex):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        if not self.path.exists():
-            with _rebuild_lock(self.path):
-                if not self.path.exists():
-                    _create(self._version_file(1)).close()
-                    self._point_to(self._version_file(1))
+        with _rebuild_lock(self.path):
+            if not self.path.exists():
+                _create(self._version_file(1)).close()
+                self._point_to(self._version_file(1))
+            elif _schema_version(self.current_file()) != SCHEMA_VERSION:
+                # The index is derived data: start an empty current-format version and say how to refill it.
+                log.warning("embedded search index %s has an older format; run `python -m indexer reindex`", self.path)
+                number = int(self.current_file().name.rsplit(".v", 1)[1]) + 1
+                _create(self._version_file(number)).close()
+                self._point_to(self._version_file(number))
 
     # -- versions and connections --------------------------------------------------------------
 
@@ -161,7 +174,8 @@ class EmbeddedIndex(SearchIndex):
         today_s = (today or date.today()).isoformat()
         row = self._conn().execute(
             "SELECT body FROM docs WHERE id = ? AND public_until >= ? "
-            "UNION ALL SELECT body FROM subjects WHERE id = ? AND public_until >= ?",
+            "UNION ALL SELECT b.body FROM subjects s JOIN subject_bodies b ON b.rowid = s.rowid"
+            " WHERE s.id = ? AND s.public_until >= ?",
             (doc_id, today_s, doc_id, today_s)).fetchone()
         return json.loads(row[0]) if row else None
 
@@ -189,8 +203,8 @@ class EmbeddedIndex(SearchIndex):
         # Rank on narrow rows, then fetch the bodies of the one page: sorting thousands of
         # matches with their JSON bodies attached was the slow part of broad queries.
         rows = conn.execute(
-            f"SELECT subjects.body, top.score, top.code FROM (SELECT m.rowid AS rid, m.score, m.code {base}{page_where}"
-            " ORDER BY m.score DESC, m.code LIMIT ? OFFSET ?) AS top JOIN subjects ON subjects.rowid = top.rid"
+            f"SELECT b.body, top.score, top.code FROM (SELECT m.rowid AS rid, m.score, m.code {base}{page_where}"
+            " ORDER BY m.score DESC, m.code LIMIT ? OFFSET ?) AS top JOIN subject_bodies b ON b.rowid = top.rid"
             " ORDER BY top.score DESC, top.code",
             source_params + params + page_params + [query.size, offset]).fetchall()
         hits = []
@@ -261,6 +275,14 @@ def _create(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _schema_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _remove(version: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(version) + suffix).unlink(missing_ok=True)
@@ -308,9 +330,10 @@ def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
         rows = list(enumerate(subjects, start=first))
         conn.executemany(
             "INSERT INTO subjects (rowid, id, code, name_norm, name_core, licence_until, penalty_until, list_until,"
-            " public_until, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " public_until) VALUES (?,?,?,?,?,?,?,?,?)",
             [(r, d["id"], d["code"], d["name_norm"], d["name_core"], d["licence_until"], d["penalty_until"],
-              d["list_until"], d["public_until"], _dumps(d)) for r, d in rows])
+              d["list_until"], d["public_until"]) for r, d in rows])
+        conn.executemany("INSERT INTO subject_bodies (rowid, body) VALUES (?,?)", [(r, _dumps(d)) for r, d in rows])
         conn.executemany("INSERT INTO subject_fts (rowid, terms, chars) VALUES (?,?,?)",
                          [(r, " ".join(d["name_terms"]), " ".join(d["name_chars"])) for r, d in rows])
         conn.executemany("INSERT INTO subject_values (subject, field, value) VALUES (?,?,?)",
@@ -329,6 +352,7 @@ def _delete_subjects(conn: sqlite3.Connection, ids: list[str]) -> None:
         rowids += conn.execute(f"SELECT rowid FROM subjects WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
     conn.executemany("DELETE FROM subject_fts WHERE rowid = ?", rowids)
     conn.executemany("DELETE FROM subject_values WHERE subject = ?", rowids)
+    conn.executemany("DELETE FROM subject_bodies WHERE rowid = ?", rowids)
     conn.executemany("DELETE FROM subjects WHERE rowid = ?", rowids)
 
 
