@@ -1,0 +1,177 @@
+"""HTTP benchmark: the portal under gunicorn, loaded from Python on this machine.
+
+Builds an instance with N generated subjects (or reuses one with --instance DIR), starts
+`gunicorn wsgi:app` on 127.0.0.1 with a few sync workers, and drives it from a bounded number
+of client processes for a fixed time per endpoint. Prints requests/s and p50/p99 latency for
+two trivial endpoints — a static file, and the search page without a query (the ceiling: the
+same server, rate limiter and templates as a search, but no index work) — then for name
+searches `/search?q=…` with varied realistic names and for subject profiles `/subjects/<code>`.
+Target: search at least a third of the ceiling.
+
+    python bench/http.py [--subjects 100000] [--instance DIR [--reindex]] [--workers 3] [--clients 6] [--seconds 15]
+
+Every request opens a new connection (gunicorn's sync workers do not keep connections alive),
+as browsers behind a proxy mostly do. The client shares the machine's cores with the server,
+so the figures are a floor for a server with cores of its own."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is called http.py: keep its own folder off the import path, or `import http.client`
+# would import this file instead of the standard library's module.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from multiprocessing import Pool  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+from bench.ingest import name_queries, percentile  # noqa: E402
+from credit.config import Settings  # noqa: E402
+from credit.search import SubjectQuery, open_index  # noqa: E402
+from indexer.sample import generate  # noqa: E402
+
+QUERIES = 400
+STATIC, CEILING, SEARCH = "/static/site.css", "/search (no query)", "/search?q=…"
+
+
+def instance_env(folder: Path) -> dict:
+    return {"CREDIT_DATABASE_URL": f"sqlite:///{folder / 'credit.sqlite3'}",
+            "CREDIT_SEARCH_URL": f"embedded://{folder / 'search.sqlite3'}"}
+
+
+def indexer(folder: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "indexer", "-q", *args], cwd=ROOT, check=True,
+                   env={**os.environ, **instance_env(folder)}, stdout=subprocess.DEVNULL)
+
+
+def build_instance(folder: Path, subjects: int, seed: int, reindex: bool) -> None:
+    """Generate the sample and ingest it with the indexer CLI, unless the folder already has it."""
+    ready = folder / "READY"   # written last: an interrupted build is built again
+    if ready.exists():
+        print(f"reusing the instance in {folder}")
+        if reindex:
+            indexer(folder, "reindex")
+        return
+    started = time.perf_counter()
+    generate(folder / "sample", subjects=subjects, seed=seed, progress=True)
+    indexer(folder, "ingest", str(folder / "sample"))
+    ready.write_text(f"{subjects} subjects, seed {seed}\n")
+    print(f"built an instance of {subjects:,} subjects in {time.perf_counter() - started:.0f}s → {folder}")
+
+
+def target_paths(folder: Path, seed: int) -> dict[str, list[str]]:
+    """URL paths per endpoint: realistic name queries, and the profiles their first hits lead to."""
+    queries = name_queries(folder / "sample", QUERIES, seed)
+    env = instance_env(folder)
+    index = open_index(Settings(database_url=env["CREDIT_DATABASE_URL"], search_url=env["CREDIT_SEARCH_URL"]))
+    codes = [hit.doc["code"] for q in queries for hit in index.search_subjects(SubjectQuery(text=q, size=2)).hits]
+    index.close()
+    return {STATIC: [STATIC],
+            CEILING: ["/search"],
+            SEARCH: [f"/search?q={quote(q)}" for q in queries],
+            "/subjects/<code>": [f"/subjects/{code}" for code in dict.fromkeys(codes)]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(folder: Path, port: int, workers: int) -> subprocess.Popen:
+    # A limit no single benchmark client reaches: the limiter still runs on every request.
+    env = {**os.environ, **instance_env(folder), "CREDIT_RATELIMIT_ANONYMOUS": "100000000/minute"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def get(port: int, path: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+    finally:
+        conn.close()
+    return response.status, time.perf_counter() - started
+
+
+def client(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
+    """One client process: requests random paths back to back until its time is up."""
+    port, paths, seconds, seed = job
+    rng = random.Random(seed)
+    latencies, errors = [], 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        status, elapsed = get(port, rng.choice(paths))
+        latencies.append(elapsed)
+        errors += status != 200
+    return latencies, errors
+
+
+def measure(pool: Pool, port: int, paths: list[str], clients: int, seconds: float) -> dict:
+    pool.map(client, [(port, paths, min(2.0, seconds / 5), n) for n in range(clients)])  # warm up
+    started = time.perf_counter()
+    results = pool.map(client, [(port, paths, seconds, n) for n in range(clients)])
+    elapsed = time.perf_counter() - started
+    latencies = [x * 1000 for lat, _ in results for x in lat]
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50": statistics.median(latencies),
+            "p99": percentile(latencies, 0.99), "errors": sum(e for _, e in results)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--instance", help="build the instance here, or reuse the one already here")
+    parser.add_argument("--reindex", action="store_true",
+                        help="rebuild a reused instance's search index from its database (after an engine change)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=6, help="concurrent client processes")
+    parser.add_argument("--seconds", type=float, default=15, help="measured time per endpoint")
+    args = parser.parse_args()
+
+    folder = Path(args.instance or ROOT / "bench" / "out" / f"http-{args.subjects}-{args.seed}").resolve()
+    build_instance(folder, args.subjects, args.seed, args.reindex)
+    targets = target_paths(folder, args.seed)
+    port = free_port()
+    server = start_gunicorn(folder, port, args.workers)
+    try:
+        with Pool(args.clients) as pool:
+            figures = {name: measure(pool, port, paths, args.clients, args.seconds) for name, paths in targets.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"\n{os.cpu_count()} CPUs, gunicorn {args.workers} sync workers, {args.clients} client processes, "
+          f"{args.seconds:g}s per endpoint, instance {folder.name}")
+    print(f"{'endpoint':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, f in figures.items():
+        print(f"{name:<24}{f['requests']:>10,}{f['rps']:>10.0f}{f['p50']:>10.1f}{f['p99']:>10.1f}{f['errors']:>8}")
+    search = figures[SEARCH]["rps"]
+    print(f"search / ceiling = {search / figures[CEILING]['rps']:.2f} (target ≥ 0.33); "
+          f"search / static file = {search / figures[STATIC]['rps']:.2f}")
+    return 0 if not any(f["errors"] for f in figures.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The public portal: a Flask app over the public search index (SPEC §9).
+
+`create_app(config)` builds one app; `config` may carry CREDIT_SETTINGS (a credit.config.Settings,
+to point at another instance) and TODAY (a date, to judge publicity windows on another day)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from credit.catalog import load_catalog
+from credit.config import Settings
+from credit.search import open_index
+from portal import api, errors, present, public
+from portal.config import from_env
+from portal.extensions import limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+# The pages need no script and load nothing from elsewhere: say so, so a browser refuses any that
+# an injected string might try to bring in.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(from_env())
+    app.config.update(config or {})
+    settings = app.config.setdefault("CREDIT_SETTINGS", Settings())
+    app.json.ensure_ascii = False   # readable Chinese in API answers
+    app.json.sort_keys = False      # total, items, next: in the order documented
+
+    # Only the configured number of proxies may tell us the client's address; with 0 the header is
+    # never read, so X-Forwarded-For cannot be used to dodge the rate limit.
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    app.extensions["credit_index"] = open_index(settings)
+    app.extensions["credit_catalog"] = load_catalog(settings.catalog)
+    limiter.init_app(app)
+    errors.register(app)
+    present.register(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.after_request(_secure)
+    return app
+
+
+def _secure(response):
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -1,0 +1,85 @@
+"""The JSON API under /api/v1: the same lookups as the pages, as documented in openapi.json."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, jsonify, request, url_for
+
+from portal import current, params, queries
+from portal.extensions import limiter
+from portal.present import catalog
+
+bp = Blueprint("api", __name__)
+OPENAPI_FILE = Path(__file__).with_name("openapi.json")
+
+
+def _page(results: queries.Results, **extra) -> dict:
+    page = {"total": results.total, "items": results.items, "next": results.next,
+            "page": results.paging.page if not results.paging.after else None, "size": results.paging.size, **extra}
+    if results.facets:
+        page["facets"] = results.facets
+    return page
+
+
+def _facets(args) -> bool:
+    """Counts by kind and department cost a full count on the engine: only when asked for. (Not
+    offered on search: the embedded engine takes seconds to count a name search's facets.)"""
+    return args.get("facets") == "true"
+
+
+@bp.get("/search")
+def search():
+    args = request.args
+    results = queries.search(current.index(), params.text(args, "q"), params.filters(args),
+                             params.paging(args, sizeable=True), current.today())
+    return jsonify(_page(results, by_code=results.by_code, suggestions=results.suggestions))
+
+
+@bp.get("/subjects/<code>")
+def subject(code: str):
+    profile = queries.subject_profile(current.index(), code, current.today())
+    sections = {queries.SECTIONS[kind]: results.items for kind, results in profile.sections.items()}
+    more = {queries.SECTIONS[kind]: _more_url(profile.subject["code"], kind, results)
+            for kind, results in profile.sections.items()}
+    return jsonify({**profile.subject, "counts": profile.counts, **sections, "more": more})
+
+
+def _more_url(code: str, kind: str, results: queries.Results) -> str | None:
+    """Where the rest of a profile section is, when it did not fit."""
+    if results.total <= len(results.items):
+        return None
+    return url_for("api.subject_records", code=code, kind=kind, after=results.next)
+
+
+@bp.get("/subjects/<code>/records")
+def subject_records(code: str):
+    kind = params.text(request.args, "kind")
+    subject, results = queries.subject_records(current.index(), code, kind, params.paging(request.args, sizeable=True),
+                                               current.today())
+    return jsonify(_page(results, subject={"code": subject["code"], "name": subject["name"]}, kind=kind))
+
+
+@bp.get("/lists/<list_type>")
+def list_entries(list_type: str):
+    args = request.args
+    results = queries.list_entries(current.index(), catalog(), list_type, params.filters(args),
+                                   params.paging(args, sizeable=True), current.today(), facets=_facets(args))
+    return jsonify(_page(results, list_type=list_type))
+
+
+@bp.get("/records/<record_id>")
+def record(record_id: str):
+    return jsonify(queries.record(current.index(), record_id, current.today()))
+
+
+@bp.get("/openapi.json")
+@limiter.exempt
+def openapi():
+    return jsonify(openapi_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    return json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))

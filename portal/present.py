@@ -1,0 +1,115 @@
+"""How records are laid out on pages. Every label comes from the catalogue (column headers, kind
+and list names), read once per app, so a catalogue change relabels every page; only the choice of
+summary columns is made here."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import Flask, current_app, request, url_for
+
+from credit.catalog import Catalog
+from credit.codes import REGNO_SHAPE, USCC_SHAPE
+from credit.regions import region_names
+from credit.search.base import RECORD_KINDS
+
+# The columns a record's card shows in a profile or list (the detail page shows them all).
+SUMMARY_COLUMNS = {
+    "licence": ("doc_name", "licence_category", "content", "valid_to"),
+    "penalty": ("violation_type", "penalty_types", "content"),
+    "list": ("list_name", "reason", "authority", "valid_to"),
+}
+# Who a list entry is about, shown where entries of many subjects are listed together.
+IDENTITY_COLUMNS = ("code_uscc", "id_no")
+# 行政相对人代码_1（统一社会信用代码） reads as 统一社会信用代码: a numbered standard column is
+# known by the name in its brackets.
+_NUMBERED = re.compile(r"^.+_\d+[（(](.+)[）)]$")
+# Division names that are not places (GB/T 2260 groupings); never offered as a filter.
+_GROUPINGS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    fields: dict[str, dict[str, str]]   # kind → column key → label, in catalogue order
+    dates: dict[str, str]               # kind → label of the date a record is listed by
+    kinds: dict[str, str]               # licence → 行政许可 …
+    lists: dict[str, str]               # red → 红名单 …
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Labels:
+        fields = {name: {col.key: _short(col.header) for col in kind.columns} for name, kind in catalog.kinds.items()}
+        return cls(fields=fields, dates={name: fields[name][kind.date_field] for name, kind in catalog.kinds.items()},
+                   kinds={name: kind.label for name, kind in catalog.kinds.items()}, lists=dict(catalog.list_types))
+
+
+def _short(header: str) -> str:
+    match = _NUMBERED.match(header)
+    return match.group(1) if match else header
+
+
+def labels() -> Labels:
+    return current_app.extensions["credit_labels"]
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["credit_catalog"]
+
+
+def record_fields(record: dict) -> list[tuple[str, str]]:
+    """(label, value) of every public field of a record, in catalogue order."""
+    values = record["fields"]
+    return [(label, values[key]) for key, label in labels().fields[record["kind"]].items() if key in values]
+
+
+def summary_fields(record: dict, identity: bool = False) -> list[tuple[str, str]]:
+    """The record's summary columns that have a value (its subject's codes too, if asked)."""
+    names, values = labels().fields[record["kind"]], record["fields"]
+    keys = (IDENTITY_COLUMNS if identity else ()) + SUMMARY_COLUMNS[record["kind"]]
+    return [(names[key], values[key]) for key in keys if values.get(key)]
+
+
+def code_label(code: str) -> str:
+    """What a subject's public code is called: its catalogue column, judged by its shape."""
+    key = "code_uscc" if USCC_SHAPE.match(code) else "code_regno" if REGNO_SHAPE.match(code) else None
+    return labels().fields["licence"][key] if key else "登记代码"
+
+
+def list_names(slug: str) -> list[str]:
+    """The catalogue's list names of one list type, for the list-name filter."""
+    return [name for name, spec in catalog().list_names.items() if spec["type"] == catalog().list_types[slug]]
+
+
+@lru_cache(maxsize=4)
+def region_options(province: str) -> list[tuple[str, str]]:
+    """The province and its prefectures, for the region filter."""
+    names = region_names()
+    prefectures = [(code, name) for code, name in names.items()
+                   if code[:2] == province[:2] and code.endswith("00") and code != province
+                   and name not in _GROUPINGS]
+    return ([(province, names[province])] if province in names else []) + prefectures
+
+
+def page_url(page: int) -> str:
+    """This page's URL with the same filters, on another page number."""
+    args = {**request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: the first, the last and a few around the current (None = gap)."""
+    shown = sorted({1, last, *range(max(1, page - around), min(last, page + around) + 1)})
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
+def register(app: Flask) -> None:
+    app.extensions["credit_labels"] = Labels.of(app.extensions["credit_catalog"])
+    for helper in (record_fields, summary_fields, code_label, list_names, page_url, page_numbers):
+        app.add_template_global(helper)
+    app.jinja_env.globals.update(labels=app.extensions["credit_labels"], record_kinds=RECORD_KINDS,
+                                 regions=region_options(app.config["HOME_REGION"]))
