@@ -29,13 +29,13 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-# The repository on the import path instead of bench/: bench/http.py would shadow the standard
-# library's http module (which requests and the Elasticsearch client import).
-HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+# bench/ingest.py (the embedded benchmark): the same data set and name queries.
+from bench.ingest import name_queries, percentile, sample  # noqa: E402
 from credit.catalog import load_catalog  # noqa: E402
 from credit.config import Settings  # noqa: E402
 from credit.db import migrate, session_factory  # noqa: E402
@@ -44,9 +44,6 @@ from credit.search.elastic import ElasticIndex  # noqa: E402
 from indexer.ingest import Ingester  # noqa: E402
 from indexer.publisher import all_documents, all_subject_keys  # noqa: E402
 from indexer.workers import executor  # noqa: E402
-
-# bench/ingest.py (the embedded benchmark): the same data set and name queries.
-from bench.ingest import name_queries, percentile, sample  # noqa: E402
 
 
 class StandIn:

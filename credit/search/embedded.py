@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # twice the single characters).
 BOOST_EXACT, BOOST_FORMER, BOOST_CORE, BOOST_PHRASE = 1000.0, 500.0, 100.0, 20.0
 WEIGHT_TERMS, WEIGHT_CHARS = 2.0, 1.0
+BROAD_QUERY = 5000
 
 # Filterable multi-valued subject fields, stored one row per value.
 SUBJECT_VALUE_FIELDS = ("codes", "former_norms", "departments", "region", "dates")
@@ -185,20 +186,26 @@ class EmbeddedIndex(SearchIndex):
         if query.text and q.empty:
             return Page(total=0, hits=[])
         columns = "s.rowid AS rowid, s.code, s.public_until, s.licence_until, s.penalty_until, s.list_until"
-        if q:
-            source = (f"(SELECT {columns}, (-bm25(subject_fts, ?, ?)) + ? * (s.name_norm = ?) + ? * (s.name_core = ?)"
+        conn = self._conn()
+        if not q:
+            source, source_params = f"(SELECT {columns}, 0.0 AS score FROM subjects s)", []
+            total = conn.execute(f"SELECT count(*) FROM {source} AS m WHERE {where}", params).fetchone()[0]
+        else:
+            matched = " FROM subject_fts JOIN subjects s ON s.rowid = subject_fts.rowid WHERE subject_fts MATCH ?)"
+            total = conn.execute(f"SELECT count(*) FROM (SELECT {columns}{matched} AS m WHERE {where}",
+                                 [_match_expression(q)] + params).fetchone()[0]
+            # BM25 costs ~1 µs per match; past BROAD_QUERY matches (a bare region such as 武汉), rank
+            # on the bonuses and then the shorter name, which is what BM25 amounts to when each
+            # name holds the few query characters once. 武汉 on 100k subjects: 72 → 38 ms.
+            relevance, relevance_params = (("-bm25(subject_fts, ?, ?)", [WEIGHT_TERMS, WEIGHT_CHARS])
+                                           if total <= BROAD_QUERY else ("-length(s.name_norm) / 1000.0", []))
+            source = (f"(SELECT {columns}, {relevance} + ? * (s.name_norm = ?) + ? * (s.name_core = ?)"
                       " + ? * (s.rowid IN (SELECT subject FROM subject_values WHERE field = 'former_norms' AND value = ?))"
                       " + ? * (s.rowid IN (SELECT rowid FROM subject_fts WHERE subject_fts MATCH ?)) AS score"
-                      " FROM subject_fts JOIN subjects s ON s.rowid = subject_fts.rowid"
-                      " WHERE subject_fts MATCH ?)")
-            source_params = [WEIGHT_TERMS, WEIGHT_CHARS, BOOST_EXACT, q.norm, BOOST_CORE, q.core,
-                             BOOST_FORMER, q.norm, BOOST_PHRASE,
-                             "chars : " + _quote(" ".join(q.phrase)), _match_expression(q)]
-        else:
-            source, source_params = f"(SELECT {columns}, 0.0 AS score FROM subjects s)", []
-        conn = self._conn()
+                      + matched)
+            source_params = [*relevance_params, BOOST_EXACT, q.norm, BOOST_CORE, q.core, BOOST_FORMER, q.norm,
+                             BOOST_PHRASE, "chars : " + _quote(" ".join(q.phrase)), _match_expression(q)]
         base = f"FROM {source} AS m WHERE {where}"
-        total = conn.execute(f"SELECT count(*) {base}", source_params + params).fetchone()[0]
         page_where, page_params, offset = _keyset(query, "m.score < ?", "m.code > ?")
         # Rank on narrow rows, then fetch the bodies of the one page: sorting thousands of
         # matches with their JSON bodies attached was the slow part of broad queries.
@@ -224,8 +231,8 @@ class EmbeddedIndex(SearchIndex):
             if n:
                 kinds[kind] = n
         departments = dict(conn.execute(
-            f"SELECT v.value, count(*) {base.replace(' AS m WHERE', ' AS m JOIN subject_values v ON v.subject = m.rowid WHERE', 1)}"
-            " AND v.field = 'departments' GROUP BY v.value ORDER BY count(*) DESC, v.value LIMIT 20", params))
+            f"SELECT value, count(*) FROM subject_values WHERE field = 'departments' AND subject IN (SELECT m.rowid {base})"
+            " GROUP BY value ORDER BY count(*) DESC, value LIMIT 20", params))
         return {"kind": kinds, "department": departments}
 
     def search_records(self, query: RecordQuery) -> Page:
@@ -260,8 +267,8 @@ class EmbeddedIndex(SearchIndex):
 
     def health(self) -> dict:
         try:
-            n = self._conn().execute("SELECT count(*) FROM subjects").fetchone()[0]
-            return {"ok": True, "engine": "embedded", "path": str(self.path), "subjects": n}
+            self._conn().execute("SELECT 1 FROM subjects LIMIT 1").fetchall()
+            return {"ok": True, "engine": "embedded", "path": str(self.current_file())}
         except sqlite3.Error as exc:
             return {"ok": False, "engine": "embedded", "error": str(exc)}
 
@@ -357,7 +364,8 @@ def _delete_subjects(conn: sqlite3.Connection, ids: list[str]) -> None:
 
 
 def _has_value(field: str) -> str:
-    return f"EXISTS (SELECT 1 FROM subject_values v WHERE v.subject = m.rowid AND v.field = '{field}' AND v.value = ?)"
+    # An uncorrelated IN is answered once from the (field, value, subject) index, not per subject.
+    return f"m.rowid IN (SELECT subject FROM subject_values WHERE field = '{field}' AND value = ?)"
 
 
 def _subject_filters(query: SubjectQuery) -> tuple[str, list]:
@@ -374,8 +382,7 @@ def _subject_filters(query: SubjectQuery) -> tuple[str, list]:
             where.append(_has_value(field))
             params.append(value)
     if query.date_from or query.date_to:
-        where.append("EXISTS (SELECT 1 FROM subject_values v WHERE v.subject = m.rowid AND v.field = 'dates'"
-                     " AND v.value BETWEEN ? AND ?)")
+        where.append("m.rowid IN (SELECT subject FROM subject_values WHERE field = 'dates' AND value BETWEEN ? AND ?)")
         params += [(query.date_from or date.min).isoformat(), (query.date_to or date.max).isoformat()]
     return " AND ".join(where), params
 

@@ -8,7 +8,7 @@ same server, rate limiter and templates as a search, but no index work) — then
 searches `/search?q=…` with varied realistic names and for subject profiles `/subjects/<code>`.
 Target: search at least a third of the ceiling.
 
-    python bench/http.py [--subjects 100000] [--instance DIR [--reindex]] [--workers 3] [--clients 6] [--seconds 15]
+    python bench/web.py [--subjects 100000] [--instance DIR [--reindex]] [--workers 3] [--clients 6] [--seconds 15]
 
 Every request opens a new connection (gunicorn's sync workers do not keep connections alive),
 as browsers behind a proxy mostly do. The client shares the machine's cores with the server,
@@ -18,10 +18,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is called http.py: keep its own folder off the import path, or `import http.client`
-# would import this file instead of the standard library's module.
-HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
