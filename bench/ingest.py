@@ -78,7 +78,7 @@ def main() -> int:
     engine = index.health().get("engine", search_url)
 
     started = time.perf_counter()
-    report = Ingester(settings.database_url, index, load_catalog(settings.catalog), progress=True).run([str(data)])
+    report = Ingester(settings, load_catalog(settings.catalog), progress=True).run([str(data)])
     elapsed = time.perf_counter() - started
     totals = report.as_json()
     rows = totals["accepted"] + totals["rejected"]

@@ -131,7 +131,7 @@ def main() -> int:
         migrate(settings.database_url)
         catalog = load_catalog(settings.catalog)
         started = time.perf_counter()
-        report = Ingester(settings.database_url, index, catalog, progress=False).run([str(data)])
+        report = Ingester(settings, catalog, progress=False).run([str(data)])
         elapsed = time.perf_counter() - started
         totals = report.as_json()
         rows = totals["accepted"] + totals["rejected"]

@@ -96,7 +96,7 @@ def main() -> int:
         migrate(settings.database_url)
         index = open_index(settings)
         started = time.perf_counter()
-        Ingester(settings.database_url, index, load_catalog(), today=date.today(),
+        Ingester(settings, load_catalog(), today=date.today(),
                  progress=False).run([str(write_licences(folder, names))])
         print(f"indexed {len(names):,} real names in {time.perf_counter() - started:.1f}s")
         ranks, latencies, misses = [], [], []

@@ -25,12 +25,12 @@ class Record(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # (kind, source department, document number): a row arriving again replaces this one.
     identity: Mapped[str] = mapped_column(String(512), unique=True)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
     subject_key: Mapped[str] = mapped_column(String(64), index=True)
     subject_name: Mapped[str] = mapped_column(String(512))
     subject_type: Mapped[str] = mapped_column(String(32))
-    source_dept_code: Mapped[str] = mapped_column(String(64), index=True)
-    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    source_dept_code: Mapped[str] = mapped_column(String(64))
+    decided_on: Mapped[date] = mapped_column(Date)
     values: Mapped[dict] = mapped_column(JSON)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Objection state: None, "pending" (shown with a marker) or "suspended" (hidden while checked).

@@ -25,8 +25,8 @@ def cmd_ingest(args) -> int:
     from indexer.ingest import Ingester
     from indexer.readers import FileError
 
-    settings, index, catalog = _context()
-    ingester = Ingester(settings.database_url, index, catalog, batch=settings.ingest_batch, progress=not args.quiet)
+    settings, _index, catalog = _context()
+    ingester = Ingester(settings, catalog, progress=not args.quiet)
     try:
         report = ingester.run(args.paths, kind=args.kind)
     except FileError as exc:

@@ -15,10 +15,10 @@ from tqdm import tqdm
 
 from analyzers import analyze_name
 from credit.catalog import Catalog, Kind
+from credit.config import Settings
 from credit.db import session_factory
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
-from credit.search import SearchIndex
 from indexer.publisher import chunks, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
@@ -67,12 +67,12 @@ class Report:
 
 
 class Ingester:
-    def __init__(self, database_url: str, index: SearchIndex, catalog: Catalog, *, today: date | None = None,
-                 batch: int = 2000, workers: int | None = None, progress: bool = True):
-        self.database_url, self.index, self.catalog = database_url, index, catalog
-        self.sessions = session_factory(database_url)
+    def __init__(self, settings: Settings, catalog: Catalog, *, today: date | None = None,
+                 batch: int | None = None, workers: int | None = None, progress: bool = True):
+        self.settings, self.catalog = settings, catalog
+        self.sessions = session_factory(settings.database_url)
         self.today = today or date.today()
-        self.batch, self.progress = batch, progress
+        self.batch, self.progress = batch or settings.ingest_batch, progress
         self.workers = workers or default_workers()
 
     def run(self, paths: list[str], kind: str | None = None) -> Report:
@@ -89,7 +89,7 @@ class Ingester:
                 except FileError as exc:
                     file_report.error = str(exc)
             with tqdm(total=len(touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
-                stats = publish(self.database_url, self.index, self.catalog, touched, self.today, pool, progress=bar)
+                stats = publish(self.settings, self.catalog, touched, self.today, pool, progress=bar)
         report.indexed, report.failed_to_index, report.removed = stats.written, stats.failed, stats.removed
         self._save_run(report)
         return report
@@ -163,7 +163,7 @@ class Ingester:
                 del row["created_at"]
                 updates.append({**row, "id": old.id})
             if inserts:
-                session.execute(insert(Record), inserts)
+                session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
             if updates:
                 session.execute(update(Record), updates)  # bulk UPDATE by primary key
 

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from credit.catalog import Catalog
+from credit.config import Settings
 from credit.models import Record
-from credit.search import SearchIndex
-from indexer.workers import ordered_map, publish_chunk
+from indexer.workers import build_chunk, ordered_map, publish_chunk
 
 CHUNK = 1000  # subjects per database query and per index write
 
@@ -41,25 +41,17 @@ def records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Row]
     return grouped
 
 
-def _documents(database_url: str, catalog: Catalog, keys: Iterable[str], today: date, pool: Executor,
-               progress) -> Iterator[tuple[list[dict], list[str]]]:
-    tasks = ((database_url, catalog.profile_name, chunk, today) for chunk in chunks(keys, CHUNK))
-    for docs, hidden, subjects in ordered_map(pool, publish_chunk, tasks):
-        yield docs, hidden
-        if progress:
-            progress.update(subjects)
-
-
-def publish(database_url: str, index: SearchIndex, catalog: Catalog, keys: Iterable[str], today: date,
-            pool: Executor, progress=None) -> PublishStats:
+def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: date, pool: Executor,
+            progress=None) -> PublishStats:
     """Write the current public documents of these subjects and remove what may no longer be shown."""
     stats = PublishStats()
-    for docs, hidden in _documents(database_url, catalog, sorted(set(keys)), today, pool, progress):
-        written = index.upsert(docs)
+    tasks = ((settings, catalog.profile_name, chunk, today) for chunk in chunks(sorted(set(keys)), CHUNK))
+    for written, refused, removed, subjects in ordered_map(pool, publish_chunk, tasks):
         stats.written += written
-        stats.failed += len(docs) - written
-        index.delete(hidden)
-        stats.removed += len(hidden)
+        stats.failed += refused
+        stats.removed += removed
+        if progress:
+            progress.update(subjects)
     return stats
 
 
@@ -71,5 +63,8 @@ def all_subject_keys(sessions: sessionmaker[Session]) -> list[str]:
 def all_documents(database_url: str, catalog: Catalog, keys: list[str], today: date, pool: Executor,
                   progress=None) -> Iterator[dict]:
     """Every public document of these subjects, built from the database (for a full rebuild)."""
-    for docs, _hidden in _documents(database_url, catalog, keys, today, pool, progress):
+    tasks = ((database_url, catalog.profile_name, chunk, today) for chunk in chunks(keys, CHUNK))
+    for docs, _hidden, subjects in ordered_map(pool, build_chunk, tasks):
         yield from docs
+        if progress:
+            progress.update(subjects)

@@ -10,11 +10,14 @@ import os
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import date
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from credit.catalog import load_catalog
+from credit.config import Settings
 from credit.db import engine_for, session_factory
 from credit.publish import publish_subject
+from credit.search import SearchIndex, open_index
 from indexer.validate import RowError, validate_row
 
 
@@ -32,6 +35,7 @@ class _InProcess(Executor):
 def _fresh_process() -> None:
     # Connections opened before the fork belong to the parent.
     engine_for.cache_clear()
+    _index.cache_clear()
 
 
 def executor(workers: int) -> Executor:
@@ -66,7 +70,7 @@ def validate_chunk(profile: str, kind_name: str, by_header: dict[str, str], chun
     return accepted, rejected
 
 
-def publish_chunk(database_url: str, profile: str, keys: list[str], today: date):
+def build_chunk(database_url: str, profile: str, keys: list[str], today: date):
     """(documents, hidden ids, number of subjects) of these subjects, read from the database."""
     from indexer.publisher import records_by_subject
 
@@ -79,3 +83,19 @@ def publish_chunk(database_url: str, profile: str, keys: list[str], today: date)
         docs += out.docs
         hidden += out.hidden
     return docs, hidden, len(keys)
+
+
+@lru_cache(maxsize=4)
+def _index(settings: Settings) -> SearchIndex:
+    return open_index(settings)
+
+
+def publish_chunk(settings: Settings, profile: str, keys: list[str], today: date):
+    """Build these subjects' documents and write them to the search index from this worker, so
+    building and writing run on every core (the engine serializes concurrent writers itself).
+    Returns (written, refused, removed, number of subjects)."""
+    docs, hidden, subjects = build_chunk(settings.database_url, profile, keys, today)
+    index = _index(settings)
+    written = index.upsert(docs)
+    index.delete(hidden)
+    return written, len(docs) - written, len(hidden), subjects

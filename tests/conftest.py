@@ -10,7 +10,6 @@ import pytest
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.db import migrate
-from credit.search import open_index
 
 SAMPLE_SUBJECTS = 400
 TODAY = date.today()
@@ -26,8 +25,7 @@ def ingest_into(settings: Settings, paths: list[str], today: date = TODAY):
     from indexer.ingest import Ingester
 
     migrate(settings.database_url)
-    ingester = Ingester(settings.database_url, open_index(settings), load_catalog(settings.catalog),
-                        today=today, progress=False)
+    ingester = Ingester(settings, load_catalog(settings.catalog), today=today, progress=False)
     return ingester.run(paths)
 
 
