@@ -33,6 +33,10 @@ LATEST_SIZE = 8        # newest licences, and newest penalties, on the home page
 # at 100,000 subjects, the newest licences take ~200 ms and the department counts ~500 ms.
 LATEST_TTL = 60
 DEPARTMENTS_TTL = 600
+# Name searches: an ingest shows in search within this many seconds; the cache holds this many
+# answers per worker (a few MB).
+SEARCH_TTL = 60
+SEARCH_CACHE = 2048
 _CODE_CHARS = re.compile(r"^[0-9A-Z-]{5,30}$")
 _DOC_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 # What a public record looks like to the outside (the index document minus its internals).
@@ -117,7 +121,17 @@ def _records(index: SearchIndex, query: RecordQuery, paging: Paging) -> Results:
 # -- search ----------------------------------------------------------------------------------------
 
 def search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today: date) -> SearchResults:
-    """Subjects by name, or by exact code when the input looks like one (SPEC §5)."""
+    """Subjects by name, or by exact code when the input looks like one (SPEC §5).
+
+    Public search answers the same for everyone and popular names are asked again and again, so
+    each worker reuses an answer for up to SEARCH_TTL seconds (the day is part of the key, so a
+    record still leaves on the day after its window)."""
+    return _cached_search(index, q, filters, paging, today, _period(SEARCH_TTL))
+
+
+@lru_cache(maxsize=SEARCH_CACHE)
+def _cached_search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today: date,
+                   _period: int) -> SearchResults:
     if not q and not filters:
         raise invalid("请输入企业名称、简称或统一社会信用代码", "missing_query")
     code = normalize_code(q)
