@@ -2,6 +2,7 @@
 built from it. Nothing is mocked: the sample goes through the real ingest."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,17 @@ from credit.db import migrate
 
 SAMPLE_SUBJECTS = 400
 TODAY = date.today()
+
+
+def walk(search, query) -> list:
+    """Every hit of a query, page after page through the `after` cursors."""
+    hits, after = [], None
+    while True:
+        page = search(query if after is None else replace(query, after=after))
+        hits += page.hits
+        if page.next_after is None:
+            return hits
+        after = page.next_after
 
 
 def make_settings(folder: Path, **overrides) -> Settings:

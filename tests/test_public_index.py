@@ -19,7 +19,7 @@ from credit.dates import parse_date
 from credit.db import session_factory
 from credit.models import Record
 from credit.search import RecordQuery, SubjectQuery, open_index
-from tests.conftest import TODAY
+from tests.conftest import TODAY, walk
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
 MOBILE = re.compile(r"(?<![0-9A-Z])1[3-9]\d{9}(?![0-9A-Z])")
@@ -51,20 +51,8 @@ def everything(sample_instance):
     """All public documents, read page by page through the interface (cursor paging)."""
     settings, _report = sample_instance
     index = open_index(settings)
-    docs, after = [], None
-    while True:
-        page = index.search_records(RecordQuery(size=500, after=after, today=TODAY))
-        docs += [h.doc for h in page.hits]
-        after = page.next_after
-        if not after:
-            break
-    subjects, after = [], None
-    while True:
-        page = index.search_subjects(SubjectQuery(size=500, after=after, today=TODAY))
-        subjects += [h.doc for h in page.hits]
-        after = page.next_after
-        if not after:
-            break
+    docs = [h.doc for h in walk(index.search_records, RecordQuery(size=500, today=TODAY))]
+    subjects = [h.doc for h in walk(index.search_subjects, SubjectQuery(size=500, today=TODAY))]
     assert len(docs) == index.search_records(RecordQuery(today=TODAY)).total
     return docs, subjects
 

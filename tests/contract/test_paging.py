@@ -2,12 +2,10 @@
 sequence of subjects and records on every engine."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from credit.search import QueryError, RecordQuery, SubjectQuery, base
-from tests.conftest import TODAY
+from tests.conftest import TODAY, walk
 from tests.contract import builders, oracle
 from tests.contract.builders import licence, uscc
 
@@ -33,17 +31,6 @@ def many(index, many_docs):
 def small_window(monkeypatch):
     """A result window of 60 instead of 10,000, so 'deep' is reached with a small data set."""
     monkeypatch.setattr(base, "MAX_RESULT_WINDOW", 60)
-
-
-def walk(search, query) -> list:
-    """Every hit of a query, page after page through the `after` cursors."""
-    hits, after = [], None
-    while True:
-        page = search(query if after is None else replace(query, after=after))
-        hits += page.hits
-        if page.next_after is None:
-            return hits
-        after = page.next_after
 
 
 @pytest.mark.parametrize("text", ["", "湖北贸易"])

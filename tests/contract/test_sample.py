@@ -11,7 +11,7 @@ import pytest
 from analyzers import analyze_query
 from credit.search import RecordQuery, SubjectQuery
 from credit.search.embedded import EmbeddedIndex
-from tests.conftest import TODAY, ingest_into, make_settings
+from tests.conftest import TODAY, ingest_into, make_settings, walk
 from tests.contract import oracle
 from tests.contract.conftest import BACKENDS, delete_indices
 
@@ -45,16 +45,6 @@ def sample(request, sample_docs, elastic, run_prefix, tmp_path_factory):
     index.close()
     if request.param == "elasticsearch":
         delete_indices(elastic.url, f"{run_prefix}-sample")
-
-
-def walk(search, query) -> list:
-    hits, after = [], None
-    while True:
-        page = search(query if after is None else replace(query, after=after))
-        hits += page.hits
-        if page.next_after is None:
-            return hits
-        after = page.next_after
 
 
 def every_nth(docs, n=9):

@@ -11,8 +11,22 @@ from credit.search import QueryError, SubjectQuery
 from tests.conftest import TODAY
 from tests.contract import oracle
 from tests.contract.builders import ENV, MARKET, TAX
-from tests.contract.world import (CHANGJIANG, CHANGJIANG_EQUIP, CHANGJIANG_OLD, CODES, GREE, GREE_SALES, GUANGGU,
-                                  GUANGGU_DEV, GUANGMING, JIANGCHENG, PINGAN, PINGAN_PROPERTY, VANKE, WANJIA)
+from tests.contract.world import (
+    CHANGJIANG,
+    CHANGJIANG_EQUIP,
+    CHANGJIANG_OLD,
+    CODES,
+    GREE,
+    GREE_SALES,
+    GUANGGU,
+    GUANGGU_DEV,
+    GUANGMING,
+    JIANGCHENG,
+    PINGAN,
+    PINGAN_PROPERTY,
+    VANKE,
+    WANJIA,
+)
 
 
 def names(page) -> list[str]:
