@@ -126,3 +126,37 @@ def test_natural_person_citizen_id_checked(tmp_path, settings):
     report = ingest_into(settings, [str(path)], TODAY).as_json()
     assert (report["accepted"], report["rejected"]) == (1, 1)
     assert report["rejections"][0]["code"] == "bad_citizen_id"
+
+
+def test_interrupted_ingest_keeps_committed_batches_and_rerun_completes(tmp_path, settings, monkeypatch):
+    """Ctrl-C half-way: what was committed stays; running the same files again finishes the job
+    and publishes everything, without duplicates."""
+    import indexer.ingest as ingest_module
+    from credit.catalog import load_catalog
+    from credit.db import migrate
+    from credit.search import SubjectQuery, open_index
+    from indexer.ingest import Ingester
+
+    rows = [penalty_row(**{"行政处罚决定书文号": f"鄂武市监罚〔2026〕{n}号"}) for n in range(1, 51)]
+    path = write_csv(tmp_path / "p.csv", rows)
+    store = ingest_module.Ingester._store
+    calls = []
+
+    def store_then_interrupt(self, *args):
+        store(self, *args)
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_module.Ingester, "_store", store_then_interrupt)
+    migrate(settings.database_url)
+    ingester = Ingester(settings, load_catalog(), today=TODAY, batch=10, workers=1, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        ingester.run([str(path)])
+    assert len(records(settings)) == 20          # two batches of ten were committed
+    monkeypatch.setattr(ingest_module.Ingester, "_store", store)
+    report = Ingester(settings, load_catalog(), today=TODAY, batch=10, workers=1, progress=False).run([str(path)])
+    assert (report.as_json()["accepted"], report.as_json()["unchanged"]) == (50, 20)
+    assert len(records(settings)) == 50
+    hits = open_index(settings).search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).hits
+    assert open_index(settings).record_counts([hits[0].doc["code"]], TODAY)[hits[0].doc["code"]] == {"penalty": 50}
