@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (system packages when run as root, a virtualenv with the Python
-# dependencies) and runs the whole test suite. Extra arguments go to pytest.
+# Installs what the tests need (as root: Chromium and a CJK font for the browser test, PostgreSQL
+# for the production-database test; a virtualenv with the Python dependencies, including the
+# noida-db Elasticsearch stand-in) and runs the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=""
   command -v chromium >/dev/null || need="$need chromium"
   fc-list 2>/dev/null | grep -qi "wqy" || need="$need fonts-wqy-zenhei"
-  command -v node >/dev/null || need="$need nodejs npm"
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
   if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
