@@ -81,22 +81,29 @@ def analyze_query(text: str) -> QueryTerms:
 
 
 def highlight(name: str, query: QueryTerms) -> str:
-    """The name, HTML-escaped, with the characters the query matched wrapped in <mark>."""
-    wanted = {c for c in query.phrase if len(c) == 1} | set(query.required_chars)
-    out, run = [], []
+    """The name, HTML-escaped, with what the query matched wrapped in <mark>: the query as typed
+    where it occurs in one piece (光谷科技 in 武汉市光谷科技有限公司), else each of its characters."""
+    pieces = [normalize(ch) for ch in name]          # '' for spaces; NFKC may expand a character
+    owner = [i for i, piece in enumerate(pieces) for _ in piece]
+    joined = "".join(pieces)
+    phrase = "".join(query.phrase)
+    marked = [False] * len(name)
+    start = joined.find(phrase) if phrase else -1
+    while start >= 0:
+        for pos in range(start, start + len(phrase)):
+            marked[owner[pos]] = True
+        start = joined.find(phrase, start + len(phrase))
+    if not any(marked):
+        wanted = {c for c in query.phrase if len(c) == 1} | set(query.required_chars)
+        marked = [piece in wanted for piece in pieces]
+    return _marked_html(name, marked)
 
-    def flush(marked: bool) -> None:
-        if run:
-            text = html.escape("".join(run))
-            out.append(f"<mark>{text}</mark>" if marked else text)
-            run.clear()
 
-    marking = False
-    for ch in name:
-        hit = normalize(ch) in wanted
-        if hit != marking:
-            flush(marking)
-            marking = hit
-        run.append(ch)
-    flush(marking)
+def _marked_html(text: str, marked: list[bool]) -> str:
+    out, start = [], 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or marked[end] != marked[start]:
+            chunk = html.escape(text[start:end])
+            out.append(f"<mark>{chunk}</mark>" if marked[start] else chunk)
+            start = end
     return "".join(out)

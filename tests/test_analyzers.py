@@ -39,3 +39,10 @@ def test_stock_decorations_are_optional():
 def test_highlight_marks_matched_part_and_escapes():
     assert highlight("武汉市光谷科技<有限>公司", analyze_query("光穀科技")) == \
         "武汉市<mark>光谷科技</mark>&lt;有限&gt;公司"
+
+
+def test_highlight_prefers_the_query_in_one_piece():
+    assert highlight("武汉市武昌区第五小学", analyze_query("武汉")) == "<mark>武汉</mark>市武昌区第五小学"
+    assert highlight("Ｔ光穀科技", analyze_query("光谷科技")) == "Ｔ<mark>光穀科技</mark>"
+    # Scattered characters (an abbreviation) are marked one by one.
+    assert highlight("深圳市振业集团", analyze_query("深振业")) == "<mark>深</mark>圳市<mark>振业</mark>集团"
