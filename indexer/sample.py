@@ -133,7 +133,8 @@ _TRADE_NAMES = _words("""
 
 # Trade names are also composed from a leading and a trailing character (鑫+达, 华+泰 …), so a
 # million subjects still find free names in one district.
-_TRADE_FIRST = "鑫华恒宏天金博盛瑞永兴泰福合新卓创睿智云远启正德信诚鸿润安佳汇景嘉中东南北明宇万百绿青蓝银星山江海荣开广丰立振龙凤富晨朝旭精同利康世亿聚君和尚优楚汉"
+_TRADE_FIRST = ("鑫华恒宏天金博盛瑞永兴泰福合新卓创睿智云远启正德信诚鸿润安佳汇景嘉中东南北明宇"
+                "万百绿青蓝银星山江海荣开广丰立振龙凤富晨朝旭精同利康世亿聚君和尚优楚汉")
 _TRADE_SECOND = "源达信通泰盛昌远瑞丰发成宇元泽润恒汇和桥鼎辉帆穗雅创博祥康安兴隆旺邦美锐辰航越诚智联图景洋迪华川洲野晖业德运"
 _COMPOSED_TRADE_SHARE = 0.3
 
@@ -547,7 +548,8 @@ _PENALTIES = {
         _Penalty("经营假农药", ("{party}于{when}销售的{n}瓶除草剂经检测有效成分含量为零，属假农药。",),
                  "《农药管理条例》第四十四条、第五十五条", (("没收非法财物;没收违法所得;罚款", 3), ("吊销许可证件;罚款", 1)), "os"),
         _Penalty("在禁捕水域非法捕捞", ("{party}于{when}在{river}禁捕水域使用{tool}非法捕捞，查获渔获物{n}公斤。",),
-                 "《中华人民共和国长江保护法》第五十三条、第八十六条", (("没收非法财物;罚款", 3), ("没收非法财物;没收违法所得;罚款", 1)), "sp"),
+                 "《中华人民共和国长江保护法》第五十三条、第八十六条",
+                 (("没收非法财物;罚款", 3), ("没收非法财物;没收违法所得;罚款", 1)), "sp"),
     ),
     "labour": (
         _Penalty("拖欠劳动者工资", ("{party}拖欠{n}名劳动者{period}工资共计{money}元，经责令限期支付逾期未支付。",),
@@ -1514,7 +1516,8 @@ class _Generator:
         facts = self.rng.choice(tpl.facts).format_map(blanks)
         if subject.type != "org" and self.rng.random() < 0.3:
             # ID and phone numbers in free text, as clerks write them: masking must find them
-            return f"{facts}当事人{subject.person or subject.name}（身份证号码：{subject.person_id}，联系电话：{self._mobile()}）对上述事实无异议。"
+            return (f"{facts}当事人{subject.person or subject.name}（身份证号码：{subject.person_id}，"
+                    f"联系电话：{self._mobile()}）对上述事实无异议。")
         return facts
 
     def _fine(self, subject: _Subject, simple: bool) -> float:
