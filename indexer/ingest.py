@@ -14,12 +14,13 @@ from sqlalchemy import insert, select, update
 from tqdm import tqdm
 
 from analyzers import analyze_name
+from credit.batches import chunks
 from credit.catalog import Catalog, Kind
 from credit.config import Settings
 from credit.db import session_factory
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
-from indexer.publisher import chunks, publish
+from indexer.publisher import publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
 from indexer.workers import default_workers, executor, ordered_map, validate_chunk

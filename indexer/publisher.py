@@ -5,13 +5,13 @@ from collections import defaultdict
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from typing import Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
+from credit.batches import chunks
 from credit.catalog import Catalog
 from credit.config import Settings
 from credit.models import Record
@@ -25,12 +25,6 @@ class PublishStats:
     written: int = 0
     failed: int = 0    # documents the engine refused (each is logged by the engine with its reason)
     removed: int = 0
-
-
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Row]]:

@@ -20,8 +20,19 @@ from typing import Iterable
 import orjson
 
 from analyzers import analyze_query, highlight
-from credit.search.base import (Hit, Page, QueryError, RebuildInProgress, RecordQuery, SearchIndex, SubjectQuery,
-                                check_depth, decode_cursor, encode_cursor)
+from credit.batches import chunks
+from credit.search.base import (
+    Hit,
+    Page,
+    QueryError,
+    RebuildInProgress,
+    RecordQuery,
+    SearchIndex,
+    SubjectQuery,
+    check_depth,
+    decode_cursor,
+    encode_cursor,
+)
 
 SCHEMA_VERSION = 4
 SCHEMA = f"""
@@ -147,7 +158,7 @@ class EmbeddedIndex(SearchIndex):
             conn = _create(fresh)
             try:
                 written = 0
-                for batch in _batches(docs, 5000):
+                for batch in chunks(docs, 5000):
                     written += _write_docs(conn, batch)
                     conn.commit()
                 conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
@@ -320,17 +331,6 @@ def _rebuild_lock(pointer: Path, wait: bool = True):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _batches(items: Iterable, size: int):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
