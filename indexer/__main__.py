@@ -11,21 +11,21 @@ from tqdm import tqdm
 
 
 def _context():
+    """Settings from the environment, the database brought up to date, and the catalogue."""
     from credit.catalog import load_catalog
     from credit.config import Settings
     from credit.db import migrate
-    from credit.search import open_index
 
     settings = Settings()
     migrate(settings.database_url)
-    return settings, open_index(settings), load_catalog(settings.catalog)
+    return settings, load_catalog(settings.catalog)
 
 
 def cmd_ingest(args) -> int:
     from indexer.ingest import Ingester
     from indexer.readers import FileError
 
-    settings, _index, catalog = _context()
+    settings, catalog = _context()
     ingester = Ingester(settings, catalog, progress=not args.quiet)
     try:
         report = ingester.run(args.paths, kind=args.kind)
@@ -40,7 +40,7 @@ def cmd_ingest(args) -> int:
             print(f"✓ {f['file']}（{f['kind']}）：接收 {f['accepted']}，拒绝 {f['rejected']}，"
                   f"更正替换 {f['replaced']}，未变 {f['unchanged']}")
     print(f"合计：接收 {data['accepted']}，拒绝 {data['rejected']}，更正替换 {data['replaced']}；"
-          f"写入检索索引 {data['indexed']} 条，移出公示 {data['removed_from_index']} 条")
+          f"写入检索索引 {data['indexed']} 条，不公示或已移出 {data['removed_from_index']} 条")
     if data["failed_to_index"]:
         print(f"警告：{data['failed_to_index']} 条文档未能写入检索索引（原因见日志）；修复后重新运行本命令即可补齐",
               file=sys.stderr)
@@ -51,10 +51,12 @@ def cmd_ingest(args) -> int:
 
 def cmd_reindex(args) -> int:
     from credit.db import session_factory
+    from credit.search import open_index
     from indexer.publisher import all_documents, all_subject_keys
     from indexer.workers import default_workers, executor
 
-    settings, index, catalog = _context()
+    settings, catalog = _context()
+    index = open_index(settings)
     keys = all_subject_keys(session_factory(settings.database_url))
     with executor(default_workers()) as pool, \
             tqdm(total=len(keys), desc="重建检索索引", unit="主体", disable=args.quiet) as bar:
@@ -64,8 +66,10 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_expire(args) -> int:
-    _settings, index, _catalog = _context()
-    removed = index.expire(date.today())
+    from credit.search import open_index
+
+    settings, _catalog = _context()
+    removed = open_index(settings).expire(date.today())
     print(f"已移出公示期届满的文档 {removed} 条")
     return 0
 
@@ -103,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_sample)
 
     args = parser.parse_args(argv)
+    from credit.search import SearchError
+
     try:
         return args.func(args)
+    except SearchError as exc:
+        print(f"错误：检索引擎不可用或拒绝了请求：{exc}\n已提交数据库的记录不会丢失；引擎恢复后重新运行同样的命令即可补齐。",
+              file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("\n已中断：已提交的批次均已保存，重新运行同样的命令即可继续。", file=sys.stderr)
         return 130
