@@ -91,7 +91,11 @@ class Catalog:
         return best.name if coverage(best) >= 0.5 else None
 
     def list_slug(self, list_type: str) -> str:
-        return {v: k for k, v in self.list_types.items()}[list_type]
+        return self._slugs[list_type]
+
+    @cached_property
+    def _slugs(self) -> dict[str, str]:
+        return {v: k for k, v in self.list_types.items()}
 
     def natural_persons_public(self, list_name: str) -> bool:
         return bool(self.list_names.get(list_name, {}).get("natural_persons", False))

@@ -5,11 +5,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-INSTANCE = Path(os.environ.get("CREDIT_INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
 
 def env(name: str, default: str) -> str:
     """A setting from the environment; an empty variable counts as unset."""
     return os.environ.get(name) or default
+
+
+INSTANCE = Path(env("CREDIT_INSTANCE_PATH", str(Path(__file__).resolve().parent.parent / "instance")))
+
 
 @dataclass(frozen=True)
 class Settings:

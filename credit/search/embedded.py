@@ -129,9 +129,6 @@ class EmbeddedIndex(SearchIndex):
             self._local.conn, self._local.stamp = conn, stamp
         return conn
 
-    def _write(self) -> sqlite3.Connection:
-        return self._conn()
-
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -141,12 +138,12 @@ class EmbeddedIndex(SearchIndex):
     # -- writes ---------------------------------------------------------------------------------
 
     def upsert(self, docs: Iterable[dict]) -> int:
-        with self._write() as conn:
+        with self._conn() as conn:
             return _write_docs(conn, docs)
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
-        with self._write() as conn:
+        with self._conn() as conn:
             conn.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
             _delete_subjects(conn, ids)
 
@@ -175,7 +172,7 @@ class EmbeddedIndex(SearchIndex):
 
     def expire(self, today: date | None = None) -> int:
         today_s = (today or date.today()).isoformat()
-        with self._write() as conn:
+        with self._conn() as conn:
             gone = conn.execute("DELETE FROM docs WHERE public_until < ?", (today_s,)).rowcount
             ids = [r[0] for r in conn.execute("SELECT id FROM subjects WHERE public_until < ?", (today_s,))]
             _delete_subjects(conn, ids)
