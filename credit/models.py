@@ -25,6 +25,8 @@ class Record(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # (kind, source department, document number): a row arriving again replaces this one.
     identity: Mapped[str] = mapped_column(String(512), unique=True)
+    # What the public sees as the record's id: random (credit.ids), kept when a correction arrives.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     subject_key: Mapped[str] = mapped_column(String(64), index=True)
     subject_name: Mapped[str] = mapped_column(String(512))
@@ -32,6 +34,9 @@ class Record(Base):
     source_dept_code: Mapped[str] = mapped_column(String(64))
     decided_on: Mapped[date] = mapped_column(Date)
     values: Mapped[dict] = mapped_column(JSON)
+    # The row as sent ({column header: cell}), minus columns that may not be collected or that the
+    # catalogue does not know; None for records stored before it was kept.
+    original: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Objection state: None, "pending" (shown with a marker) or "suspended" (hidden while checked).
     objection: Mapped[str | None] = mapped_column(String(16), nullable=True)

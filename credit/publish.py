@@ -5,7 +5,6 @@ subject's documents are always rebuilt together from all of its records, so a co
 revocation or an expiry anywhere in its history is reflected everywhere at once."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Protocol
@@ -13,6 +12,7 @@ from typing import Iterable, Protocol
 from analyzers import analyze_name
 from credit.catalog import Catalog, Column
 from credit.codes import mask_id_number, registered_code
+from credit.ids import subject_doc_id
 from credit.masking import mask_person_name, scrub
 from credit.publicity import FOREVER, PERSON, publicity
 from credit.regions import region_label, region_path
@@ -22,6 +22,7 @@ SOLE_TRADER = "个体工商户"
 
 class RecordLike(Protocol):
     identity: str
+    public_id: str
     kind: str
     subject_key: str
     subject_type: str
@@ -29,15 +30,6 @@ class RecordLike(Protocol):
     revoked: bool
     objection: str | None
     repaired_on: date | None
-
-
-def record_doc_id(identity: str) -> str:
-    """Stable and opaque: the same on every engine and after every rebuild."""
-    return hashlib.sha1(identity.encode("utf-8")).hexdigest()[:20]
-
-
-def subject_doc_id(code: str) -> str:
-    return f"s-{code}"
 
 
 def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
@@ -100,7 +92,7 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
     code = public_subject_code(record)
     list_type = values.get("list_type")
     return {
-        "id": record_doc_id(record.identity),
+        "id": record.public_id,
         "doc_type": "record",
         "kind": record.kind,
         "subject_code": code,
@@ -133,7 +125,7 @@ def _names_by_recency(docs: Iterable[dict]) -> list[str]:
 
 def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
-    ids = [record_doc_id(r.identity) for r in records]
+    ids = [r.public_id for r in records]
     private = private_names(records)
     docs = {d["id"]: d for d in (public_record(r, catalog, today, private) for r in records) if d}
     hidden = [i for i in ids if i not in docs]

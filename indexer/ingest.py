@@ -18,6 +18,7 @@ from credit.batches import chunks
 from credit.catalog import Catalog, Kind
 from credit.config import Settings
 from credit.db import session_factory
+from credit.ids import new_public_id
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
 from indexer.publisher import publish
@@ -161,7 +162,7 @@ class Ingester:
                 touched.add(old.subject_key)
                 file_report.replaced += 1
                 report.departments[values.get("source_dept", "")]["replaced"] += 1
-                del row["created_at"]
+                del row["created_at"], row["public_id"]  # a correction keeps its record's public id
                 updates.append({**row, "id": old.id})
             if inserts:
                 session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
@@ -171,7 +172,7 @@ class Ingester:
     def _row(self, kind: Kind, key: str, path: Path, line: int, values: dict) -> dict:
         now = utcnow()
         return {
-            "identity": key, "kind": kind.name, "subject_key": subject_key(values),
+            "identity": key, "public_id": new_public_id(), "kind": kind.name, "subject_key": subject_key(values),
             "subject_name": values["subject_name"], "subject_type": values["subject_type"],
             "source_dept_code": str(values.get("source_dept_code") or values.get("source_dept") or ""),
             "decided_on": date.fromisoformat(values[kind.date_field]), "values": values,

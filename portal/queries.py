@@ -18,7 +18,7 @@ from analyzers import analyze_query
 from credit.catalog import Catalog
 from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_problem
 from credit.publicity import FOREVER
-from credit.publish import subject_doc_id
+from credit.ids import subject_doc_id
 from credit.search import MAX_RESULT_WINDOW, RecordQuery, SearchIndex, SubjectQuery
 from credit.search.base import RECORD_KINDS
 from portal.errors import invalid, not_found

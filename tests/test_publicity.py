@@ -93,7 +93,7 @@ def test_scrub_free_text():
 
 
 def record(identity, values, kind="penalty", key="92420111MA4K12345E"):
-    return SimpleNamespace(identity=identity, kind=kind, subject_key=key, subject_type=values["subject_type"],
+    return SimpleNamespace(identity=identity, public_id=f"id-{identity}", kind=kind, subject_key=key, subject_type=values["subject_type"],
                            values=values, revoked=False, objection=None, repaired_on=None)
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from credit.catalog import Catalog
 from credit.codes import uscc_check_char
+from credit.ids import new_public_id
 from credit.publish import publish_subject
 from indexer.validate import identity, subject_key, validate_row
 
@@ -27,6 +28,10 @@ def uscc(kind: str, region: str, serial: int) -> str:
 DEPT_CODES = {MARKET: uscc("11", "420100", 1), ENV: uscc("11", "420000", 2), TAX: uscc("11", "440400", 3)}
 
 
+# One random public id per identity, as the database keeps it: rebuilding the same rows keeps their ids.
+_PUBLIC_IDS: dict[str, str] = {}
+
+
 @dataclass
 class Row:
     """One submitted row, as RecordLike (what publish_subject reads)."""
@@ -35,9 +40,13 @@ class Row:
     subject_key: str
     subject_type: str
     values: dict
+    public_id: str = ""
     revoked: bool = False
     objection: str | None = None
     repaired_on: date | None = None
+
+    def __post_init__(self):
+        self.public_id = self.public_id or _PUBLIC_IDS.setdefault(self.identity, new_public_id())
 
 
 def _subject(name: str, code: str) -> dict:
