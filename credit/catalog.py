@@ -19,6 +19,12 @@ def header_key(header: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header or "")).lstrip("\ufeff")
 
 
+def _key_forms(header: str) -> set[str]:
+    """A header's key with and without its bracketed part."""
+    key = header_key(header)
+    return {key, _BRACKETED.sub("", key)}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -71,6 +77,15 @@ class Kind:
         return {i: wanted[header_key(h)] for i, h in enumerate(headers) if header_key(h) in wanted}
 
 
+@dataclass(frozen=True)
+class HeaderPlan:
+    """What becomes of each column of one file: read as a catalogue column, or never stored."""
+    headers: tuple[str, ...]       # every header, as in the file
+    columns: dict[str, str]        # header as in the file → column key
+    prohibited: tuple[str, ...]    # headers the measures forbid collecting
+    unknown: tuple[str, ...]       # headers the catalogue does not know
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     kinds: dict[str, Kind]
@@ -81,6 +96,19 @@ class Catalog:
     revoked: dict
     profile_name: str
     profile: dict
+    prohibited: frozenset[str]     # header keys of the columns that may not be collected
+
+    def is_prohibited(self, header: str) -> bool:
+        return not _key_forms(header).isdisjoint(self.prohibited)
+
+    def plan_headers(self, kind: Kind, headers: list[str]) -> HeaderPlan:
+        """Sort a file's headers (once per file). Prohibited wins over everything, so a forbidden
+        column is never stored; blank headers name no column and are left out of the report."""
+        named = list(dict.fromkeys(h for h in headers if h.strip()))
+        prohibited = tuple(h for h in named if self.is_prohibited(h))
+        matched = {headers[i]: col.key for i, col in kind.match_headers(headers).items() if headers[i] not in prohibited}
+        unknown = tuple(h for h in named if h not in matched and h not in prohibited)
+        return HeaderPlan(tuple(headers), matched, prohibited, unknown)
 
     def detect_kind(self, headers: list[str]) -> str | None:
         """The kind whose required headers the file has most completely (all of them, ideally)."""
@@ -101,6 +129,16 @@ class Catalog:
         return bool(self.list_names.get(list_name, {}).get("natural_persons", False))
 
 
+def _prohibited(names: dict, kinds: dict[str, Kind]) -> frozenset[str]:
+    """Keys of the prohibited column names and their aliases; none may be a catalogue column."""
+    keys = {k for name, aliases in (names or {}).items() for h in [name, *(aliases or ())] for k in _key_forms(h)}
+    keys.discard("")
+    clash = sorted({c.header for kind in kinds.values() for c in kind.columns if _key_forms(c.header) & keys})
+    if clash:
+        raise ValueError(f"prohibited_columns names catalogue columns: {', '.join(clash)}")
+    return frozenset(keys)
+
+
 def _kind(name: str, spec: dict) -> Kind:
     columns = [Column(**{**c, "values": tuple(str(v) for v in c.get("values", ()))})
                for c in spec["columns"] + spec.get("extra_columns", [])]
@@ -113,8 +151,9 @@ def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
     data = yaml.safe_load(Path(path or CATALOG_FILE).read_text(encoding="utf-8"))
     if profile not in data["profiles"]:
         raise ValueError(f"unknown catalogue profile {profile!r}; known: {', '.join(data['profiles'])}")
+    kinds = {name: _kind(name, spec) for name, spec in data["kinds"].items()}
     return Catalog(
-        kinds={name: _kind(name, spec) for name, spec in data["kinds"].items()},
+        kinds=kinds,
         subject_types=data["subject_types"],
         list_types=data["list_types"],
         list_names=data["list_names"],
@@ -122,4 +161,5 @@ def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
         revoked=data["revoked"],
         profile_name=profile,
         profile=data["profiles"][profile],
+        prohibited=_prohibited(data.get("prohibited_columns"), kinds),
     )

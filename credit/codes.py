@@ -47,6 +47,14 @@ def is_uscc(code: str) -> bool:
     return uscc_problem(code) is None
 
 
+def regno_check_char(first14: str) -> str:
+    """Check digit of a 15-digit business registration number (GB 32100's predecessor): ISO 7064 MOD 11,10."""
+    p = 10
+    for c in first14:
+        p = ((p + int(c)) % 10 or 10) * 2 % 11
+    return str((11 - p) % 10)
+
+
 def id_check_char(first17: str) -> str:
     return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
 

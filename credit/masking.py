@@ -1,40 +1,250 @@
-"""Masking (SPEC §4): personal names, ID numbers and phone numbers never reach a public page.
+"""Masking (SPEC §4): personal names, ID numbers, phone, card and account numbers and home
+addresses never reach a public page, however a clerk wrote them.
 
-The patterns and surname list are catalogue data; this module only applies them."""
+Text is matched in its normalized form (`analyzers.folded`: NFKC, zero-width characters removed,
+traditional → simplified, case-folded — the normalization search uses) and masked in the text as
+written, so everything else stays exactly as the source sent it. The vocabularies (telephone,
+account and address words, separators, compound surnames) are catalogue data; the shapes of the
+numbers (GB 11643 ID numbers, mobile and landline numbers, Luhn card numbers) are code."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
+from analyzers.normalize import ZERO_WIDTH, folded, normalize
 from credit.catalog import Catalog
+from credit.codes import regno_check_char
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0, then the local number
+_INTL_LANDLINE = re.compile(r"[1-9]\d{1,2}\d{7,8}")      # after +86: the area code without its 0
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_LONGEST = 23      # digits of the longest secret: 0086 + area code + local number, or a card
+_SHORTEST = 7      # a bare local number after a telephone word
 
 
 def mask_person_name(name: str, catalog: Catalog) -> str:
-    """张三 → 张*, 欧阳小明 → 欧阳**: the surname stays, every other character is hidden."""
-    name = name.strip()
+    """张三 → 张*, 欧阳小明 → 欧阳**: the surname stays, every other character is hidden (spaces and
+    zero-width characters a clerk typed inside the name go too)."""
+    name = _compact(name)
     if len(name) <= 1:
         return "*" * len(name)
-    compound = catalog.scrub["compound_surnames"]
-    keep = 2 if len(name) > 2 and name[:2] in compound else 1
+    keep = _surname_length(name, catalog)
     return name[:keep] + "*" * (len(name) - keep)
 
 
-_DIGIT = re.compile(r"\d")
+def _compact(name: str) -> str:
+    return "".join(ch for ch in name if not ch.isspace() and ch not in ZERO_WIDTH)
+
+
+def _surname_length(name: str, catalog: Catalog) -> int:
+    return 2 if len(name) > 2 and normalize(name[:2]) in _rules(catalog).compound else 1
+
+
+@dataclass(frozen=True)
+class _Rules:
+    replacement: str
+    groups: re.Pattern          # runs of digits that separators may split: 139 1234 5678
+    chunk: re.Pattern
+    phone_words: re.Pattern
+    account_words: re.Pattern
+    address: re.Pattern         # an address word, then the address up to the end of the clause
+    clause_end: str
+    long_number: re.Pattern     # the same runs in the raw text, in any width: the cheap "nothing to do" test
+    address_hint: re.Pattern
+    compound: frozenset
 
 
 @lru_cache(maxsize=8)
-def _pattern(catalog: Catalog) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in catalog.scrub["patterns"]))
+def _rules(catalog: Catalog) -> _Rules:
+    spec = catalog.scrub
+    sep = "[" + re.escape(spec["separators"]) + "]"
+    run = "{0,%d}" % spec["max_separator_run"]
+    ends = spec["clause_end"]
+    words = lambda key: "|".join(map(re.escape, sorted((normalize(w) for w in spec[key]), key=len, reverse=True)))
+    address_words = words("address_words")
+    return _Rules(
+        replacement=spec["replacement"],
+        groups=re.compile(rf"[0-9](?:{sep}{run}[0-9]){{{_SHORTEST - 1},}}(?:{sep}{run}x(?![a-z]))?"),
+        chunk=re.compile(r"[0-9]+|x"),
+        phone_words=re.compile(words("phone_words")),
+        account_words=re.compile(words("account_words")),
+        address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
+        clause_end=ends,
+        long_number=_raw_runs(spec["separators"], spec["max_separator_run"]),
+        address_hint=re.compile("|".join(map(re.escape, spec["address_words"]))),
+        compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
+    )
+
+
+def _raw_runs(separators: str, max_run: int) -> re.Pattern:
+    """Runs of at least _SHORTEST digits as written: any character that NFKC turns into digits
+    (full-width ９, circled ⑨, superscript ⁹ …) or a separator (in any width, or invisible)."""
+    digits, seps = [], set(separators) | set(ZERO_WIDTH)
+    for cp in range(0x10000):  # astral digits (𝟗) are caught by _ASTRAL: in a class they slow every search 10×
+        folded_char = unicodedata.normalize("NFKC", chr(cp))
+        if any("0" <= c <= "9" for c in folded_char):
+            digits.append(chr(cp))
+        elif folded_char and (folded_char in separators or folded_char.isspace()):
+            seps.add(chr(cp))
+    digit, sep = (f"[{''.join(map(re.escape, sorted(chars)))}]" for chars in (digits, seps))
+    return re.compile(f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}")
 
 
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:
-    """Text with ID/phone numbers replaced and the given personal names masked wherever they occur."""
+    """The text with ID, phone, card and account numbers and home addresses replaced, and the given
+    personal names masked wherever and however they are written."""
     if not text:
         return text
-    # Every pattern needs a run of digits: text without one is left as it is, cheaply.
-    if _DIGIT.search(text):
-        text = _pattern(catalog).sub(catalog.scrub["replacement"], text)
-    # Longest first, so 欧阳小明 is masked before a shorter name inside it could be.
-    for name in sorted({n for n in private_names if n and len(n) >= 2}, key=len, reverse=True):
-        text = text.replace(name, mask_person_name(name, catalog))
+    rules = _rules(catalog)
+    if rules.long_number.search(text) or rules.address_hint.search(text) or _ASTRAL.search(text):
+        text = _mask_numbers_and_addresses(text, rules)
+    if private_names:
+        names = [n for n in {normalize(n) for n in private_names} if len(n) >= 2]
+        text = _mask_names(text, names, catalog) if names else text
     return text
+
+
+# -- numbers and addresses ---------------------------------------------------------------------------
+
+def _mask_numbers_and_addresses(text: str, rules: _Rules) -> str:
+    view, owner = folded(text)
+    spans = [m.span(1) for m in rules.address.finditer(view)]
+    for group in rules.groups.finditer(view):
+        spans += _secret_spans(view, group, rules)
+    return _replace(text, owner, spans, lambda _start, _end: rules.replacement)
+
+
+def _secret_spans(view: str, group: re.Match, rules: _Rules) -> list[tuple[int, int]]:
+    """Spans of the view, within one run of digits, that are personal numbers."""
+    chunks = [(m.group(), group.start() + m.start(), group.start() + m.end())
+              for m in rules.chunk.finditer(group.group())]
+    total = sum(len(c) for c, _, _ in chunks)
+    context = _clause_before(view, group.start(), rules)
+    if (rules.phone_words.search(context) or rules.account_words.search(context) and total >= 8):
+        return [_with_plus(view, group.start(), group.end())]
+    glued = group.start() > 0 and view[group.start() - 1].isascii() and view[group.start() - 1].isalpha()
+    spans, i = [], 0
+    while i < len(chunks):
+        end = _longest_secret_from(chunks, i, glued and i == 0)
+        if end is None:
+            i += 1
+            continue
+        spans.append(_with_plus(view, chunks[i][1], chunks[end][2]))
+        i = end + 1
+    return spans
+
+
+def _longest_secret_from(chunks: list, first: int, glued: bool) -> int | None:
+    """The last chunk of the longest secret number that starts at chunk `first`, if any."""
+    digits, found = "", None
+    for last in range(first, len(chunks)):
+        digits += chunks[last][0]
+        if len(digits) > _LONGEST:
+            break
+        if _is_secret_number(digits, glued):
+            found = last
+    return found
+
+
+def _is_secret_number(digits: str, glued_to_letters: bool) -> bool:
+    if "x" in digits[:-1]:
+        return False
+    if digits.endswith("x"):
+        return len(digits) == 18 and _birth_date_ok(digits[6:14])
+    if len(digits) == 18 and _birth_date_ok(digits[6:14]) or len(digits) == 15 and _birth_date_ok("19" + digits[6:12]):
+        return True
+    for prefix in ("0086", "86", ""):
+        rest = digits[len(prefix):] if digits.startswith(prefix) else None
+        if rest and (_MOBILE.fullmatch(rest) or (_INTL_LANDLINE if prefix else _LANDLINE).fullmatch(rest)):
+            return True
+    # Identifiers such as licence numbers (JY14201…) put letters right before their digits, and a
+    # valid 15-digit registration number is a public code; neither is a card (15-digit cards are 34/37…).
+    if len(digits) == 15 and regno_check_char(digits[:14]) == digits[14] and digits[:2] not in ("34", "37"):
+        return False
+    return 13 <= len(digits) <= 19 and not glued_to_letters and _luhn_ok(digits)
+
+
+@lru_cache(maxsize=4096)
+def _birth_date_ok(yyyymmdd: str) -> bool:
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return 1900 <= born.year and born <= date.today()
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _clause_before(view: str, start: int, rules: _Rules, reach: int = 24) -> str:
+    """The normalized text before a number, back to the start of its clause (at most `reach` characters)."""
+    window = view[max(0, start - reach):start]
+    cut = max(window.rfind(c) for c in rules.clause_end)
+    return normalize(window[cut + 1:])
+
+
+def _with_plus(view: str, start: int, end: int) -> tuple[int, int]:
+    """A span that takes a leading + (as in +86), or the ( of an area code in brackets, with it."""
+    before = view[start - 1] if start > 0 else ""
+    return (start - 1, end) if before == "+" or before == "(" and ")" in view[start:end] else (start, end)
+
+
+# -- names -----------------------------------------------------------------------------------------
+
+def _mask_names(text: str, names: list[str], catalog: Catalog) -> str:
+    """Each name, and its given name alone when that has two or more characters, masked wherever it
+    occurs in the text's normalized form — through spaces, zero-width characters, full-width and
+    traditional spellings."""
+    view, owner = folded(text, keep_spaces=False)
+    spans, masks = [], {}
+    for name in sorted(names, key=len, reverse=True):
+        keep = _surname_length(name, catalog)
+        patterns = [(name, keep)] + ([(name[keep:], 0)] if len(name) - keep >= 2 else [])
+        for pattern, kept in patterns:
+            for m in re.finditer(re.escape(pattern), view):
+                spans.append(m.span())
+                masks[m.span()] = (kept, len(pattern))
+    return _replace(text, owner, spans, lambda s, e: _name_mask(text, owner, masks, s, e))
+
+
+def _name_mask(text: str, owner, masks: dict, start: int, end: int) -> str:
+    kept, length = masks.get((start, end), (0, end - start))
+    surname = "".join(text[_orig(owner, i)] for i in range(start, start + kept))
+    return surname + "*" * (length - kept)
+
+
+# -- applying spans --------------------------------------------------------------------------------
+
+def _orig(owner: list[int] | None, i: int) -> int:
+    return i if owner is None else owner[i]
+
+
+def _replace(text: str, owner: list[int] | None, spans: list[tuple[int, int]], mask) -> str:
+    """Replace view spans (merged where they overlap) in the original text, mapping positions back."""
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        if end <= start:
+            continue
+        lo, hi = _orig(owner, start), _orig(owner, end - 1) + 1
+        out.append(text[last:lo])
+        out.append(mask(start, end))
+        last = hi
+    out.append(text[last:])
+    return "".join(out)

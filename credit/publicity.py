@@ -34,18 +34,34 @@ def is_revoked(values: dict, catalog: Catalog) -> bool:
     return any(m in str(values.get(f) or "") for f in rule["fields"] for m in rule["markers"])
 
 
-def penalty_until(values: dict, catalog: Catalog) -> date | None:
-    """Last public day of a penalty, or None when its severity is not published at all."""
+def _penalty_window(values: dict, catalog: Catalog) -> tuple[date, date | None] | None:
+    """(the profile's last allowed public day, the row's 公示截止期 when it counts), or None when
+    the penalty's severity is not published at all."""
     rules = catalog.profile["penalty"]
     severity = rules["severity"][values.get("severity") or "一般"]
     if not severity["publish"]:
         return None
-    decided = parse_date(values["decided_on"])
-    until = add_months(decided, severity["max_months"]) - timedelta(days=1)
-    deadline = parse_date(values.get("publicity_until"))
-    if deadline and rules["deadline_column_wins"]:
-        until = deadline
-    return until
+    longest = add_months(parse_date(values["decided_on"]), severity["max_months"]) - timedelta(days=1)
+    deadline = parse_date(values.get("publicity_until")) if rules["deadline_column_wins"] else None
+    return longest, deadline
+
+
+def penalty_until(values: dict, catalog: Catalog) -> date | None:
+    """Last public day of a penalty, or None when its severity is not published at all. An earlier
+    公示截止期 wins; a later one is capped, since publicity past the maximum is a ground for objection."""
+    window = _penalty_window(values, catalog)
+    if window is None:
+        return None
+    longest, deadline = window
+    return min(deadline, longest) if deadline else longest
+
+
+def publicity_cap(values: dict, catalog: Catalog) -> date | None:
+    """The day a penalty's 公示截止期 is cut back to, or None when it is within the profile's maximum."""
+    window = _penalty_window(values, catalog)
+    if window is None or window[1] is None or window[1] <= window[0]:
+        return None
+    return window[0]
 
 
 def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,

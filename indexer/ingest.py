@@ -24,7 +24,7 @@ from credit.publicity import is_revoked
 from indexer.publisher import publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
-from indexer.workers import default_workers, executor, ordered_map, validate_chunk
+from indexer.workers import Checked, default_workers, executor, ordered_map, validate_chunk
 
 
 @dataclass
@@ -37,12 +37,27 @@ class FileReport:
     unchanged: int = 0
     error: str | None = None
     reasons: Counter = field(default_factory=Counter)
+    prohibited: list[str] = field(default_factory=list)  # columns not stored: may not be collected
+    unknown: list[str] = field(default_factory=list)     # columns not stored: not in the catalogue
+    publicity_capped: int = 0
+
+    def add_dropped(self, prohibited, unknown) -> None:
+        self.prohibited += [h for h in prohibited if h not in self.prohibited]
+        self.unknown += [h for h in unknown if h not in self.unknown]
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "kind": self.kind, "accepted": self.accepted, "rejected": self.rejected,
+                "replaced": self.replaced, "unchanged": self.unchanged, "error": self.error,
+                "rejected_by_reason": dict(self.reasons),
+                "dropped_columns": {"prohibited": self.prohibited, "unknown": self.unknown},
+                "publicity_capped": self.publicity_capped}
 
 
 @dataclass
 class Report:
     files: list[FileReport] = field(default_factory=list)
     rejections: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # accepted rows with something the clerk should know
     departments: dict = field(default_factory=lambda: defaultdict(lambda: Counter()))
     indexed: int = 0
     failed_to_index: int = 0
@@ -57,14 +72,14 @@ class Report:
             "rejected": self.total("rejected"),
             "replaced": self.total("replaced"),
             "unchanged": self.total("unchanged"),
+            "publicity_capped": self.total("publicity_capped"),
             "indexed": self.indexed,
             "failed_to_index": self.failed_to_index,
             "removed_from_index": self.removed,
-            "files": [{"file": f.file, "kind": f.kind, "accepted": f.accepted, "rejected": f.rejected,
-                       "replaced": f.replaced, "unchanged": f.unchanged, "error": f.error,
-                       "rejected_by_reason": dict(f.reasons)} for f in self.files],
+            "files": [f.as_json() for f in self.files],
             "departments": {d: dict(c) for d, c in sorted(self.departments.items())},
             "rejections": self.rejections,
+            "notes": self.notes,
         }
 
 
@@ -104,21 +119,31 @@ class Ingester:
             raise FileError(f"{path.name}：无法从表头判断记录类型，请用 --kind 指定（licence、penalty 或 list）")
         kind = self.catalog.kinds[kind_name]
         file_report.kind = kind_name
-        columns = kind.match_headers(headers)
-        present = {c.key for c in columns.values()}
+        plan = self.catalog.plan_headers(kind, headers)
+        file_report.add_dropped(plan.prohibited, plan.unknown)
+        present = set(plan.columns.values())
         missing = [c.header for c in kind.columns if c.required and c.key not in present]
         if missing:
             raise FileError(f"{path.name}：缺少必填列：{'、'.join(missing)}（按{kind.label}导入）")
-        by_header = {headers[i]: col.key for i, col in columns.items()}
         bar = tqdm(total=estimate_rows(path), desc=path.name, unit="行", disable=not self.progress, leave=False)
-        tasks = ((self.catalog.profile_name, kind_name, by_header, chunk, self.today)
+        tasks = ((self.catalog.profile_name, kind_name, plan, chunk, self.today)
                  for chunk in chunks(rows, self.batch))
         with bar:
-            for accepted, rejected in ordered_map(pool, validate_chunk, tasks, window=2 * self.workers):
-                for line, problems, raw in rejected:
-                    self._reject(path, line, problems, file_report, report, raw)
-                self._store(kind, path, accepted, file_report, report, touched)
-                bar.update(len(accepted) + len(rejected))
+            for checked in ordered_map(pool, validate_chunk, tasks, window=2 * self.workers):
+                self._take_chunk(kind, path, checked, file_report, report, touched)
+                bar.update(len(checked.accepted) + len(checked.rejected))
+
+    def _take_chunk(self, kind: Kind, path: Path, checked: Checked, file_report: FileReport, report: Report,
+              touched: set[str]) -> None:
+        file_report.add_dropped(checked.prohibited, checked.unknown)
+        for line, problems, raw in checked.rejected:
+            self._reject(path, line, problems, file_report, report, raw)
+        for line, note in checked.notes:
+            if note.code == "publicity_capped":
+                file_report.publicity_capped += 1
+            report.notes.append({"file": str(path), "line": line, "field": note.field, "code": note.code,
+                                 "text": note.reason})
+        self._store(kind, path, checked.accepted, file_report, report, touched)
 
     def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
                 raw: dict) -> None:
@@ -130,17 +155,17 @@ class Ingester:
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
                                       "code": problem.code, "reason": problem.reason})
 
-    def _store(self, kind: Kind, path: Path, accepted: list[tuple[int, dict]], file_report: FileReport,
+    def _store(self, kind: Kind, path: Path, accepted: list[tuple[int, dict, dict]], file_report: FileReport,
                report: Report, touched: set[str]) -> None:
         """Insert new rows and replace changed ones, in one transaction."""
-        latest: dict[str, tuple[int, dict]] = {}
-        for line, values in accepted:
+        latest: dict[str, tuple[int, dict, dict]] = {}
+        for line, values, original in accepted:
             key = identity(kind, values)
             if key in latest:
                 file_report.replaced += 1  # corrected again later in the same batch
-            latest[key] = (line, values)
+            latest[key] = (line, values, original)
         file_report.accepted += len(accepted)
-        for _line, values in accepted:
+        for _line, values, _original in accepted:
             report.departments[values.get("source_dept", "")]["accepted"] += 1
         table = Record.__table__
         with self.sessions.begin() as session:
@@ -148,13 +173,13 @@ class Ingester:
                 select(table.c.id, table.c.identity, table.c.subject_key, table.c["values"])
                 .where(table.c.identity.in_(latest)))}
             inserts, updates = [], []
-            for key, (line, values) in latest.items():
+            for key, (line, values, original) in latest.items():
                 touched.add(subject_key(values))
                 old = existing.get(key)
                 if old is not None and old.values == values:
                     file_report.unchanged += 1
                     continue
-                row = self._row(kind, key, path, line, values)
+                row = self._row(kind, key, path, line, values, original)
                 if old is None:
                     inserts.append(row)
                     continue
@@ -169,13 +194,13 @@ class Ingester:
             if updates:
                 session.execute(update(Record), updates)  # bulk UPDATE by primary key
 
-    def _row(self, kind: Kind, key: str, path: Path, line: int, values: dict) -> dict:
+    def _row(self, kind: Kind, key: str, path: Path, line: int, values: dict, original: dict) -> dict:
         now = utcnow()
         return {
             "identity": key, "public_id": new_public_id(), "kind": kind.name, "subject_key": subject_key(values),
             "subject_name": values["subject_name"], "subject_type": values["subject_type"],
             "source_dept_code": str(values.get("source_dept_code") or values.get("source_dept") or ""),
-            "decided_on": date.fromisoformat(values[kind.date_field]), "values": values,
+            "decided_on": date.fromisoformat(values[kind.date_field]), "values": values, "original": original,
             "revoked": is_revoked(values, self.catalog), "source_file": str(path), "source_line": line,
             "created_at": now, "updated_at": now,
         }

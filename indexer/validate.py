@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from credit.catalog import Column, Kind
+from credit.catalog import Catalog, Column, Kind
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
-from credit.dates import parse_date
+from credit.dates import add_months, parse_date
+from credit.publicity import publicity_cap
 
 RESIDENT_ID_TYPES = {"", "身份证", "居民身份证", "中华人民共和国居民身份证", "001"}
+ADULT_MONTHS = 18 * 12
 _MULTI_SEP = re.compile(r"[;；,，、]")
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -49,6 +51,11 @@ def _enum(col: Column, text: str) -> str | None:
     return text if text in col.values else None
 
 
+def _resident_id(col: Column, row: dict) -> bool:
+    """Whether a citizen_id cell holds a resident ID number (passports and others are kept as given)."""
+    return not col.id_type_column or _SPACES.sub("", row.get(col.id_type_column) or "") in RESIDENT_ID_TYPES
+
+
 def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Problem | None]:
     """(normalized value, problem or None) of one non-empty cell."""
     def bad(code: str, reason: str):
@@ -75,8 +82,7 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
         return (code, None) if problem is None else bad("bad_uscc", f"{col.header}：{problem}")
     if col.type == "citizen_id":
         number = normalize_code(text)
-        id_type = _SPACES.sub("", row.get(col.id_type_column) or "") if col.id_type_column else ""
-        if id_type not in RESIDENT_ID_TYPES:
+        if not _resident_id(col, row):
             return number, None
         problem = id_problem(number)
         return (number, None) if problem is None else bad("bad_citizen_id", f"{col.header}：{problem}")
@@ -136,7 +142,44 @@ def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
         problems.append(Problem(first, "no_legal_code", "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
     if subject_type == "自然人" and not values.get("id_no") and kind.column("id_no").header not in already:
         problems.append(Problem(kind.column("id_no").header, "missing_required", "自然人须填写证件号码"))
+    if subject_type == "自然人" and _under_age(kind, values):
+        id_col, date_col = kind.column("id_no"), kind.column(kind.date_field)
+        problems.append(Problem(id_col.header, "under_age",
+                                f"按{id_col.header}推算，该自然人在{date_col.header}（{values[kind.date_field]}）"
+                                f"未满18周岁，未成年人的信息不予归集；如证件号码或日期填错，请更正后重新报送"))
     return problems
+
+
+def _under_age(kind: Kind, values: dict) -> bool:
+    """Whether the resident ID number shows a person under 18 on the decision date. A person is
+    年满18周岁 from the day after the 18th birthday; other documents carry no birth date."""
+    number, decided = values.get("id_no"), values.get(kind.date_field)
+    if not number or not decided or not _resident_id(kind.column("id_no"), values):
+        return False
+    born = _birth_date(number)
+    return born is not None and date.fromisoformat(decided) <= add_months(born, ADULT_MONTHS)
+
+
+def _birth_date(number: str) -> date | None:
+    """The birth date in a valid 18-character resident ID number (positions 7–14), if it is a date."""
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def publicity_note(kind: Kind, values: dict, catalog: Catalog) -> Problem | None:
+    """An accepted penalty whose 公示截止期 runs past the profile's maximum: kept as sent, shown
+    only until the maximum, and noted in the quality report."""
+    cap = publicity_cap(values, catalog) if values.get("publicity_until") and kind.name == "penalty" else None
+    if cap is None:
+        return None
+    severity = values.get("severity") or "一般"
+    months = catalog.profile["penalty"]["severity"][severity]["max_months"]
+    col = kind.column("publicity_until")
+    return Problem(col.header, "publicity_capped",
+                   f"{col.header}{values['publicity_until']}超过{severity}处罚的最长公示期（自处罚决定日期起"
+                   f"{months}个月），公示截至{cap.isoformat()}")
 
 
 def subject_key(values: dict) -> str:

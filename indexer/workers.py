@@ -9,16 +9,17 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
-from credit.catalog import load_catalog
+from credit.catalog import Catalog, HeaderPlan, Kind, load_catalog
 from credit.config import Settings
 from credit.db import engine_for, session_factory
 from credit.publish import publish_subject
 from credit.search import SearchIndex, open_index
-from indexer.validate import RowError, validate_row
+from indexer.validate import Problem, RowError, publicity_note, validate_row
 
 
 def default_workers() -> int:
@@ -57,17 +58,50 @@ def ordered_map(pool: Executor, fn: Callable, items: Iterable, window: int = 8) 
         yield pending.popleft().result()
 
 
-def validate_chunk(profile: str, kind_name: str, by_header: dict[str, str], chunk: list, today: date):
-    """([(line, values)], [(line, problems, raw)]) for a chunk of (line, cells) rows."""
-    kind = load_catalog(profile).kinds[kind_name]
-    accepted, rejected = [], []
+@dataclass
+class Checked:
+    """One chunk of rows, validated."""
+    accepted: list[tuple[int, dict, dict]] = field(default_factory=list)    # (line, values, original)
+    rejected: list[tuple[int, list[Problem], dict]] = field(default_factory=list)  # (line, problems, raw)
+    notes: list[tuple[int, Problem]] = field(default_factory=list)          # accepted, but noted
+    prohibited: list[str] = field(default_factory=list)  # headers first met in this chunk's rows
+    unknown: list[str] = field(default_factory=list)
+
+
+def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, today: date) -> Checked:
+    """Validate a chunk of (line, cells) rows, reading only the catalogue's columns of the file."""
+    catalog = load_catalog(profile)
+    kind = catalog.kinds[kind_name]
+    out, columns, seen = Checked(), plan.columns, set(plan.headers)
     for line, cells in chunk:
-        raw = {by_header[h]: v for h, v in cells.items() if h in by_header}
+        if not cells.keys() <= seen:  # a JSON Lines row may bring keys the first row did not have
+            columns = _more_columns(catalog, kind, columns, [h for h in cells if h not in seen], out)
+            seen.update(cells)
+        raw = {columns[h]: v for h, v in cells.items() if h in columns}
         try:
-            accepted.append((line, validate_row(kind, raw, today)))
+            values = validate_row(kind, raw, today)
         except RowError as exc:
-            rejected.append((line, exc.problems, raw))
-    return accepted, rejected
+            out.rejected.append((line, exc.problems, raw))
+            continue
+        original = {h: v if type(v) is str else _jsonable(v) for h, v in cells.items() if h in columns}
+        out.accepted.append((line, values, original))
+        note = publicity_note(kind, values, catalog)
+        if note:
+            out.notes.append((line, note))
+    return out
+
+
+def _more_columns(catalog: Catalog, kind: Kind, columns: dict[str, str], headers: list[str],
+                  out: Checked) -> dict[str, str]:
+    plan = catalog.plan_headers(kind, headers)
+    out.prohibited += plan.prohibited
+    out.unknown += plan.unknown
+    return {**columns, **plan.columns}
+
+
+def _jsonable(cell) -> str:
+    """A cell as read that is not text, storable as JSON: spreadsheet dates become ISO strings."""
+    return cell.isoformat() if hasattr(cell, "isoformat") else str(cell)
 
 
 def build_chunk(database_url: str, profile: str, keys: list[str], today: date):

@@ -112,9 +112,16 @@ def test_correction_replaces_and_rerun_is_idempotent(tmp_path, settings):
     assert report["replaced"] == 1
     rows = records(settings)
     assert len(rows) == 1 and json.loads(rows[0][2])["fine_amount"] == 2.0
+    before = stamps(settings)
+    assert json.loads(before[0][1])["罚款金额（万元）"] == "2"   # the row as sent, corrected too
     again = ingest_into(settings, [str(fixed)], TODAY).as_json()
     assert (again["replaced"], again["unchanged"]) == (0, 1)
-    assert len(records(settings)) == 1
+    assert len(records(settings)) == 1 and stamps(settings) == before
+
+
+def stamps(settings):
+    conn = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    return conn.execute("SELECT updated_at, original, source_file FROM records ORDER BY identity").fetchall()
 
 
 def test_natural_person_citizen_id_checked(tmp_path, settings):

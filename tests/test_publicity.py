@@ -1,12 +1,12 @@
 """Publicity windows and masking (SPEC §4), from the catalogue profiles."""
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from credit.catalog import load_catalog
 from credit.masking import mask_person_name, scrub
-from credit.publicity import publicity
+from credit.publicity import penalty_until, publicity, publicity_cap
 from credit.publish import publish_subject
 
 DEFAULT = load_catalog("default")
@@ -35,6 +35,29 @@ def test_severe_penalty_three_years():
 def test_deadline_column_wins():
     p = publicity("penalty", penalty(publicity_until="2026-06-30"), DEFAULT, TODAY)
     assert not p.public and p.until == date(2026, 6, 30)
+    assert publicity_cap(penalty(publicity_until="2026-06-30"), DEFAULT) is None
+
+
+@pytest.mark.parametrize("catalog,severity,deadline,until", [
+    (DEFAULT, "一般", "2030-01-01", date(2027, 1, 9)),
+    (DEFAULT, "严重", "2030-01-01", date(2029, 1, 9)),
+    (NATIONAL, "一般", "2027-06-30", date(2027, 1, 9)),
+])
+def test_deadline_never_beyond_the_profiles_maximum(catalog, severity, deadline, until):
+    values = penalty(severity=severity, publicity_until=deadline)
+    assert penalty_until(values, catalog) == until and publicity_cap(values, catalog) == until
+    assert publicity("penalty", values, catalog, until).public
+    assert not publicity("penalty", values, catalog, until + timedelta(days=1)).public
+
+
+def test_deadline_on_the_maximum_is_not_capped():
+    values = penalty(publicity_until="2027-01-09")
+    assert penalty_until(values, DEFAULT) == date(2027, 1, 9) and publicity_cap(values, DEFAULT) is None
+
+
+def test_unpublished_severity_has_no_cap():
+    values = penalty(severity="轻微", publicity_until="2030-01-01")
+    assert penalty_until(values, NATIONAL) is None and publicity_cap(values, NATIONAL) is None
 
 
 @pytest.mark.parametrize("over,state", [
