@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from analyzers.normalize import normalize
 from analyzers.tokenize import chars, company_forms, region_names, terms
@@ -97,6 +98,30 @@ def highlight(name: str, query: QueryTerms) -> str:
         wanted = {c for c in query.phrase if len(c) == 1} | set(query.required_chars)
         marked = [piece in wanted for piece in pieces]
     return _marked_html(name, marked)
+
+
+@dataclass(frozen=True)
+class SubjectHighlight:
+    name: str                          # the current name, HTML-escaped, marked where it matched
+    former: str | None = None          # the former name that matched, when the current one did not
+    former_html: str | None = None     # that former name, HTML-escaped and marked
+
+
+def holds_query(name: str, query: QueryTerms) -> bool:
+    """Whether this one name holds every character the query requires: the rule every engine
+    applies to each name on its own, so no match is pieced together from two names."""
+    return set(query.required_chars) <= set(chars(normalize(name)))
+
+
+def highlight_subject(name: str, former_names: Sequence[str], query: QueryTerms) -> SubjectHighlight:
+    """What a result shows of a subject found by name. When only a former name holds the query,
+    that name is the one marked (and shown as such), and the current name is left unmarked: a
+    stray 信 marked in it would suggest a match that is not there."""
+    if not holds_query(name, query):
+        former = next((f for f in former_names if holds_query(f, query)), None)
+        if former is not None:
+            return SubjectHighlight(html.escape(name), former, highlight(former, query))
+    return SubjectHighlight(highlight(name, query))
 
 
 def _marked_html(text: str, marked: list[bool]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,10 @@ def env(name: str, default: str) -> str:
 
 
 INSTANCE = Path(env("CREDIT_INSTANCE_PATH", str(Path(__file__).resolve().parent.parent / "instance")))
+# Elasticsearch index names are lowercase, refuse \ / * ? " < > | , # : and spaces, and may not
+# start with - _ + (nor ., which marks hidden indices). 200 characters leave room for the
+# "-public-v12" suffixes within the 255-byte limit.
+SEARCH_PREFIX = re.compile(r"[a-z0-9][a-z0-9._+-]{0,199}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,13 @@ class Settings:
     # Shards and replicas of each new index version (read at the next `indexer reindex`).
     es_shards: int = field(default_factory=lambda: int(env("CREDIT_ES_SHARDS", "1")))
     es_replicas: int = field(default_factory=lambda: int(env("CREDIT_ES_REPLICAS", "1")))
+
+    def __post_init__(self) -> None:
+        # Checked at start-up, not at the first index request, where the engine's own refusal
+        # would come back as "search unavailable".
+        if not SEARCH_PREFIX.fullmatch(self.search_prefix):
+            raise ValueError(f"CREDIT_SEARCH_PREFIX 无效：{self.search_prefix!r}。索引名前缀只能包含小写字母、数字和 . _ + -，"
+                             "须以小写字母或数字开头，最长200个字符（Elasticsearch 索引命名规则）")
 
     def embedded_search_path(self) -> Path:
         if self.search_url == "embedded":

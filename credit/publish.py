@@ -89,6 +89,8 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
             shown = _display(col, value, values, catalog, private)
             if shown is not None:
                 fields[col.key] = shown
+    if pub.until and fields.get("publicity_until", "") > pub.until.isoformat():
+        fields["publicity_until"] = pub.until.isoformat()  # a deadline past the rules is shown as capped
     code = public_subject_code(record)
     list_type = values.get("list_type")
     return {
@@ -99,8 +101,8 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
         "subject_name": fields["subject_name"],
         "subject_type": values["subject_type"],
         "list_type": catalog.list_slug(list_type) if list_type else None,
-        "list_name": values.get("list_name"),
-        "department": values.get("source_dept", ""),
+        "list_name": fields.get("list_name"),
+        "department": fields.get("source_dept", ""),
         "department_code": values.get("source_dept_code") or "",
         "region": region_path(code) if code else [],
         "decided_on": values[kind.date_field],
@@ -137,9 +139,12 @@ def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, toda
         return SubjectDocs(list(docs.values()), hidden)
     names = _names_by_recency(docs.values())
     analyses = [analyze_name(n) for n in names]
-    until = {}
+    until, lists = {}, {}
     for d in public:
         until[d["kind"]] = max(until.get(d["kind"], ""), d["public_until"])
+        if d["kind"] == "list":
+            key = (d["list_type"], d["list_name"] or "")
+            lists[key] = max(lists.get(key, ""), d["public_until"])
     region = region_path(code)
     subject = {
         "id": subject_doc_id(code),
@@ -154,13 +159,18 @@ def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, toda
         "name_norm": analyses[0].norm,
         "name_core": analyses[0].core,
         "former_norms": [a.norm for a in analyses[1:]],
-        "name_terms": [" ".join(a.terms) for a in analyses],
-        "name_chars": [" ".join(a.chars) for a in analyses],
+        # One entry per name, current first: every engine asks each name for the query on its own.
+        "names": [{"terms": " ".join(a.terms), "chars": " ".join(a.chars)} for a in analyses],
         "departments": sorted({d["department"] for d in public}),
         "dates": sorted({d["decided_on"] for d in public}),
         "licence_until": until.get("licence"),
         "penalty_until": until.get("penalty"),
         "list_until": until.get("list"),
         "public_until": max(until.values()),
+        # The lists it is on (labelled as the catalogue names them, like every enumeration), shown
+        # in results without opening the profile; each with its last public day, so a reader drops
+        # an entry whose window ended before the next publish.
+        "lists": [{"type": t, "type_label": catalog.list_types[t], "name": n, "until": u}
+                  for (t, n), u in sorted(lists.items())],
     }
     return SubjectDocs([*docs.values(), subject], hidden)

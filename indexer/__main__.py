@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from tqdm import tqdm
@@ -39,14 +40,55 @@ def cmd_ingest(args) -> int:
         else:
             print(f"✓ {f['file']}（{f['kind']}）：接收 {f['accepted']}，拒绝 {f['rejected']}，"
                   f"更正替换 {f['replaced']}，未变 {f['unchanged']}")
+            _print_file_notes(f)
     print(f"合计：接收 {data['accepted']}，拒绝 {data['rejected']}，更正替换 {data['replaced']}；"
           f"写入检索索引 {data['indexed']} 条，不公示或已移出 {data['removed_from_index']} 条")
+    if (note := _sample_note(data)) is not None:
+        print(note)
     if data["failed_to_index"]:
         print(f"警告：{data['failed_to_index']} 条文档未能写入检索索引（原因见日志）；修复后重新运行本命令即可补齐",
               file=sys.stderr)
     if args.report:
         Path(args.report).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return 1 if data["failed_to_index"] or any(f["error"] for f in data["files"]) else 0
+
+
+def _print_file_notes(f: dict) -> None:
+    dropped = f["dropped_columns"]
+    if dropped["prohibited"]:
+        print(f"  已丢弃禁止采集的列（未保存）：{'、'.join(dropped['prohibited'])}")
+    if dropped["unknown"]:
+        print(f"  未识别的列（不在数据目录中，未保存）：{'、'.join(dropped['unknown'])}")
+    if f["publicity_capped"]:
+        print(f"  公示截止期超过规则上限、已按上限截止：{f['publicity_capped']} 条（详见质量报告）")
+
+
+def _sample_note(data: dict) -> str | None:
+    """For files of a generated sample, that its bad rows are there on purpose (its manifest.json
+    lists them), so a demo's rejections read as the checks at work, not as a failed load."""
+    planted = [_planted_rows(Path(f["file"])) for f in data["files"]]
+    if all(n is None for n in planted):
+        return None
+    total = sum(n or 0 for n in planted)
+    note = f"说明：这是生成的样例数据，其中 {total} 行是故意写错的（见 manifest.json 中的 bad_rows），用来演示入库校验"
+    return note + ("；以上拒绝的正是这些行，属预期结果。" if total == data["rejected"] else "。")
+
+
+def _planted_rows(path: Path) -> int | None:
+    """Rows of a sample file that its manifest says are bad on purpose; None if not a sample file."""
+    manifest = _manifest(path.parent)
+    if manifest is None or path.name not in manifest.get("files", {}):
+        return None
+    return sum(bad.get("file") == path.name for bad in manifest.get("bad_rows", []))
+
+
+@lru_cache(maxsize=8)
+def _manifest(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):   # no manifest (not a sample) or not one of ours: no note
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def cmd_reindex(args) -> int:

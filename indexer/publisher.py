@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from concurrent.futures import Executor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Iterator
@@ -15,6 +16,7 @@ from credit.batches import chunks
 from credit.catalog import Catalog
 from credit.config import Settings
 from credit.models import Record
+from credit.search import open_index
 from indexer.workers import build_chunk, ordered_map, publish_chunk
 
 CHUNK = 1000  # subjects per database query and per index write
@@ -46,6 +48,9 @@ def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: da
         stats.removed += removed
         if progress:
             progress.update(subjects)
+    # Once, after every chunk is written: searches then find all of this publish at once.
+    with closing(open_index(settings)) as index:
+        index.refresh()
     return stats
 
 

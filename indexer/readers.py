@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
+import zipfile
 from pathlib import Path
 from typing import Iterator
+from xml.etree import ElementTree
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
 Row = tuple[int, dict[str, str]]
@@ -139,8 +142,49 @@ def _jsonl(path: Path) -> tuple[list[str], Iterator[Row]]:
 
 
 def estimate_rows(path: Path) -> int | None:
-    """Rows in a file, for the progress bar (a newline count; XLSX reports its own)."""
+    """Rows in a file, for the progress bar: a newline count, or an XLSX sheet's row count."""
     if path.suffix.lower() == ".xlsx":
-        return None
+        return _xlsx_rows(path)
     with path.open("rb") as fh:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+(?::[A-Z]+([0-9]+))?"')
+_ROW = re.compile(rb"<(?:\w{1,8}:)?row[\s>]")
+_ROW_TAG_MAX = 16   # bytes the pattern above can span
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _xlsx_rows(path: Path) -> int | None:
+    """Rows of the first sheet (the one read), header included as in a CSV's newline count: its
+    <dimension> when the writer recorded one (Excel does), else its <row> tags counted as the XML
+    streams out of the archive (openpyxl's write-only mode records no dimension), a fraction of the
+    cost of parsing the cells. None when it is not a readable workbook: the reader will say why."""
+    try:
+        with zipfile.ZipFile(path) as book, book.open(_first_sheet(book)) as sheet:
+            head = sheet.read(1 << 16)
+            if (found := _DIMENSION.search(head)) and found.group(1):
+                return int(found.group(1))
+            rows, carry = 0, b""
+            for chunk in itertools.chain([head], iter(lambda: sheet.read(1 << 20), b"")):
+                # A tag cut by a chunk's end is counted in the next round, from the carried bytes.
+                text = carry + chunk
+                cut = max(0, len(text) - _ROW_TAG_MAX)
+                rows += sum(1 for tag in _ROW.finditer(text) if tag.start() < cut)
+                carry = text[cut:]
+            return rows + len(_ROW.findall(carry))
+    except (zipfile.BadZipFile, KeyError, OSError, StopIteration, ElementTree.ParseError):
+        return None
+
+
+def _first_sheet(book: zipfile.ZipFile) -> str:
+    """The archive path of the workbook's first sheet (as openpyxl's worksheets[0])."""
+    first = ElementTree.fromstring(book.read("xl/workbook.xml")).find("m:sheets/m:sheet", _NS)
+    if first is None:
+        raise KeyError("no sheet")
+    rel_id = first.get(f"{{{_NS['r']}}}id")
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"

@@ -43,8 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["credit_index"] = open_index(settings)
     app.extensions["credit_catalog"] = load_catalog(settings.catalog)
+    errors.register(app)   # first: its request check runs before the rate limiter's
     limiter.init_app(app)
-    errors.register(app)
     present.register(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -4,19 +4,29 @@ Handlers are registered on the app, not on a blueprint, so unknown URLs, rate-li
 failures before routing get the same treatment. No handler ever shows a traceback."""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+import re
 
-from credit.search import QueryError, SearchError
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.routing import RequestRedirect
+
+from credit.search import MAX_RESULT_WINDOW, QueryError, SearchError
 
 UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
+# Pages say what to do on a page where the API's words name parameters and cursors.
+PAGE_NUMBER_WRONG = "页码应为从 1 开始的整数。请从第 1 页开始浏览。"
+PAGE_TOO_DEEP = (f"结果太多，网页只能翻看前 {MAX_RESULT_WINDOW} 条。请用筛选条件（如数据来源单位、地区、日期）"
+                 "缩小范围后再查看。")
+_DEEP = "页码过深"   # how base.check_depth's refusal begins
 
 # Machine-readable codes and default messages for the HTTP errors raised outside our views.
 HTTP_ERRORS = {
     400: ("invalid_input", "请求参数有误"),
     404: ("not_found", "您访问的页面不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
+    414: ("uri_too_long", "请求地址过长，请缩短查询内容后重试"),
     429: ("rate_limited", "访问过于频繁，请稍后再试"),
+    431: ("headers_too_large", "请求头过大，请清除本站 Cookie 后重试"),
     500: ("internal_error", "系统内部错误，请稍后再试"),
     503: ("search_unavailable", UNAVAILABLE),
 }
@@ -25,21 +35,33 @@ HTTP_ERRORS = {
 class PortalError(Exception):
     """An answer the user can act on: an invalid code, an unknown subject, a bad parameter."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, page_message: str | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.page_message = page_message or message   # what an HTML page says
 
 
-def invalid(message: str, code: str = "invalid_input") -> PortalError:
-    return PortalError(400, code, message)
+def invalid(message: str, code: str = "invalid_input", page_message: str | None = None) -> PortalError:
+    return PortalError(400, code, message, page_message)
 
 
 def not_found(message: str, code: str = "not_found") -> PortalError:
     return PortalError(404, code, message)
 
 
+# The portal's own limits on a request, below gunicorn's (gunicorn.conf.py), so that an over-long
+# request is refused here, in the portal's words, and not by gunicorn's plain English page. The
+# longest request the pages and API make (every filter at its 100-character limit, percent-encoded
+# Chinese) is under 3 KB; 8 KB of headers is what common reverse proxies pass.
+MAX_URL = 4096            # bytes of path and query string, as sent
+MAX_HEADER_BYTES = 8192   # all header names and values together
+MAX_HEADER_FIELDS = 64
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Under /api/ every answer is JSON, whatever the path looks like after it (//api/… included)."""
+    path = re.sub("/{2,}", "/", request.path)
+    return path == "/api" or path.startswith("/api/")
 
 
 def respond(error: PortalError):
@@ -54,7 +76,8 @@ def _http_error(exc: HTTPException):
 
 
 def _query_error(exc: QueryError):
-    return respond(invalid(str(exc), "invalid_query"))
+    message = str(exc)
+    return respond(invalid(message, "invalid_query", PAGE_TOO_DEEP if message.startswith(_DEEP) else None))
 
 
 def _search_error(exc: SearchError):
@@ -68,7 +91,31 @@ def _unexpected(exc: Exception):
     return respond(PortalError(500, code, message))
 
 
+def check_request() -> None:
+    """Refuse, before any work, what is too large to be a request of ours, and API paths that
+    Werkzeug would only redirect (with an HTML page) to a path with merged slashes: under /api/ an
+    encoded slash belongs to a parameter, so that other path is not what was asked for."""
+    environ = request.environ
+    # The path as sent (servers keep it in RAW_URI or REQUEST_URI, some with the query string).
+    path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
+    if len(path) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+        raise RequestURITooLarge()
+    if _headers_too_large(environ):
+        raise RequestHeaderFieldsTooLarge()
+    if wants_json() and isinstance(request.routing_exception, RequestRedirect):
+        raise NotFound()
+
+
+def _headers_too_large(environ: dict) -> bool:
+    headers = [(key, value) for key, value in environ.items()
+               if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]
+    return len(headers) > MAX_HEADER_FIELDS or sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES
+
+
 def register(app: Flask) -> None:
+    """Handlers for every error, and the request check (registered before anything else looks
+    at the request, so an oversized one costs nothing more)."""
+    app.before_request(check_request)
     app.register_error_handler(PortalError, respond)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(SearchError, _search_error)

@@ -9,12 +9,19 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from credit.search.base import RECORD_KINDS
-from portal.errors import invalid
+from portal.errors import PAGE_NUMBER_WRONG, invalid
 from portal.queries import PAGE_SIZE, Filters, Paging
 
 MAX_TEXT = 100         # characters in a search box or filter value
 MAX_PAGE_SIZE = 100
-_REGION = re.compile(r"^\d{6}$")
+# Characters in an `after` cursor: the engines' cursors are under 120. Longer ones are refused
+# before decoding (a long one could nest arrays deeper than the JSON parser's stack).
+MAX_CURSOR = 300
+# ASCII digits only: \d and str.isdigit() also accept ４, ² and ①, which int() or a division code refuse.
+_DIGITS = re.compile(r"[0-9]+")
+_REGION = re.compile(r"[0-9]{6}")
+# More digits than any page or size can have; int() need not read thousands of them.
+_MAX_DIGITS = 9
 
 
 def text(args: MultiDict, name: str) -> str:
@@ -38,10 +45,24 @@ def _int(args: MultiDict, name: str, default: int, most: int | None = None) -> i
     value = (args.get(name) or "").strip()
     if not value:
         return default
-    number = int(value) if value.isdigit() else 0
+    number = _number(value) if _DIGITS.fullmatch(value) else 0
     if number < 1 or (most and number > most):
-        raise invalid(f"参数 {name} 应为正整数" + (f"，最大为{most}" if most else ""))
+        raise invalid(f"参数 {name} 应为正整数" + (f"，最大为{most}" if most else ""),
+                      page_message=PAGE_NUMBER_WRONG if name == "page" else None)
     return number
+
+
+def _number(digits: str) -> int:
+    """The value of ASCII digits; past _MAX_DIGITS, a number above every limit."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10 ** _MAX_DIGITS
+
+
+def _cursor(args: MultiDict) -> str | None:
+    value = (args.get("after") or "").strip()
+    if len(value) > MAX_CURSOR:
+        raise invalid("翻页游标无效", "invalid_query")
+    return value or None
 
 
 def filters(args: MultiDict) -> Filters:
@@ -49,7 +70,7 @@ def filters(args: MultiDict) -> Filters:
     if kind and kind not in RECORD_KINDS:
         raise invalid("记录类型应为 licence、penalty 或 list", "invalid_kind")
     region = text(args, "region") or None
-    if region and not _REGION.match(region):
+    if region and not _REGION.fullmatch(region):
         raise invalid("地区应为6位行政区划代码")
     result = Filters(kind=kind, department=text(args, "department") or None, region=region,
                      list_name=text(args, "list_name") or None,
@@ -64,4 +85,4 @@ def paging(args: MultiDict, sizeable: bool = False) -> Paging:
     if not sizeable:
         return Paging(page=_int(args, "page", 1))
     return Paging(page=_int(args, "page", 1), size=_int(args, "size", PAGE_SIZE, MAX_PAGE_SIZE),
-                  after=(args.get("after") or "").strip() or None)
+                  after=_cursor(args))

@@ -3,9 +3,12 @@ and list names), read once per app, so a catalogue change relabels every page; o
 summary columns is made here."""
 from __future__ import annotations
 
+import math
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Flask, current_app, request, url_for
 
@@ -13,6 +16,7 @@ from credit.catalog import Catalog
 from credit.codes import REGNO_SHAPE, USCC_SHAPE
 from credit.regions import region_names
 from credit.search.base import RECORD_KINDS
+from portal.extensions import limiter
 
 # The columns a record's card shows in a profile or list (the detail page shows them all).
 SUMMARY_COLUMNS = {
@@ -25,6 +29,10 @@ IDENTITY_COLUMNS = ("code_uscc", "id_no")
 # 行政相对人代码_1（统一社会信用代码） reads as 统一社会信用代码: a numbered standard column is
 # known by the name in its brackets.
 _NUMBERED = re.compile(r"^.+_\d+[（(](.+)[）)]$")
+# Values read and copied as one piece, never broken across lines: codes by their catalogue type,
+# and document and licence numbers (typed text, since every department numbers its own way).
+WHOLE_TYPES = {"uscc", "code", "citizen_id"}
+WHOLE_COLUMNS = {"doc_no", "licence_no"}
 # Division names that are not places (GB/T 2260 groupings); never offered as a filter.
 _GROUPINGS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
@@ -35,12 +43,22 @@ class Labels:
     dates: dict[str, str]               # kind → label of the date a record is listed by
     kinds: dict[str, str]               # licence → 行政许可 …
     lists: dict[str, str]               # red → 红名单 …
+    whole: dict[str, frozenset[str]]    # kind → keys of the columns shown unbroken (codes, numbers)
 
     @classmethod
     def of(cls, catalog: Catalog) -> Labels:
         fields = {name: {col.key: _short(col.header) for col in kind.columns} for name, kind in catalog.kinds.items()}
+        whole = {name: frozenset(col.key for col in kind.columns if col.type in WHOLE_TYPES or col.key in WHOLE_COLUMNS)
+                 for name, kind in catalog.kinds.items()}
         return cls(fields=fields, dates={name: fields[name][kind.date_field] for name, kind in catalog.kinds.items()},
-                   kinds={name: kind.label for name, kind in catalog.kinds.items()}, lists=dict(catalog.list_types))
+                   kinds={name: kind.label for name, kind in catalog.kinds.items()}, lists=dict(catalog.list_types),
+                   whole=whole)
+
+
+class Field(NamedTuple):
+    label: str
+    value: str
+    whole: bool   # a code or number: shown on one line (below its label if need be), never broken
 
 
 def _short(header: str) -> str:
@@ -56,17 +74,18 @@ def catalog() -> Catalog:
     return current_app.extensions["credit_catalog"]
 
 
-def record_fields(record: dict) -> list[tuple[str, str]]:
-    """(label, value) of every public field of a record, in catalogue order."""
-    values = record["fields"]
-    return [(label, values[key]) for key, label in labels().fields[record["kind"]].items() if key in values]
+def record_fields(record: dict) -> list[Field]:
+    """Every public field of a record, in catalogue order."""
+    values, whole = record["fields"], labels().whole[record["kind"]]
+    return [Field(label, values[key], key in whole)
+            for key, label in labels().fields[record["kind"]].items() if key in values]
 
 
-def summary_fields(record: dict, identity: bool = False) -> list[tuple[str, str]]:
+def summary_fields(record: dict, identity: bool = False) -> list[Field]:
     """The record's summary columns that have a value (its subject's codes too, if asked)."""
-    names, values = labels().fields[record["kind"]], record["fields"]
+    names, values, whole = labels().fields[record["kind"]], record["fields"], labels().whole[record["kind"]]
     keys = (IDENTITY_COLUMNS if identity else ()) + SUMMARY_COLUMNS[record["kind"]]
-    return [(names[key], values[key]) for key in keys if values.get(key)]
+    return [Field(names[key], values[key], key in whole) for key in keys if values.get(key)]
 
 
 def code_label(code: str) -> str:
@@ -107,9 +126,19 @@ def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
     return numbers
 
 
+def retry_wait() -> str | None:
+    """How long a refused client waits, in words: the Retry-After the rate limiter sends with the
+    page (seconds until the breached limit's window resets)."""
+    limit = limiter.current_limit
+    if limit is None:
+        return None
+    seconds = max(1, int(limit.reset_at - time.time()))
+    return f" {seconds} 秒" if seconds < 120 else f"约 {math.ceil(seconds / 60)} 分钟"
+
+
 def register(app: Flask) -> None:
     app.extensions["credit_labels"] = Labels.of(app.extensions["credit_catalog"])
-    for helper in (record_fields, summary_fields, code_label, list_names, page_url, page_numbers):
+    for helper in (record_fields, summary_fields, code_label, list_names, page_url, page_numbers, retry_wait):
         app.add_template_global(helper)
     app.jinja_env.globals.update(labels=app.extensions["credit_labels"], record_kinds=RECORD_KINDS,
                                  regions=region_options(app.config["HOME_REGION"]))

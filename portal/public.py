@@ -15,7 +15,9 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", latest=queries.latest(current.index(), current.today()))
+    return render_template("public/home.html", latest=queries.latest(current.index(), current.today()),
+                           list_totals=queries.list_totals(current.index(), tuple(catalog().list_types),
+                                                           current.today()))
 
 
 @bp.get("/search")

@@ -17,9 +17,9 @@ from markupsafe import escape
 from analyzers import analyze_query
 from credit.catalog import Catalog
 from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_problem
-from credit.publicity import FOREVER
 from credit.ids import subject_doc_id
-from credit.search import MAX_RESULT_WINDOW, RecordQuery, SearchIndex, SubjectQuery
+from credit.publicity import FOREVER
+from credit.search import MAX_RESULT_WINDOW, Hit, RecordQuery, SearchIndex, SubjectQuery
 from credit.search.base import RECORD_KINDS
 from portal.errors import invalid, not_found
 
@@ -39,6 +39,10 @@ SEARCH_TTL = 60
 SEARCH_CACHE = 2048
 _CODE_CHARS = re.compile(r"^[0-9A-Z-]{5,30}$")
 _DOC_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+# Record ids before they became random (migration 0002): those links cannot be mapped to a record.
+_RETIRED_ID = re.compile(r"^[0-9a-f]{20}$")
+# List memberships are shown worst first: a bank clerk looks for 黑名单 before anything else.
+LIST_ORDER = ("black", "focus", "red")
 # What a public record looks like to the outside (the index document minus its internals).
 RECORD_KEYS = ("id", "kind", "title", "subject_code", "subject_name", "subject_type", "list_type", "list_name",
                "department", "decided_on", "public_until", "objection", "fields")
@@ -144,7 +148,7 @@ def _cached_search(index: SearchIndex, q: str, filters: Filters, paging: Paging,
     if not page.total and USCC_SHAPE.match(code) and (problem := uscc_problem(code)):
         raise invalid(f"该{problem}", "invalid_code")
     counts = index.record_counts([hit.doc["code"] for hit in page.hits], today)
-    items = [_subject_item(hit.doc, hit.highlight, counts.get(hit.doc["code"], {})) for hit in page.hits]
+    items = [_subject_item(hit, counts.get(hit.doc["code"], {}), today) for hit in page.hits]
     results = SearchResults(total=page.total, items=items, paging=paging, next=page.next_after, q=q,
                             by_code=by_code)
     if not page.total and not by_code and not paging.after and paging.page == 1:
@@ -152,17 +156,31 @@ def _cached_search(index: SearchIndex, q: str, filters: Filters, paging: Paging,
     return results
 
 
-def _subject_item(doc: dict, highlight: str | None, counts: dict[str, int]) -> dict:
+def _subject_item(hit: Hit, counts: dict[str, int], today: date) -> dict:
+    doc = hit.doc
     return {
         "code": doc["code"],
         "name": doc["name"],
         # Already HTML-escaped by the analyzer, with the matched characters in <mark>.
-        "highlight": highlight or str(escape(doc["name"])),
+        "highlight": hit.highlight or str(escape(doc["name"])),
         "former_names": doc.get("former_names", []),
+        # The former name the query matched when the current name does not hold it (and its highlight).
+        "matched_former_name": hit.former,
+        "former_highlight": hit.former_highlight,
         "subject_type": doc.get("subject_type"),
         "region_name": doc.get("region_name") or None,
         "counts": {SECTIONS[kind]: counts.get(kind, 0) for kind in RECORD_KINDS},
+        "lists": memberships(doc, today),
     }
+
+
+def memberships(doc: dict, today: date) -> list[dict]:
+    """The lists a subject is on today ({type, type_label, name}), worst first. A subject entry
+    written before an entry's window ended may still carry it: the day decides, not the entry."""
+    current = [m for m in doc.get("lists", []) if m["until"] >= today.isoformat()]
+    current.sort(key=lambda m: (LIST_ORDER.index(m["type"]) if m["type"] in LIST_ORDER else len(LIST_ORDER),
+                                m["name"]))
+    return [{"type": m["type"], "type_label": m["type_label"], "name": m["name"]} for m in current]
 
 
 def _shorter_names(index: SearchIndex, q: str, today: date) -> list[str]:
@@ -211,8 +229,9 @@ def find_subject(index: SearchIndex, raw_code: str, today: date) -> dict:
     if not doc:
         raise not_found(f"未找到代码为 {code} 的公示主体。该主体可能没有公示期内的行政许可、行政处罚或名单信息，"
                         "也可能代码有误。", "subject_not_found")
-    return {key: doc.get(key) for key in ("code", "name", "former_names", "codes", "subject_type", "region",
-                                          "region_name")}
+    subject = {key: doc.get(key) for key in ("code", "name", "former_names", "codes", "subject_type", "region",
+                                             "region_name")}
+    return {**subject, "lists": memberships(doc, today)}
 
 
 def subject_profile(index: SearchIndex, raw_code: str, today: date) -> Profile:
@@ -248,8 +267,21 @@ def list_entries(index: SearchIndex, catalog: Catalog, list_type: str, filters: 
 def record(index: SearchIndex, doc_id: str, today: date) -> dict:
     doc = index.get(doc_id, today) if _DOC_ID.match(doc_id) else None
     if not doc or doc.get("doc_type") != "record":
+        if _RETIRED_ID.match(doc_id):
+            raise not_found("该记录链接已失效（记录编号已更新）。请通过搜索或主体页面重新查看该记录。",
+                            "record_not_found")
         raise not_found("该记录不存在，或已不在公示期内。", "record_not_found")
     return public_record(doc)
+
+
+def list_totals(index: SearchIndex, slugs: tuple[str, ...], today: date) -> dict[str, int]:
+    """How many entries each list holds today, for the home page's list cards."""
+    return _list_totals(index, slugs, today, _period(LATEST_TTL))
+
+
+@lru_cache(maxsize=8)
+def _list_totals(index: SearchIndex, slugs: tuple[str, ...], today: date, period: int) -> dict[str, int]:
+    return {slug: index.search_records(RecordQuery(list_type=slug, size=1, today=today)).total for slug in slugs}
 
 
 def latest(index: SearchIndex, today: date) -> dict[str, list[dict]]:

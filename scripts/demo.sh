@@ -9,4 +9,4 @@ if [ ! -f instance/search.sqlite3 ]; then
   .venv/bin/python -m indexer sample --out instance/sample --subjects "${SUBJECTS:-5000}" --seed 1
   .venv/bin/python -m indexer ingest instance/sample --report instance/sample-report.json
 fi
-exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-3}" wsgi:app
+exec .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app   # PORT and WORKERS are read there

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
+
+from analyzers.names import QueryTerms, highlight_subject
 
 # Deepest offset a page number may reach (as Elasticsearch's index.max_result_window); deeper
 # pages are read with the `after` cursor each page returns.
@@ -67,7 +70,17 @@ class RecordQuery:
 class Hit:
     doc: dict
     score: float = 0.0
-    highlight: str | None = None   # the subject name, HTML-escaped, matched part in <mark>
+    highlight: str | None = None        # the subject name, HTML-escaped, matched part in <mark>
+    former: str | None = None           # the former name that matched, when the current name did not
+    former_highlight: str | None = None  # that former name, HTML-escaped, matched part in <mark>
+
+
+def subject_hit(doc: dict, score: float, q: QueryTerms | None) -> Hit:
+    """A subject hit, its highlights made by analyzers from the same query terms on every engine."""
+    if q is None:
+        return Hit(doc=doc, score=score)
+    shown = highlight_subject(doc["name"], doc.get("former_names", []), q)
+    return Hit(doc=doc, score=score, highlight=shown.name, former=shown.former, former_highlight=shown.former_html)
 
 
 @dataclass
@@ -94,13 +107,26 @@ def encode_cursor(values: list) -> str:
 
 
 def decode_cursor(cursor: str) -> list:
+    """The sort values a cursor carries, refused (QueryError) unless every engine can compare them."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:   # deep nesting exhausts the parser's stack
         raise QueryError("翻页游标无效") from exc
-    if not isinstance(values, list):
+    if not isinstance(values, list) or not all(map(_sort_value, values)):
         raise QueryError("翻页游标无效")
     return values
+
+
+def _sort_value(value) -> bool:
+    """A string, a finite number or a 64-bit integer: what sort values are. SQLite cannot bind a
+    list or a larger integer, and Elasticsearch refuses NaN and infinity with an error of its own."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -2**63 <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str)
 
 
 class SearchIndex(ABC):
@@ -108,11 +134,17 @@ class SearchIndex(ABC):
 
     @abstractmethod
     def upsert(self, docs: Iterable[dict]) -> int:
-        """Write documents (replacing by id); returns how many reached the index."""
+        """Write documents (replacing by id); returns how many reached the index. Searches see
+        them after `refresh()`."""
 
     @abstractmethod
     def delete(self, ids: Iterable[str]) -> None:
-        """Remove documents; unknown ids are ignored."""
+        """Remove documents; unknown ids are ignored. Searches stop seeing them after `refresh()`."""
+
+    @abstractmethod
+    def refresh(self) -> None:
+        """Make every write so far visible to searches: once after a batch of writes, not after
+        each (a refresh costs the engine a new segment)."""
 
     @abstractmethod
     def get(self, doc_id: str, today: date | None = None) -> dict | None:

@@ -8,6 +8,8 @@ queries.py, the mapping from mapping.py; this module does the I/O and turns ever
 into SearchError, fast, so the portal can answer 503 instead of hanging."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -22,10 +24,20 @@ from urllib.parse import urlsplit, urlunsplit
 from elasticsearch import ApiError, ConflictError, ConnectionTimeout, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
-from analyzers import analyze_query, highlight
+from analyzers import analyze_query
 from credit.config import Settings
 from credit.search import mapping, queries
-from credit.search.base import Hit, Page, RebuildInProgress, RecordQuery, SearchError, SearchIndex, SubjectQuery, encode_cursor
+from credit.search.base import (
+    Hit,
+    Page,
+    RebuildInProgress,
+    RecordQuery,
+    SearchError,
+    SearchIndex,
+    SubjectQuery,
+    encode_cursor,
+    subject_hit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +52,8 @@ BULK_CHUNK = 1000
 BULK_MAX_BYTES = 10 * 1024 * 1024
 # How many failed documents are logged one by one in a call (all of them are counted).
 FAILURES_LOGGED = 50
+# The keys of a search body that say where in the results a page starts, not what is searched.
+_POSITION = ("from", "size", "search_after")
 
 
 @dataclass(frozen=True)
@@ -252,22 +266,24 @@ class ElasticIndex(SearchIndex):
         self._ensure_alias()
         with self._errors("写入", self.write_timeout):
             written, failures = self._bulk(self.alias, ({"_id": d["id"], "_source": d} for d in docs))
-            if written or failures:
-                # Ingest promises read-after-write: what it reports as indexed can be found at once.
-                self.writer.indices.refresh(index=self.alias)
         self._report(failures, "写入")
         return written
 
     def delete(self, ids: Iterable[str]) -> None:
         self._ensure_alias()
         with self._errors("删除", self.write_timeout):
-            deleted, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
-            if deleted or failures:   # ingest often has nothing to delete: no request then
-                self.writer.indices.refresh(index=self.alias)
+            _deleted, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
         self._report(failures, "从中删除")
         if failures:
             # A document that should have left publicity but did not is not a log line to miss.
             raise SearchError(f"{len(failures)} 条文档未能从检索索引删除（如 {failures[0].id}：{failures[0].reason}）")
+
+    def refresh(self) -> None:
+        # Ingest promises read-after-write: what it reports as indexed can be found at once. One
+        # refresh per publish, not per bulk chunk: each makes every shard write a new segment.
+        self._ensure_alias()
+        with self._errors("刷新", self.write_timeout):
+            self.writer.indices.refresh(index=self.alias)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
         self._ensure_alias()
@@ -328,7 +344,7 @@ class ElasticIndex(SearchIndex):
         self._ensure_alias()
         params = {("from_" if key == "from" else key): value for key, value in body.items()}
         with self._errors("查询"):
-            return self.client.search(index=self.alias, **params).body
+            return self.client.search(index=self.alias, preference=_preference(body), **params).body
 
     def get(self, doc_id: str, today: date | None = None) -> dict | None:
         hits = self._search(queries.document(doc_id, today or date.today()))["hits"]["hits"]
@@ -339,9 +355,7 @@ class ElasticIndex(SearchIndex):
         if q is not None and q.empty:
             return Page(total=0, hits=[])
         resp = self._search(queries.subject_search(query, q))
-        hits = [Hit(doc=h["_source"], score=round(float(h["sort"][0]), 6),
-                    highlight=highlight(h["_source"]["name"], q) if q else None)
-                for h in resp["hits"]["hits"]]
+        hits = [subject_hit(h["_source"], round(float(h["sort"][0]), 6), q) for h in resp["hits"]["hits"]]
         page = Page(total=resp["hits"]["total"]["value"], hits=hits, next_after=_next_cursor(resp, query.size))
         if query.facets:
             aggs = resp["aggregations"]
@@ -396,6 +410,17 @@ def _item_reason(result: dict) -> str:
 
 def _buckets(agg: dict) -> dict[str, int]:
     return {b["key"]: b["doc_count"] for b in agg["buckets"]}
+
+
+def _preference(body: dict) -> str:
+    """The same shard copies for every page of one query. Copies of a shard can score a document
+    differently (deleted documents still count in a copy's statistics until merged away), so
+    pages read from different copies could repeat or skip hits at a page boundary. Derived from
+    the query without its position, so the first page and every `search_after` page agree, and
+    different queries still spread over the copies."""
+    query = {key: value for key, value in body.items() if key not in _POSITION}
+    digest = hashlib.blake2b(json.dumps(query, sort_keys=True, default=str).encode(), digest_size=8)
+    return digest.hexdigest()
 
 
 def _next_cursor(resp: dict, size: int) -> str | None:

@@ -57,12 +57,21 @@ PROPERTIES = {
     "name_norm": KEYWORD,          # exact full name → BOOST_EXACT
     "name_core": KEYWORD,          # exact core name (short name) → BOOST_CORE
     "former_norms": KEYWORD,       # exact former name → BOOST_FORMER
-    # jieba search-mode terms, one value per name (current and former). Only term frequencies are
-    # needed (BM25, no phrase queries on terms), so positions are not indexed: a smaller index.
-    "name_terms": {"type": "text", "analyzer": PRETOKENIZED, "index_options": "freqs"},
-    # Single characters, one value per name, with positions for the contiguous-phrase bonus. The
-    # default position_increment_gap (100) keeps a phrase from running from one name into the next.
-    "name_chars": {"type": "text", "analyzer": PRETOKENIZED},
+    # One nested document per name (current and former), so that "every query character in the
+    # name" is asked of each name on its own: with all names in one multi-valued field, 安信 found
+    # a subject whose current name held only 信 and whose former name only 安. Nested rather than
+    # per-name fields (name_0, name_1 …): the number of former names has no bound, and nested
+    # keeps one query clause and a fixed mapping. It costs one hidden Lucene document per name
+    # (most subjects have one name), and the query must say `nested` (queries.name_match does).
+    "names": {"type": "nested", "properties": {
+        # jieba search-mode terms. Only term frequencies are needed (BM25, no phrase queries on
+        # terms), so positions are not indexed: a smaller index.
+        "terms": {"type": "text", "analyzer": PRETOKENIZED, "index_options": "freqs"},
+        # Single characters, with positions for the contiguous-phrase bonus.
+        "chars": {"type": "text", "analyzer": PRETOKENIZED},
+    }},
+    # The lists the subject is on ({type, name, until}): shown, never searched.
+    "lists": {"type": "object", "enabled": False},
     "departments": KEYWORD,
     "dates": DATE,                 # decision days of the subject's public records (date filter)
     "licence_until": DATE,         # last public day of any licence / penalty / list entry (kind filter)

@@ -2,9 +2,10 @@
 
 Every read goes through `public_only`, which adds the publicity window (public_until >= the day
 asked about) and the document type, so no caller can forget them. The ranking is the embedded
-engine's (credit/search/embedded.py), term for term: all query characters required in
-`name_chars`; BM25 over jieba terms (weight 2) and characters (weight 1); constant bonuses for the
-exact name, an exact former name, the exact core name and the characters as one phrase."""
+engine's (credit/search/embedded.py), term for term: all query characters required in one name
+(a nested `names` document: current or one former name); BM25 over that name's jieba terms
+(weight 2) and characters (weight 1), the best name counting; constant bonuses for the exact
+name, an exact former name, the exact core name and the characters as one phrase in one name."""
 from __future__ import annotations
 
 from datetime import date
@@ -38,18 +39,24 @@ def _bonus(query: dict, boost: float) -> dict:
     return {"constant_score": {"filter": query, "boost": boost}}
 
 
+def _in_one_name(query: dict, score_mode: str = "max") -> dict:
+    """`query` asked of each name (nested document) on its own; the best name scores the subject."""
+    return {"nested": {"path": "names", "query": query, "score_mode": score_mode}}
+
+
 def name_match(q: QueryTerms) -> dict:
     """Which subjects a typed name finds, and how well (see the module docstring)."""
-    should = [_bonus({"term": {"name_norm": q.norm}}, BOOST_EXACT),
-              _bonus({"term": {"former_norms": q.norm}}, BOOST_FORMER),
-              _bonus({"term": {"name_core": q.core}}, BOOST_CORE),
-              _bonus({"match_phrase": {"name_chars": " ".join(q.phrase)}}, BOOST_PHRASE)]
-    if q.terms:
-        should.append({"match": {"name_terms": {"query": " ".join(q.terms), "boost": WEIGHT_TERMS}}})
+    per_name = {"bool": {
+        "must": [{"match": {"names.chars": {"query": " ".join(q.required_chars), "operator": "and",
+                                            "boost": WEIGHT_CHARS}}}],
+        "should": [{"match": {"names.terms": {"query": " ".join(q.terms), "boost": WEIGHT_TERMS}}}] if q.terms else [],
+    }}
     return {"bool": {
-        "must": [{"match": {"name_chars": {"query": " ".join(q.required_chars), "operator": "and",
-                                           "boost": WEIGHT_CHARS}}}],
-        "should": should,
+        "must": [_in_one_name(per_name)],
+        "should": [_bonus({"term": {"name_norm": q.norm}}, BOOST_EXACT),
+                   _bonus({"term": {"former_norms": q.norm}}, BOOST_FORMER),
+                   _bonus({"term": {"name_core": q.core}}, BOOST_CORE),
+                   _bonus(_in_one_name({"match_phrase": {"names.chars": " ".join(q.phrase)}}, "none"), BOOST_PHRASE)],
     }}
 
 

@@ -191,4 +191,5 @@ def world_docs(catalog) -> list[dict]:
 @pytest.fixture
 def world(index, world_docs) -> SearchIndex:
     assert index.upsert(world_docs) == len(world_docs)
+    index.refresh()
     return index

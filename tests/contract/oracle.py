@@ -24,9 +24,10 @@ def _in_range(day: str, date_from: date | None, date_to: date | None) -> bool:
 
 
 def name_matches(doc: dict, text: str) -> bool:
-    """Every required character of the query occurs in one of the subject's names."""
-    chars = {c for value in doc["name_chars"] for c in value.split()}
-    return set(analyze_query(text).required_chars) <= chars
+    """Every required character of the query occurs in one name (the current or one former name),
+    never some in one name and the rest in another."""
+    required = set(analyze_query(text).required_chars)
+    return any(required <= set(name["chars"].split()) for name in doc["names"])
 
 
 def subject_matches(doc: dict, q: SubjectQuery) -> bool:

@@ -27,6 +27,7 @@ def test_upsert_then_get_returns_the_document(world, world_docs):
 def test_upsert_replaces_by_id(world, world_docs):
     doc = {**_subject(world_docs, GUANGGU), "region_name": "湖北省武汉市洪山区（更正）"}
     assert world.upsert([doc]) == 1
+    world.refresh()
     assert world.get(doc["id"], TODAY)["region_name"] == "湖北省武汉市洪山区（更正）"
     page = world.search_subjects(SubjectQuery(today=TODAY, size=100))
     assert page.total == len(oracle.subjects(world_docs))   # replaced, not added
@@ -35,6 +36,7 @@ def test_upsert_replaces_by_id(world, world_docs):
 def test_delete_removes_and_ignores_unknown_ids(world, world_docs):
     doc = _subject(world_docs, GUANGGU)
     world.delete([doc["id"], "no-such-document"])
+    world.refresh()
     assert world.get(doc["id"], TODAY) is None
     page = world.search_subjects(SubjectQuery(text=GUANGGU, today=TODAY))
     assert CODES[GUANGGU] not in [h.doc["code"] for h in page.hits]
@@ -87,6 +89,7 @@ def test_health(index):
 
 def test_writing_everything_again_changes_nothing(world, world_docs):
     assert world.upsert(world_docs) == len(world_docs)
+    world.refresh()
     assert world.search_subjects(SubjectQuery(today=TODAY)).total == len(oracle.subjects(world_docs))
     assert world.search_records(RecordQuery(today=TODAY)).total == len(oracle.records(world_docs))
 

@@ -113,6 +113,7 @@ def _up(url: str) -> bool:
 def test_engine_stopped_mid_test_then_back(standin, make_index, world_docs):
     index = make_index("elasticsearch", search_timeout=TIMEOUT)
     index.upsert(world_docs)
+    index.refresh()
     query = SubjectQuery(text=GUANGGU, today=TODAY)
     assert index.search_subjects(query).hits[0].doc["name"] == GUANGGU
 
@@ -135,6 +136,7 @@ def test_portal_answers_503_while_the_engine_is_down(standin, elastic, make_inde
         pytest.skip("the portal has no create_app yet")
     index = make_index("elasticsearch", search_timeout=TIMEOUT)   # only to name a fresh prefix
     index.upsert(world_docs)
+    index.refresh()
     settings = make_settings(tmp_path, search_url=elastic.url, search_prefix=index.prefix,
                              search_timeout=TIMEOUT)
     migrate(settings.database_url)
@@ -162,3 +164,23 @@ def test_portal_answers_503_while_the_engine_is_down(standin, elastic, make_inde
     standin.start_service()
     assert client.get("/search", query_string={"q": "武汉光谷"}).status_code == 200   # refused while down
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["Credit", "-credit", "_credit", "+credit", ".credit", "credit public", "credit*",
+                                    "credit/x", "credit,x", "credit:x", 'credit"x', "c" * 201, ""])
+def test_an_index_prefix_elasticsearch_would_refuse_is_refused_at_start_up(prefix, tmp_path):
+    with pytest.raises(ValueError, match="CREDIT_SEARCH_PREFIX 无效"):
+        make_settings(tmp_path, search_prefix=prefix)
+
+
+def test_the_portal_does_not_start_with_a_bad_index_prefix(monkeypatch):
+    from portal import create_app
+
+    monkeypatch.setenv("CREDIT_SEARCH_PREFIX", "Credit-Public")
+    with pytest.raises(ValueError, match="小写字母"):
+        create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize("prefix", ["credit", "credit-test_2.b+c", "9credit"])
+def test_index_prefixes_elasticsearch_accepts(prefix, tmp_path):
+    assert make_settings(tmp_path, search_prefix=prefix).search_prefix == prefix

@@ -2,6 +2,9 @@
 sequence of subjects and records on every engine."""
 from __future__ import annotations
 
+import base64
+from dataclasses import replace
+
 import pytest
 
 from credit.search import QueryError, RecordQuery, SubjectQuery, base
@@ -24,6 +27,7 @@ def many_docs(catalog) -> list[dict]:
 @pytest.fixture
 def many(index, many_docs):
     index.upsert(many_docs)
+    index.refresh()
     return index
 
 
@@ -82,3 +86,34 @@ def test_a_bad_cursor_is_a_query_error(many):
         many.search_subjects(SubjectQuery(today=TODAY, after="not a cursor"))
     with pytest.raises(QueryError):
         many.search_records(RecordQuery(today=TODAY, after="not a cursor"))
+
+
+# Cursors no engine ever hands out: wrong shapes, numbers no engine can compare, nesting deeper
+# than the JSON parser's stack. Each was once a 500 on some engine.
+MALFORMED = ['[[1],"x"]', f'[{2 ** 64},"x"]', f'[-{2 ** 63 + 1},"x"]', '[1e400,"x"]', '[NaN,"x"]',
+             '[null,"x"]', '[true,"x"]', '{"a":1}', '"x"', '[' * 5000 + ']' * 5000, '\udcff']
+
+
+@pytest.mark.parametrize("raw", MALFORMED, ids=lambda raw: raw[:12])
+def test_malformed_cursors_are_query_errors(many, raw):
+    after = base64.urlsafe_b64encode(raw.encode(errors="surrogatepass")).decode().rstrip("=")
+    for search, query in ((many.search_subjects, SubjectQuery(text="湖北贸易", today=TODAY)),
+                          (many.search_records, RecordQuery(today=TODAY))):
+        with pytest.raises(QueryError):
+            search(replace(query, after=after))
+
+
+def test_every_page_of_a_query_reads_the_same_shard_copies(make_index, many_docs, monkeypatch):
+    """Copies of a shard may score differently: one `preference` per query keeps its pages consistent."""
+    index = make_index("elasticsearch")
+    index.upsert(many_docs)
+    index.refresh()
+    sent, search = [], index.client.search
+    monkeypatch.setattr(index.client, "search", lambda **kw: sent.append(kw.get("preference")) or search(**kw))
+    walk(index.search_subjects, SubjectQuery(text="湖北贸易", today=TODAY, size=40))
+    walk(index.search_subjects, SubjectQuery(text="湖北贸易", today=TODAY, size=60))   # another page size
+    assert len(sent) == 4 + 3 and len(set(sent)) == 1
+    assert sent[0] and not sent[0].startswith("_")          # "_…" values are Elasticsearch's own
+    index.search_subjects(SubjectQuery(text="湖北贸易001", today=TODAY))
+    index.search_records(RecordQuery(today=TODAY))
+    assert len(set(sent)) == 3                              # other queries spread over the copies

@@ -35,17 +35,28 @@ def reads() -> list[dict]:
     ]
 
 
-def leaves(node):
-    """(query type, field) of every leaf query in a query tree."""
+def leaves(node, path: str | None = None):
+    """(query type, field, nested path it is asked under) of every leaf query in a query tree."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in LEAF_QUERIES and isinstance(value, dict):
-                yield key, next(iter(value))
+                yield key, next(iter(value)), path
+            elif key == "nested":
+                yield from leaves(value["query"], value["path"])
             else:
-                yield from leaves(value)
+                yield from leaves(value, path)
     elif isinstance(node, list):
         for item in node:
-            yield from leaves(item)
+            yield from leaves(item, path)
+
+
+def field_spec(field: str) -> dict:
+    """The mapping of a field, dotted names reaching into objects (names.chars)."""
+    *parents, leaf = field.split(".")
+    props = mapping.PROPERTIES
+    for parent in parents:
+        props = props[parent]["properties"]
+    return props[leaf]
 
 
 def sort_and_agg_fields(body: dict):
@@ -71,8 +82,11 @@ def test_every_read_passes_the_publicity_filter(body):
 def test_queried_fields_are_indexed_the_way_they_are_queried(body):
     props = mapping.PROPERTIES
     agg_queries = [agg["filters"]["filters"] for agg in body.get("aggs", {}).values() if "filters" in agg]
-    for kind, field in [*leaves(body["query"]), *leaves(agg_queries)]:
-        spec = props[field]
+    for kind, field, path in [*leaves(body["query"]), *leaves(agg_queries)]:
+        spec = field_spec(field)
+        # A field inside a nested object is only found by a `nested` query on its path.
+        parent = field.rpartition(".")[0]
+        assert path == (parent if parent and props[parent]["type"] == "nested" else None), field
         assert spec.get("index", True), f"{field} is not indexed"
         if kind in ("match", "match_phrase"):
             assert spec["type"] == "text", field

@@ -68,6 +68,7 @@ def test_a_failed_rebuild_changes_nothing(world, world_docs):
 def es(make_index, world_docs):
     index = make_index("elasticsearch")
     index.upsert(world_docs)
+    index.refresh()
     return index
 
 
@@ -169,6 +170,7 @@ def test_bulk_reports_each_failed_document_and_keeps_the_rest(make_index, world_
     docs = world_docs[:4] + _broken(world_docs) + world_docs[4:]
     with caplog.at_level(logging.ERROR, logger="credit.search.elastic"):
         written = index.upsert(docs)
+    index.refresh()
     assert written == len(world_docs)                     # counts what reached the index
     logged = caplog.text
     assert "s-BAD1" in logged and "strict_dynamic_mapping_exception" in logged

@@ -3,6 +3,7 @@ cursor sequences as the documents themselves dictate, and the SPEC §5 rules amo
 similar names. Also the real ingest writing into Elasticsearch."""
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 
@@ -155,3 +156,29 @@ def test_ingest_into_elasticsearch_counts_what_reached_the_index(sample_dir, sam
             index.close()
     finally:
         delete_indices(elastic.url, f"{run_prefix}-ingest")
+
+
+def test_a_publish_refreshes_the_index_once(sample_dir, elastic, run_prefix, tmp_path, monkeypatch):
+    """A refresh makes every shard write a new segment: once per publish, not once per bulk chunk."""
+    if elastic is None:
+        pytest.skip("Elasticsearch: ELASTICSEARCH_URL is not set and the noida-db stand-in is not available")
+    from elasticsearch import Elasticsearch
+
+    import indexer.publisher
+    from credit.search import open_index
+
+    monkeypatch.setenv("CREDIT_INGEST_WORKERS", "1")      # chunks written in this process, where they are counted
+    monkeypatch.setattr(indexer.publisher, "CHUNK", 50)    # several chunks
+    with Elasticsearch(elastic.url) as client:
+        indices = type(client.indices)                     # every client's `indices` is one of these
+    refreshed, refresh = [], indices.refresh
+    monkeypatch.setattr(indices, "refresh", lambda self, **kw: refreshed.append(kw["index"]) or refresh(self, **kw))
+    prefix = f"{run_prefix}-refresh"
+    settings = make_settings(tmp_path, search_url=elastic.url, search_prefix=prefix, es_replicas=0)
+    try:
+        report = ingest_into(settings, [str(sample_dir)])
+        assert refreshed == [f"{prefix}-public"]
+        with closing(open_index(settings)) as index:   # and what ingest reports is found at once
+            assert index.health()["documents"] == report.indexed
+    finally:
+        delete_indices(elastic.url, prefix)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from analyzers import analyze_query, highlight
+from analyzers import analyze_query
+from analyzers.names import highlight_subject
 from credit.search import QueryError, SubjectQuery
 from tests.conftest import TODAY
 from tests.contract import oracle
@@ -83,8 +84,10 @@ def test_hit_sets_and_totals_follow_the_character_rule(world, world_docs):
 def test_highlight_is_the_analyzers_highlight(world):
     for text in ("光谷科技", "万  科Ａ", CHANGJIANG_OLD):
         for hit in search(world, text).hits:
-            assert hit.highlight == highlight(hit.doc["name"], analyze_query(text))
+            shown = highlight_subject(hit.doc["name"], hit.doc["former_names"], analyze_query(text))
+            assert (hit.highlight, hit.former, hit.former_highlight) == (shown.name, shown.former, shown.former_html)
     assert search(world, "光谷科技").hits[0].highlight == "武汉市<mark>光谷科技</mark>有限公司"
+    assert search(world, "光谷科技").hits[0].former is None
     assert all(h.highlight is None for h in search(world).hits)
 
 

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate as validate_spec
 from portal.api import openapi_document
 from tests.portal import mini
 from tests.portal.openapi_check import PREFIX, operation_path, validate_response
-from tests.portal.test_pages import results_names, text
+from tests.portal.test_pages import renamed_app, results_names, text
 
 
 @pytest.fixture()
@@ -160,3 +160,37 @@ def test_long_profile_sections_say_where_the_rest_is(client, api, monkeypatch):
     assert body["more"]["penalties"] is None
     rest = client.get(body["more"]["licences"]).get_json()
     assert [r["id"] for r in rest["items"]] != [body["licences"][0]["id"]] and len(rest["items"]) == 1
+
+
+def test_search_items_and_subjects_carry_their_list_memberships(api):
+    _, body = api("/search", q="长江建设")
+    item = next(i for i in body["items"] if i["code"] == mini.CHANGJIANG[1])
+    assert item["lists"] == [{"type": "black", "type_label": "黑名单", "name": "严重违法失信企业"}]
+    assert (item["matched_former_name"], item["former_highlight"]) == (None, None)
+    _, pingan = api("/search", q=mini.PINGAN[1])
+    assert pingan["items"][0]["lists"] == [{"type": "red", "type_label": "红名单", "name": "守合同重信用企业"}]
+    _, subject = api(f"/subjects/{mini.CHANGJIANG[1]}")
+    assert subject["lists"] == item["lists"]
+    _, trader = api(f"/subjects/{mini.TRADERS[0][1]}")
+    assert trader["lists"] == []
+
+
+def test_page_errors_keep_the_api_wording(api):
+    _, zero = api("/search", q="光谷", page=0)
+    assert zero["error"] == {"code": "invalid_input", "message": "参数 page 应为正整数"}
+    _, deep = api("/search", q="光谷", page=100000)
+    assert "after 游标" in deep["error"]["message"]   # the API can walk on with the cursor
+
+
+def test_search_says_which_former_name_matched(mini_instance, catalog, tmp_path):
+    from tests.contract.test_one_name import RENAMED, RENAMED_OLD
+
+    app = renamed_app(mini_instance, catalog, tmp_path)
+    body = app.test_client().get(PREFIX + "/search", query_string={"q": "安信"}).get_json()
+    validate_response("GET", PREFIX + "/search", 200, body)
+    item = next(i for i in body["items"] if i["name"] == RENAMED)
+    assert item["highlight"] == RENAMED
+    assert item["matched_former_name"] == RENAMED_OLD
+    assert item["former_highlight"] == "武汉<mark>安信</mark>科技有限公司"
+    assert item["lists"] == [{"type": "black", "type_label": "黑名单", "name": "严重违法失信企业"}]
+    app.extensions["credit_index"].close()

@@ -77,3 +77,60 @@ def test_keyboard_skip_link_reaches_main(live_server, browser):
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     page.close()
+
+
+# Each element's text on one line? (The rectangles of its text share one top.) And the contrast of
+# its colours, from the computed styles (WCAG relative luminance).
+WRAPPED = """selector => [...document.querySelectorAll(selector)].filter(el => {
+    const range = document.createRange(); range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(el => el.textContent.trim())"""
+CONTRAST = """selector => Object.fromEntries([...document.querySelectorAll(selector)].map(el => {
+    const lum = c => { const [r, g, b] = c.match(/[0-9.]+/g).slice(0, 3).map(v => v / 255)
+        .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const style = getComputedStyle(el), [a, b] = [lum(style.color), lum(style.backgroundColor)];
+    return [el.className, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+}))"""
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_codes_stay_whole_and_list_flags_read_well(live_server, browser, device):
+    width, height = WIDTHS[device]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  java_script_enabled=False)
+    page = context.new_page()
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.goto(live_server + "/search?q=长江建设")
+        flag = page.locator(".result .flag-black").first
+        assert flag.inner_text() == "黑名单 · 严重违法失信企业"
+        page.screenshot(path=str(ARTIFACTS / f"search-flags-{device}.png"), full_page=True)
+
+        page.goto(live_server + f"/subjects/{mini.CHANGJIANG[1]}")
+        assert page.locator(".profile-head .flag-black").inner_text() == "黑名单 · 严重违法失信企业"
+        contrast = page.evaluate(CONTRAST, ".flag")
+        checked = page.locator(".whole, .code").count()
+        assert page.evaluate(WRAPPED, ".whole, .code") == []
+        page.screenshot(path=str(ARTIFACTS / f"profile-flags-{device}.png"), full_page=True)
+
+        page.locator("#penalty .record-title a").first.click()
+        page.wait_for_url("**/records/*")
+        checked += page.locator(".whole").count()
+        assert page.evaluate(WRAPPED, ".whole, .code") == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"record-{device}.png"), full_page=True)
+
+        page.goto(live_server + "/lists/black")
+        checked += page.locator(".whole").count()
+        assert page.evaluate(WRAPPED, ".whole, .code") == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"list-black-{device}.png"), full_page=True)
+        assert checked >= 6   # the selectors found codes to check
+
+        page.goto(live_server + "/search?q=武汉")   # 光谷 (红名单) and the shop (重点关注名单)
+        contrast.update(page.evaluate(CONTRAST, ".flag"))
+        # Every list's colours pass WCAG AA for normal text (4.5:1), with room to spare in daylight.
+        assert set(contrast) == {"flag flag-black", "flag flag-red", "flag flag-focus"}
+        assert min(contrast.values()) >= 6, contrast
+    finally:
+        context.close()

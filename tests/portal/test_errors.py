@@ -1,6 +1,9 @@
 """Error pages: a clean page (or JSON error) for every failure, never a traceback."""
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from credit.search import SearchError, SearchIndex
@@ -17,7 +20,7 @@ class DownIndex(SearchIndex):
     def _down(self, *args, **kwargs):
         raise SearchError("connection refused")
 
-    upsert = delete = get = search_subjects = search_records = record_counts = rebuild = expire = _down
+    upsert = delete = refresh = get = search_subjects = search_records = record_counts = rebuild = expire = _down
 
     def health(self) -> dict:
         return {"ok": False, "engine": "down", "error": "connection refused"}
@@ -98,3 +101,115 @@ def test_pages_forbid_scripts_and_framing(client):
         headers = client.get(url).headers
         assert "script-src 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+# -- input that once reached a parser unguarded -------------------------------------------------
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The documented JSON error: {"error": {"code", "message"}}, with a Chinese message."""
+    assert response.status_code == status and response.is_json, response.get_data(as_text=True)[:200]
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message"} and re.search(r"[\u4e00-\u9fff]", error["message"])
+    if code:
+        assert error["code"] == code
+    return error
+
+
+# str.isdigit() accepts these, int() does not.
+UNICODE_DIGITS = ["²", "①", "⑴", "１２", "٣"]
+
+
+@pytest.mark.parametrize("value", UNICODE_DIGITS + ["9" * 1000, "1e3", "+5", "-1", " "])
+@pytest.mark.parametrize("name", ["page", "size"])
+def test_odd_numbers_are_a_400_on_the_api(client, name, value):
+    response = client.get("/api/v1/search", query_string={"q": "光谷", name: value})
+    if value == " ":
+        assert response.status_code == 200   # blank: the default
+    else:
+        assert_error(response, 400)
+
+
+@pytest.mark.parametrize("url", ["/search?q=光谷&page={}", "/lists/red?page={}",
+                                 f"/subjects/{mini.GUANGGU[1]}/records?kind=licence&page={{}}"])
+@pytest.mark.parametrize("value", UNICODE_DIGITS)
+def test_odd_page_numbers_are_a_400_page(client, url, value):
+    response = client.get(url.format(value))
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "页码" in text(response) and not any(sign in text(response) for sign in TRACEBACK_SIGNS)
+
+
+def _message(response) -> str:
+    """What an HTML page says went wrong."""
+    return re.search(r'(?:role="alert"|class="error-message")>(.*?)<', text(response), re.DOTALL).group(1)
+
+
+def test_a_page_number_too_long_to_read_is_too_deep(client):
+    too_long = client.get("/search", query_string={"q": "商贸", "page": "9" * 30})
+    too_deep = client.get("/search", query_string={"q": "商贸", "page": 100000})
+    assert too_long.status_code == too_deep.status_code == 400 and _message(too_long) == _message(too_deep)
+    assert client.get("/search", query_string={"q": "商贸", "page": "0" * 30 + "1"}).status_code == 200
+
+
+MALFORMED_CURSORS = {
+    "list in a list": _cursor('[[1],"x"]'),
+    "integer beyond 64 bits": _cursor(f'[{10 ** 30},"x"]'),
+    "infinity": _cursor('[1e400,"x"]'),
+    "NaN": _cursor('[NaN,"x"]'),
+    "null": _cursor('[null,"x"]'),
+    "boolean": _cursor('[true,"x"]'),
+    "object": _cursor('{"a":1}'),
+    "string": _cursor('"x"'),
+    "nested deep": _cursor("[" * 200 + "]" * 200),
+    "nested too deep to be a cursor": _cursor("[" * 3000 + "]" * 3000),
+    "not base64": "!!!",
+    "not JSON": _cursor("not json"),
+    "not UTF-8": base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+}
+
+
+@pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
+@pytest.mark.parametrize("url", ["/api/v1/search?q=光谷", "/api/v1/lists/red?x=1",
+                                 f"/api/v1/subjects/{mini.GUANGGU[1]}/records?kind=licence"])
+def test_malformed_cursors_are_a_400(client, url, cursor):
+    response = client.get(f"{url}&after={cursor}")
+    status = 414 if len(cursor) > 4000 else 400   # the longest is refused for its length alone
+    assert_error(response, status, "invalid_query" if status == 400 else "uri_too_long")
+
+
+# -- over-long requests and odd paths: answered by the portal, in its words ----------------------
+
+def test_an_over_long_url_is_a_414_in_the_portals_words(client):
+    long_q = "光" * 2000   # percent-encoded: 18 KB
+    api = assert_error(client.get("/api/v1/search", query_string={"q": long_q}), 414, "uri_too_long")
+    assert "过长" in api["message"]
+    page = client.get("/search", query_string={"q": long_q})
+    assert page.status_code == 414 and "请求地址过长" in text(page) and "返回首页" in text(page)
+
+
+def test_the_longest_request_of_the_pages_is_not_too_long(client):
+    filled = {"q": "光" * 100, "department": "局" * 100, "region": "420100", "kind": "licence",
+              "date_from": "2020-01-01", "date_to": "2030-01-01", "page": "1"}
+    assert client.get("/search", query_string=filled).status_code == 200
+    assert client.get("/api/v1/search", query_string={**filled, "size": "100"}).status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{"X-Big": "a" * 9000}, {f"X-Many-{i}": "1" for i in range(80)},
+                                     {f"X-Part-{i}": "v" * 200 for i in range(50)}],
+                         ids=["one large", "too many", "large together"])
+def test_over_large_headers_are_a_431_in_the_portals_words(client, headers):
+    assert_error(client.get("/api/v1/search?q=光谷", headers=headers), 431, "headers_too_large")
+    page = client.get("/search?q=光谷", headers=headers)
+    assert page.status_code == 431 and "请求头过大" in text(page)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/subjects/%2F", "/api/v1/subjects/%2F/records?kind=licence",
+                                  "/api/v1/subjects/a%2F..%2F..%2Fb", "/api/v1//search?q=光谷", "/api//v1/lists/red",
+                                  "/api/v1/search/", "/api/v1/records/%2F%2F", "/api", "/api/", "/api/v2/search"])
+def test_odd_paths_under_api_answer_json(client, path):
+    response = client.get(path)
+    assert response.status_code in (400, 404) and "Location" not in response.headers
+    assert_error(response, response.status_code)

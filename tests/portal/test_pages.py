@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import TODAY
 from tests.portal import mini
 from tests.portal.conftest import portal_app
@@ -79,10 +81,18 @@ def test_search_pagination_last_page_and_past_the_end(client):
     assert "第3页没有内容" in text(beyond) and "回到最后一页（第2页）" in text(beyond)
 
 
-def test_search_too_deep_or_bad_page_is_a_400_page(client):
+def test_search_too_deep_or_bad_page_is_a_400_page_in_the_readers_words(client):
     deep = client.get("/search", query_string={"q": "商贸", "page": 100000})
-    assert deep.status_code == 400 and "页码过深" in text(deep)
-    assert client.get("/search", query_string={"q": "商贸", "page": "x"}).status_code == 400
+    assert deep.status_code == 400
+    assert "网页只能翻看前 10000 条。请用筛选条件（如数据来源单位、地区、日期）缩小范围后再查看。" in text(deep)
+    assert "after" not in text(deep) and "游标" not in text(deep)   # API words, not a page's
+    deep_list = client.get("/lists/red", query_string={"page": 100000})
+    assert deep_list.status_code == 400 and "请用筛选条件" in text(deep_list)
+    for page in ("0", "x"):
+        bad = client.get("/search", query_string={"q": "商贸", "page": page})
+        assert bad.status_code == 400
+        assert "页码应为从 1 开始的整数。请从第 1 页开始浏览。" in text(bad) and "参数 page" not in text(bad)
+    assert "页码应为从 1 开始的整数" in text(client.get("/lists/red", query_string={"page": 0}))
 
 
 def test_search_filters_offer_departments_and_regions(client):
@@ -229,3 +239,111 @@ def test_long_profile_sections_link_to_all_records(client, monkeypatch):
     assert f'<a href="/subjects/{mini.GUANGGU[1]}">武汉市光谷科技有限公司</a>' in all_licences  # breadcrumb
     assert "第2页没有内容" in text(client.get(link + "&page=2"))
     assert client.get(f"/subjects/{mini.GUANGGU[1]}/records?kind=fine").status_code == 400
+
+
+# -- what a first-time user needs to see at once ---------------------------------------------------
+
+def result_block(html: str, name: str) -> str:
+    """The search result of one subject, by its name as shown."""
+    for block in html.split('<li class="result">')[1:]:
+        if name in re.sub(r"<[^>]+>", "", block.split("</h3>")[0]):
+            return block
+    raise AssertionError(f"{name} is not among the results")
+
+
+def test_search_results_say_which_list_a_subject_is_on_and_its_colour(client):
+    black = result_block(text(client.get("/search", query_string={"q": "长江建设"})), mini.CHANGJIANG[0])
+    flag = '<li class="flag flag-black"><strong>黑名单</strong> · 严重违法失信企业</li>'
+    assert flag in black
+    assert black.index(flag) < black.index('class="counts"')   # before the counts, not below them
+    red = result_block(text(client.get("/search", query_string={"q": "平安银行"})), mini.PINGAN[0])
+    # Only the entry still on the list (the removed A级纳税人 entry is not).
+    assert re.findall(r'<li class="flag flag-(\w+)"><strong>(.+?)</strong> · (.+?)</li>', red) == \
+        [("red", "红名单", "守合同重信用企业")]
+    shop = result_block(text(client.get("/search", query_string={"q": "便利店"})), "便利店")
+    assert '<li class="flag flag-focus"><strong>重点关注名单</strong> · 经营异常名录</li>' in shop
+    plain = result_block(text(client.get("/search", query_string={"q": "测试00商贸"})), mini.TRADERS[0][0])
+    assert "list-flags" not in plain
+
+
+def test_profile_header_shows_list_memberships(client):
+    html = text(client.get(f"/subjects/{mini.CHANGJIANG[1]}"))
+    header = html[html.index('<header class="profile-head">'):html.index("</header>", html.index("profile-head"))]
+    assert '<li class="flag flag-black"><strong>黑名单</strong> · 严重违法失信企业</li>' in header
+    guanggu = text(client.get(f"/subjects/{mini.GUANGGU[1]}"))
+    assert '<li class="flag flag-red"><strong>红名单</strong> · A级纳税人</li>' in guanggu
+
+
+def test_memberships_are_worst_first_and_end_with_their_window():
+    from portal.queries import memberships
+
+    doc = {"lists": [{"type": "red", "type_label": "红名单", "name": "A级纳税人", "until": "2030-01-01"},
+                     {"type": "focus", "type_label": "重点关注名单", "name": "经营异常名录", "until": "2030-01-01"},
+                     {"type": "black", "type_label": "黑名单", "name": "失信被执行人", "until": "2026-03-31"}]}
+    assert [m["type"] for m in memberships(doc, TODAY.replace(year=2026, month=3, day=31))] == ["black", "focus", "red"]
+    assert [m["type"] for m in memberships(doc, TODAY.replace(year=2026, month=4, day=1))] == ["focus", "red"]
+    assert memberships({}, TODAY) == []   # a subject entry written before memberships were recorded
+
+
+def test_home_list_cards_show_their_entry_counts(client):
+    html = text(client.get("/"))
+    tiles = dict(re.findall(r'<li class="tile tile-(\w+)">.*?<span class="tile-count"><strong>(\d+)</strong> 条列入信息',
+                            html, re.DOTALL))
+    # 红: 光谷, 平安 (守合同); 黑: 长江, 赵六 (失信被执行人; 王五's entry is not public); 重点关注: the shop.
+    assert tiles == {"red": "2", "black": "2", "focus": "1"}
+
+
+def test_too_many_requests_page_says_when_to_try_again(mini_instance):
+    client = portal_app(mini_instance, RATELIMIT_ANONYMOUS="1/minute").test_client()
+    assert client.get("/").status_code == 200
+    refused = client.get("/lists/red")
+    assert refused.status_code == 429
+    wait = int(re.search(r"请在 (\d+) 秒后再试。", text(refused)).group(1))
+    assert abs(wait - int(refused.headers["Retry-After"])) <= 1 and 0 < wait <= 60
+
+
+def test_codes_and_document_numbers_are_kept_whole(client):
+    black = text(client.get("/lists/black"))
+    assert f'<dd class="whole">{mini.CHANGJIANG[1]}</dd>' in black
+    profile = text(client.get(f"/subjects/{mini.CHANGJIANG[1]}"))
+    assert f'<dd class="code">{mini.CHANGJIANG[1]}</dd>' in profile
+    assert '<h3 class="record-title whole">' in profile                   # titled by its document number
+    link = re.search(r'<a href="(/records/[^"]+)">武市监罚〔', profile).group(1)
+    detail = text(client.get(link))
+    assert re.search(r'<dt>行政处罚决定书文号</dt><dd class="whole">武市监罚〔\d+〕2号</dd>', detail)
+    assert f'<dd class="whole">{mini.DEPT_ENV[1]}</dd>' in detail       # the department's code
+    assert '<dt>违法事实</dt><dd>' in detail                                  # text wraps as text
+    assert re.search(r'<a href="/records/[^"]+" class="whole">', text(client.get("/")))
+
+
+def renamed_app(settings, catalog, folder):
+    """The portal over the renamed subjects of the contract suite (where a former name matches)."""
+    from credit.search.embedded import EmbeddedIndex
+    from tests.contract import builders, test_one_name
+
+    index = EmbeddedIndex(folder / "search.sqlite3")
+    index.upsert(builders.publish_rows(test_one_name.rows(), catalog, TODAY))
+    index.refresh()
+    app = portal_app(settings)
+    app.extensions["credit_index"] = index
+    return app
+
+
+@pytest.fixture()
+def renamed_client(mini_instance, catalog, tmp_path):
+    app = renamed_app(mini_instance, catalog, tmp_path)
+    yield app.test_client()
+    app.extensions["credit_index"].close()
+
+
+def test_a_former_name_match_is_marked_and_labelled(renamed_client):
+    from tests.contract.test_one_name import CURRENT, RENAMED, SPLIT
+
+    html = text(renamed_client.get("/search", query_string={"q": "安信"}))
+    assert sorted(results_names(html)) == sorted([CURRENT, RENAMED])   # not 湖北信达建材 (信 and 安 in two names)
+    assert SPLIT not in html
+    renamed = result_block(html, RENAMED)
+    assert f'{RENAMED}</a></h3>' in renamed and "<mark>" not in renamed.split("</h3>")[0]   # nothing marked
+    assert '<p class="former former-match">曾用名：武汉<mark>安信</mark>科技有限公司</p>' in renamed
+    current = result_block(html, CURRENT)
+    assert "<mark>安信</mark>证券股份有限公司" in current and "former-match" not in current

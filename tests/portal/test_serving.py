@@ -1,6 +1,8 @@
-"""Production serving: `gunicorn -w 3 wsgi:app` against an instance named by the environment."""
+"""Production serving: `gunicorn -c gunicorn.conf.py wsgi:app` against an instance named by the
+environment, with three workers and the port from the environment as scripts/demo.sh sets them."""
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -27,8 +29,8 @@ def free_port() -> int:
 def gunicorn(mini_instance):
     port = free_port()
     env = {**os.environ, "CREDIT_DATABASE_URL": mini_instance.database_url, "CREDIT_SEARCH_URL": mini_instance.search_url,
-           "CREDIT_RATELIMIT_ANONYMOUS": "1000/minute"}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+           "CREDIT_RATELIMIT_ANONYMOUS": "1000/minute", "PORT": str(port), "WORKERS": "3"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,3 +60,47 @@ def test_gunicorn_serves_pages_and_api_with_several_workers(gunicorn):
     assert all("<mark>光谷科技</mark>" in r.text for r in responses[1::2])
     assert all(r.json()["name"] == mini.GUANGGU[0] for r in responses[::2])
     assert responses[0].headers["X-RateLimit-Limit"] == "1000"
+
+
+def raw_get(base: str, target: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """(status, content type, body) of a GET sent as given: no client-side quoting or limits."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.putrequest("GET", target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read().decode()
+    finally:
+        conn.close()
+
+
+# Longer than the portal allows, within what gunicorn.conf.py lets through to it (gunicorn's own
+# defaults would have refused each of these with a plain English page).
+LONG_QUERY = "q=" + "a" * 6000
+LARGE_HEADERS = {"X-Large": "a" * 9000}
+MANY_HEADERS = {f"X-Many-{i}": "1" for i in range(110)}
+
+
+@pytest.mark.parametrize("target, headers, status", [
+    (f"/api/v1/search?{LONG_QUERY}", None, 414), (f"/search?{LONG_QUERY}", None, 414),
+    ("/api/v1/search?q=x", LARGE_HEADERS, 431), ("/search?q=x", LARGE_HEADERS, 431),
+    ("/api/v1/search?q=x", MANY_HEADERS, 431), ("/search?q=x", MANY_HEADERS, 431),
+], ids=["api-url", "page-url", "api-header", "page-header", "api-headers", "page-headers"])
+def test_over_long_requests_are_refused_by_the_portal(gunicorn, target, headers, status):
+    got, content_type, body = raw_get(gunicorn, target, headers)
+    assert got == status
+    if target.startswith("/api/"):
+        assert content_type.startswith("application/json") and '"error"' in body
+    else:
+        assert content_type.startswith("text/html") and "返回首页" in body
+    assert any("\u4e00" <= char <= "\u9fff" for char in body)   # in the portal's words, not gunicorn's
+
+
+@pytest.mark.parametrize("target", ["/api/v1/subjects/%2F", "/api/v1/subjects/%2F/records?kind=licence",
+                                    "/api/v1/subjects/a%2F..%2Fb", "/api/v1//search?q=x", "/api"])
+def test_odd_paths_under_api_answer_json(gunicorn, target):
+    status, content_type, body = raw_get(gunicorn, target)
+    assert status in (400, 404) and content_type.startswith("application/json") and '"error"' in body

@@ -1,0 +1,16 @@
+"""gunicorn settings for `gunicorn -c gunicorn.conf.py wsgi:app` (gunicorn also reads this file by
+itself when started from this folder). Command-line options and GUNICORN_CMD_ARGS override it."""
+import os
+
+# As scripts/demo.sh always did: PORT and WORKERS from the environment. Behind a reverse proxy,
+# listen on loopback only.
+bind = f"127.0.0.1:{os.environ.get('PORT') or 8000}"
+workers = int(os.environ.get("WORKERS") or 3)
+
+# Above the portal's own limits (portal/errors.py: 4 KB of URL, 64 headers, 8 KB of headers), so an
+# over-long request reaches the portal and is refused in its words, as a page or, under /api/, as
+# JSON. Only what is longer still gets gunicorn's plain page: 8190 is the longest request line
+# gunicorn reads, and a request head of 128 fields of 16 KB is as much as it will buffer.
+limit_request_line = 8190
+limit_request_fields = 128
+limit_request_field_size = 16384
