@@ -51,6 +51,7 @@ class _Rules:
     chunk: re.Pattern
     phone_words: re.Pattern
     account_words: re.Pattern
+    id_words: re.Pattern
     address: re.Pattern         # an address word, then the address up to the end of the clause
     clause_end: str
     long_number: re.Pattern     # the same runs in the raw text, in any width: the cheap "nothing to do" test
@@ -61,7 +62,7 @@ class _Rules:
 @lru_cache(maxsize=8)
 def _rules(catalog: Catalog) -> _Rules:
     spec = catalog.scrub
-    sep = "[" + re.escape(spec["separators"]) + "]"
+    sep = r"[\s" + re.escape(spec["separators"]) + "]"
     run = "{0,%d}" % spec["max_separator_run"]
     ends = spec["clause_end"]
     words = lambda key: "|".join(map(re.escape, sorted((normalize(w) for w in spec[key]), key=len, reverse=True)))
@@ -72,6 +73,7 @@ def _rules(catalog: Catalog) -> _Rules:
         chunk=re.compile(r"[0-9]+|x"),
         phone_words=re.compile(words("phone_words")),
         account_words=re.compile(words("account_words")),
+        id_words=re.compile(words("id_words")),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
         long_number=_raw_runs(spec["separators"], spec["max_separator_run"]),
@@ -124,7 +126,8 @@ def _secret_spans(view: str, group: re.Match, rules: _Rules) -> list[tuple[int, 
               for m in rules.chunk.finditer(group.group())]
     total = sum(len(c) for c, _, _ in chunks)
     context = _clause_before(view, group.start(), rules)
-    if (rules.phone_words.search(context) or rules.account_words.search(context) and total >= 8):
+    if (rules.phone_words.search(context) or rules.account_words.search(context) and total >= 8
+            or rules.id_words.search(context)):
         return [_with_plus(view, group.start(), group.end())]
     glued = group.start() > 0 and view[group.start() - 1].isascii() and view[group.start() - 1].isalpha()
     spans, i = [], 0

@@ -147,3 +147,10 @@ def test_hidden_records_are_listed_for_removal():
                      code_uscc="91420100MA4K12345K")
     out = publish_subject("91420100MA4K12345K", [record("c", hidden)], DEFAULT, TODAY)
     assert out.docs == [] and len(out.hidden) == 2  # the record and the subject entry
+
+
+def test_a_capped_deadline_is_shown_as_capped():
+    values = penalty(subject_name="武汉某某科技有限公司", code_uscc="91420100MA4K12345K", doc_no="9", source_dept="d",
+                     decided_on=(TODAY - timedelta(days=30)).isoformat(), publicity_until="2099-12-31")
+    doc = publish_subject("91420100MA4K12345K", [record("cap", values)], DEFAULT, TODAY).docs[0]
+    assert doc["fields"]["publicity_until"] == doc["public_until"] < "2099-12-31"
