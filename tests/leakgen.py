@@ -764,6 +764,6 @@ def leaks(docs: Sequence[dict], secrets: Sequence[Secret]) -> list[str]:
         for path, text in strings(doc):
             for match in finder.finditer(canonical_text(text)):
                 secret = needles[match.group(1)]
-                found.append(f"{secret.kind} {secret.value} (written {secret.written!r}) "
+                found.append(f"{secret.kind} {secret.value} (first written {secret.written!r}) "
                              f"recoverable from {label} {path} = {text!r}")
     return list(dict.fromkeys(found))
