@@ -3,7 +3,9 @@
 `generate()` writes what a Hubei credit centre receives from its source departments — licences,
 penalties and list entries under the catalogue's Chinese column headers, in every accepted input
 format — with ~3 % deliberately bad rows, re-sent corrections and revocations, and a manifest
-saying exactly which rows are bad and why, so ingest can be tested against it.
+saying exactly which rows are bad and why, so ingest can be tested against it. Free text carries
+what masking must hide (ID, phone, card and account numbers, home addresses, sole traders'
+operators' names) in the spellings clerks use, not only the plain one.
 
 Everything is drawn from one seeded `random.Random` (never the global one) in a fixed order, so
 a seed, a subject count and a date always give the same bytes. Rows are written as each subject
@@ -23,11 +25,12 @@ import zlib
 from bisect import bisect
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import accumulate
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+import opencc
 import yaml
 from openpyxl import Workbook
 from tqdm import tqdm
@@ -54,6 +57,16 @@ BAD_ROW_RATE = 0.03
 # Until every reason (and every file) has a bad row, rows are made bad far more often, so even a
 # 100-subject set covers them all; on large sets this changes the overall rate imperceptibly.
 COVERAGE_RATE = 0.25
+# Share of the secrets written into free text (ID, phone, card and account numbers, operators'
+# names) that clerks spell otherwise than plainly. Until each spelling has been written a few
+# times, most secrets take one of those, so even a small sample has all that masking must find
+# (and some of it on records that are public) besides plain ones.
+SPELLING_RATE = 0.25
+SPELLING_COVERAGE = 5
+SPELLING_COVERAGE_RATE = 0.75
+# The given name alone fits fewer names (not 张伟) and is the easiest to miss: written twice as
+# often until covered.
+_STYLE_COVERAGE = {"given_name": 2 * SPELLING_COVERAGE}
 CORRECTION_RATE = 0.01
 REVOCATION_SHARE = 0.3
 RENAME_RATE = 0.02
@@ -663,14 +676,120 @@ _WORDS = {
     "building": ("简易钢架棚", "砖混结构房屋", "彩钢板房", "钢结构厂房"),
     "river": ("汉江", "长江", "府河", "滠水", "举水", "清江", "东荆河"),
     "tool": ("电鱼器具", "地笼网", "三层刺网"),
-    "remark": ("当事人已于{paid}缴清罚款", "已整改到位", "当事人已履行处罚决定", "联系人：{person}，联系电话：{mobile}",
-               "执法人员联系电话：{landline}", "当事人联系电话：{mobile}"),
+    "remark": ("当事人已于{paid}缴清罚款", "已整改到位", "当事人已履行处罚决定", "联系人：{person}，联系电话：{phone}",
+               "执法人员联系电话：{landline}", "当事人联系电话：{mobile}", "当事人已于{paid}通过本人银行卡（卡号：{card}）缴清罚款",
+               "当事人申请退还多缴罚款，开户行：{bank}，账号：{account}"),
 }
+# Words that introduce a person's home address in case files.
+_ADDRESS_WORDS = ("住址", "住址", "家庭住址", "居住地址")
+_BANKS = ("中国工商银行", "中国农业银行", "中国银行", "中国建设银行", "交通银行", "招商银行", "中国邮政储蓄银行", "湖北银行",
+          "汉口银行")
+# (IIN, length) of debit cards common in Hubei.
+_CARD_IINS = (("622202", 19), ("622848", 19), ("621661", 19), ("621700", 19), ("622260", 19), ("621799", 19),
+              ("621483", 16), ("622588", 16))
 _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-_FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+_FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-.()"}
 _FULL_WIDTH_TABLE = str.maketrans(_FULL_WIDTH)
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _FIRST_BIRTH, _LAST_BIRTH = date(1950, 1, 1).toordinal(), date(2002, 12, 31).toordinal()
+
+
+# ---------------------------------------------------------------------------------------------
+# Spellings: how clerks write secrets in free text besides the plain form. Each style returns
+# None where it does not apply (a lower-case x needs an ID number ending in X).
+# ---------------------------------------------------------------------------------------------
+
+def _full_width(text: str) -> str:
+    return text.translate(_FULL_WIDTH_TABLE)
+
+
+def _groups(text: str, sizes: tuple[int, ...], sep: str) -> str:
+    """'13912345678', (3, 4), ' ' → '139 1234 5678': the last size repeats until the text ends."""
+    parts, start = [], 0
+    while start < len(text):
+        size = sizes[min(len(parts), len(sizes) - 1)]
+        parts.append(text[start:start + size])
+        start += size
+    return sep.join(parts)
+
+
+def _surname_length(name: str) -> int:
+    return 2 if name[:2] in _COMPOUND_SURNAMES else 1
+
+
+def _between_names(sep: str):
+    return lambda name: name[:_surname_length(name)] + sep + name[_surname_length(name):]
+
+
+def _given_name(name: str) -> str | None:
+    """小明 for 张小明: how colleagues write the operator, when two characters or more."""
+    given = name[_surname_length(name):]
+    return given if len(given) >= 2 else None
+
+
+@cache
+def _to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def _traditional(name: str) -> str | None:
+    """張小明: a name copied from a document in traditional characters."""
+    spelled = _to_traditional().convert(name)
+    return spelled if spelled != name else None
+
+
+def _landline_style(make):
+    """A style of a landline written 027-87654321, given its area code and local number."""
+    return lambda number: make(*number.split("-"))
+
+
+_SPELLINGS = {
+    "id": {
+        "spaced": lambda n: f"{n[:6]} {n[6:14]} {n[14:]}",
+        "dashed": lambda n: f"{n[:6]}-{n[6:10]}-{n[10:14]}-{n[14:]}",
+        "lettered": lambda n: f"sfz{n}",        # 身份证 abbreviated in pinyin, as some systems export it
+        "full_width": _full_width,
+        "lower_x": lambda n: n.lower() if n.endswith("X") else None,
+    },
+    "mobile": {
+        "plus86": lambda m: f"+86 {_groups(m, (3, 4), ' ')}",
+        "0086": lambda m: f"0086-{m}",
+        "86": lambda m: f"86-{m}",
+        "dotted": lambda m: _groups(m, (3, 4), "."),
+        "spaced": lambda m: _groups(m, (3, 4), " "),
+        "full_width": _full_width,
+    },
+    "landline": {
+        "bracketed": _landline_style(lambda area, local: f"({area}){local}"),
+        "plus86": _landline_style(lambda area, local: f"+86-{area[1:]}-{local}"),
+        "spaced": _landline_style(lambda area, local: f"{area} {local}"),
+        "split": _landline_style(lambda area, local: f"{area}-{local[:4]} {local[4:]}"),
+        # Bare, as written after 联系电话 (every caller's label): the number alone is the phone.
+        "local": _landline_style(lambda area, local: local),
+        "full_width": _full_width,
+    },
+    "card": {
+        "grouped": lambda n: _groups(n, (4,), " "),
+        "dashed": lambda n: _groups(n, (4,), "-"),
+        "full_width": _full_width,
+    },
+    "name": {
+        "spaced": _between_names(" "),
+        "ideographic_space": _between_names("\u3000"),
+        "zero_width": _between_names("\u200b"),
+        "traditional": _traditional,
+        "given_name": _given_name,
+    },
+}
+
+
+def _with_luhn_check(body: str) -> str:
+    """A card number: the ISO/IEC 7812 (Luhn) check digit appended."""
+    total = 0
+    for i, c in enumerate(reversed(body)):
+        d = int(c) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str(-total % 10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -977,6 +1096,8 @@ class _Generator:
         self._offices: dict[str, str] = {}
         self.bad_rows: list[dict] = []
         self.corrections = self.revocations = 0
+        self._unspelled = {kind: [s for s in styles for _ in range(_STYLE_COVERAGE.get(s, SPELLING_COVERAGE))]
+                           for kind, styles in _SPELLINGS.items()}
         self.blank_makers = self._blank_makers()
         # Each maker breaks a row in its one way and returns the column key, or None when the
         # row has nothing to break that way.
@@ -1130,6 +1251,66 @@ class _Generator:
 
     def _landline(self) -> str:
         return "027-8" + self._digits(7)
+
+    def _phone(self) -> str:
+        """A contact number in free text: mostly a mobile, now and then an office landline."""
+        if self.rng.random() < 0.6:
+            return self._spell("mobile", self._mobile())
+        return self._spell("landline", self._landline())
+
+    def _card(self) -> str:
+        iin, length = self.rng.choice(_CARD_IINS)
+        return _with_luhn_check(iin + self._digits(length - len(iin) - 1))
+
+    def _account(self) -> str:
+        """A settlement account number: 17 digits without a check digit a reader could test."""
+        return self.rng.choice(("1702", "3202", "4201", "5715")) + self._digits(13)
+
+    def _bank_branch(self, region: str) -> str:
+        """中国农业银行武汉洪山支行: a bank's branch where the subject is registered."""
+        return f"{self.rng.choice(_BANKS)}{self.regions.city(region)[:2]}{self.regions.county(region)[:2]}支行"
+
+    def _home_address(self, region: str) -> str:
+        """Where a person lives, as a case file writes it: a flat in town or a house in a village,
+        now and then with a stray space after the district."""
+        r, regions = self.rng, self.regions
+        province, city = regions.province(region), regions.city(region)
+        prefix = province + (city if city != province else "") + regions.county(region)
+        if r.random() < 0.6:
+            rest = (f"{r.choice(_ROADS)}{r.randrange(1, 999)}号{r.randrange(1, 30)}栋{r.randrange(1, 6)}单元"
+                    f"{r.randrange(1, 33)}{r.randrange(1, 9):02d}室")
+        else:
+            rest = f"{self._trade_name()}村{r.randrange(1, 13)}组{r.randrange(1, 80)}号"
+        return f"{prefix} {rest}" if r.random() < 0.1 else prefix + rest
+
+    def _spell(self, kind: str, value: str) -> str:
+        """`value` (a number or an operator's name) as a clerk may write it in free text: mostly
+        as it is, sometimes in another spelling of its kind."""
+        r, uncovered = self.rng, self._unspelled[kind]
+        spellings = {style: make(value) for style, make in _SPELLINGS[kind].items()}
+        pending = [style for style in uncovered if spellings[style] is not None]
+        if r.random() >= (SPELLING_COVERAGE_RATE if pending else SPELLING_RATE):
+            return value
+        style = r.choice(pending or [style for style, text in spellings.items() if text is not None])
+        if style in uncovered:
+            uncovered.remove(style)
+        return spellings[style]
+
+    def _named(self, subject: _Subject) -> str:
+        """The person behind a subject as free text names them; a sole trader's operator in any
+        spelling, since only masking stands between that name and the public."""
+        if subject.type == "sole":
+            return self._spell("name", subject.person)
+        return subject.person or subject.name
+
+    def _particulars(self, subject: _Subject) -> str:
+        """身份证号码：…，住址：…，联系电话：… of a party, as a case file records them."""
+        r = self.rng
+        parts = [f"身份证号码：{self._spell('id', subject.person_id)}"]
+        if r.random() < 0.5:
+            parts.append(f"{r.choice(_ADDRESS_WORDS)}：{self._home_address(subject.region)}")
+        parts.append(f"联系电话：{self._spell('mobile', self._mobile())}")
+        return "，".join(parts)
 
     # -- subjects -----------------------------------------------------------------------------
 
@@ -1369,8 +1550,12 @@ class _Generator:
             "county": lambda b: regions.place(b["region"]),
             "paid": lambda b: _chinese(b["decided"] + timedelta(days=r.randrange(3, 30))),
             "person": lambda b: self._person_name(),
-            "mobile": lambda b: self._mobile(),
-            "landline": lambda b: self._landline(),
+            "mobile": lambda b: self._spell("mobile", self._mobile()),
+            "landline": lambda b: self._spell("landline", self._landline()),
+            "phone": lambda b: self._phone(),
+            "card": lambda b: self._spell("card", self._card()),
+            "account": lambda b: self._spell("card", self._account()),
+            "bank": lambda b: self._bank_branch(b["region"]),
         })
         return makers
 
@@ -1459,9 +1644,18 @@ class _Generator:
             decided_on=decided, valid_from=valid_from, valid_to=valid_to,
             authority=authority, authority_code=authority_code, status="2" if invalid else "1",
             source_dept=dept.name, source_dept_code=dept.code)
-        if r.random() < 0.05:
-            row["remarks"] = f"联系人：{subject.person or self._person_name()}，联系电话：{self._mobile()}"
+        if r.random() < (0.4 if subject.type == "sole" else 0.05):
+            row["remarks"] = self._licence_remark(subject)
         return row
+
+    def _licence_remark(self, subject: _Subject) -> str:
+        """A contact or the applicant's bank account in 备注; for a sole trader, the operator's
+        particulars from the application."""
+        if subject.type == "sole":
+            return f"经营者：{self._named(subject)}，{self._particulars(subject)}"
+        if self.rng.random() < 0.3:
+            return f"基本存款账户：{self._bank_branch(subject.region)}，账号：{self._spell('card', self._account())}"
+        return f"联系人：{subject.person or self._person_name()}，联系电话：{self._phone()}"
 
     def _penalty(self, subject: _Subject) -> dict:
         r = self.rng
@@ -1509,15 +1703,14 @@ class _Generator:
         if subject.type == "person":
             return f"当事人{subject.name}"
         if subject.type == "sole" and self.rng.random() < 0.5:
-            return f"当事人{subject.person}"
+            return f"当事人{self._named(subject)}"
         return subject.name if self.rng.random() < 0.6 else "当事人"
 
     def _facts(self, subject: _Subject, tpl: _Penalty, blanks: _Blanks) -> str:
         facts = self.rng.choice(tpl.facts).format_map(blanks)
         if subject.type != "org" and self.rng.random() < 0.3:
-            # ID and phone numbers in free text, as clerks write them: masking must find them
-            return (f"{facts}当事人{subject.person or subject.name}（身份证号码：{subject.person_id}，"
-                    f"联系电话：{self._mobile()}）对上述事实无异议。")
+            # ID and phone numbers and a home address in free text, as clerks write them: masking must find them
+            return f"{facts}当事人{self._named(subject)}（{self._particulars(subject)}）对上述事实无异议。"
         return facts
 
     def _fine(self, subject: _Subject, simple: bool) -> float:
@@ -1571,7 +1764,7 @@ class _Generator:
         if penalty_type == "责令停产停业":
             return f"责令停产停业整顿{r.choice((15, 30, 60))}日"
         if penalty_type == "限制从业":
-            return f"对主要负责人{subject.person or subject.name}处五年内不得从事相关生产经营活动"
+            return f"对主要负责人{self._named(subject)}处五年内不得从事相关生产经营活动"
         if penalty_type == "行政拘留":
             return f"行政拘留{r.choice((5, 7, 10, 15))}日"
         if penalty_type == "其他":
@@ -1623,7 +1816,7 @@ class _Generator:
         blanks = self._blanks(subject, decided, list_name=list_name)
         row = {"list_type": self.list_names[list_name]["type"], "list_name": list_name,
                "subject_name": subject.name, "subject_type": self.type_labels[subject.type],
-               "reason": r.choice(rule.reasons).format_map(blanks), "basis": rule.basis,
+               "reason": self._list_reason(subject, rule, blanks), "basis": rule.basis,
                "authority": self._list_authority(rule, dept, subject), "decided_on": decided,
                "source_dept": dept.name}
         if subject.uscc:
@@ -1635,6 +1828,15 @@ class _Generator:
         if r.random() < 0.15 and (self.today - decided).days > 31:
             row["removed_on"] = decided + timedelta(days=r.randrange(30, (self.today - decided).days))
         return row
+
+    def _list_reason(self, subject: _Subject, rule: _ListRule, blanks: _Blanks) -> str:
+        """列入原因; a court clerk now and then copies a debtor's home address and phone from the
+        case file into it, which the public list (it names natural persons) must not show."""
+        reason = self.rng.choice(rule.reasons).format_map(blanks)
+        if subject.type == "person" and rule.domain == "court" and self.rng.random() < 0.5:
+            reason += (f"（被执行人{self.rng.choice(_ADDRESS_WORDS)}：{self._home_address(subject.region)}，"
+                       f"联系电话：{self._phone()}）")
+        return reason
 
     def _list_authority(self, rule: _ListRule, dept: _Dept, subject: _Subject) -> str:
         """Courts decide 失信被执行人 locally; other lists are decided by the department."""
