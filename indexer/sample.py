@@ -691,7 +691,9 @@ _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 _FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-.()"}
 _FULL_WIDTH_TABLE = str.maketrans(_FULL_WIDTH)
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_FIRST_BIRTH, _LAST_BIRTH = date(1950, 1, 1).toordinal(), date(2002, 12, 31).toordinal()
+# Natural persons are adults on every decision the sample dates (up to 4,400 days back): records of
+# minors are rejected at ingest, and the sample's only rejected rows are the ones it breaks on purpose.
+_FIRST_BIRTH, _LAST_BIRTH = date(1950, 1, 1).toordinal(), date(1995, 12, 31).toordinal()
 
 
 # ---------------------------------------------------------------------------------------------
