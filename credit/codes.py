@@ -55,6 +55,19 @@ def regno_check_char(first14: str) -> str:
     return str((11 - p) % 10)
 
 
+def luhn_check_digit(body: str) -> str:
+    """The check digit bank card numbers end with (ISO/IEC 7812, the Luhn algorithm)."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str(-total % 10)
+
+
+def is_luhn_valid(number: str) -> bool:
+    return len(number) > 1 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+
+
 def id_check_char(first17: str) -> str:
     return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from analyzers.normalize import ZERO_WIDTH, folded, normalize
 from credit.catalog import Catalog
-from credit.codes import regno_check_char
+from credit.codes import is_luhn_valid, regno_check_char
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0, then the local number
@@ -168,7 +168,7 @@ def _is_secret_number(digits: str, glued_to_letters: bool) -> bool:
     # valid 15-digit registration number is a public code; neither is a card (15-digit cards are 34/37…).
     if len(digits) == 15 and regno_check_char(digits[:14]) == digits[14] and digits[:2] not in ("34", "37"):
         return False
-    return 13 <= len(digits) <= 19 and not glued_to_letters and _luhn_ok(digits)
+    return 13 <= len(digits) <= 19 and not glued_to_letters and is_luhn_valid(digits)
 
 
 @lru_cache(maxsize=4096)
@@ -178,14 +178,6 @@ def _birth_date_ok(yyyymmdd: str) -> bool:
     except ValueError:
         return False
     return 1900 <= born.year and born <= date.today()
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
 
 
 def _clause_before(view: str, start: int, rules: _Rules, reach: int = 24) -> str:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from analyzers.normalize import normalize
 from credit.catalog import Catalog
-from credit.codes import id_check_char, uscc_check_char
+from credit.codes import id_check_char, luhn_check_digit, uscc_check_char
 
 T = TypeVar("T")
 
@@ -140,25 +140,13 @@ def uscc(kind: str, region: str, serial: str) -> str:
     return first17 + uscc_check_char(first17)
 
 
-def luhn_digit(body: str) -> str:
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str(-total % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    return luhn_digit(number[:-1]) == number[-1]
-
-
 # Legitimate text that must stay exactly as written (and may stand next to a secret).
 LEGIT_DATES = ("2024-03-05", "2024年3月5日")
 LEGIT_AMOUNT = "罚款人民币5000元"
 LEGIT_DOC_NO = "武市监罚〔2024〕123号"
 LEGIT_LICENCE_NO = "JY14201050012345"
 # A licence number whose digits are Luhn-valid: still not a card, it is glued to its letters.
-LEGIT_LUHN_LICENCE_NO = "JY1" + "420105001234" + luhn_digit("1420105001234")
+LEGIT_LUHN_LICENCE_NO = "JY1" + "420105001234" + luhn_check_digit("1420105001234")
 LEGIT_USCC = uscc("91", "420100", "MA4K2XYW1")
 LEGIT = (*LEGIT_DATES, LEGIT_AMOUNT, LEGIT_DOC_NO, LEGIT_LICENCE_NO, LEGIT_LUHN_LICENCE_NO, LEGIT_USCC)
 
@@ -285,7 +273,7 @@ CARD_SCHEMES = (("62", (16, 17, 18, 19)), ("4", (16, 13)), ("5", (16,)), ("36", 
 def card(p: Pick) -> str:
     prefix, lengths = p.choice(CARD_SCHEMES)
     body = prefix + p.digits(p.choice(lengths) - 1 - len(prefix))
-    return body + luhn_digit(body)
+    return body + luhn_check_digit(body)
 
 
 def account(p: Pick) -> str:

@@ -25,7 +25,7 @@ import opencc
 import pytest
 
 from credit.catalog import Catalog
-from credit.codes import is_citizen_id, normalize_code
+from credit.codes import is_citizen_id, is_luhn_valid, normalize_code
 from credit.search import RecordQuery, SubjectQuery
 from indexer.readers import expand, headers_and_rows
 from portal.queries import SECTIONS
@@ -105,14 +105,6 @@ def whole_numbers(text: str) -> Iterator[str]:
     """Each number in unified text with all its groups joined: 1702 0101 0400 12345 → one."""
     for match in NUMBER.finditer(text):
         yield "".join(GROUP.findall(match.group())).upper()
-
-
-def _luhn(number: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(number)):
-        d = int(c) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def _is_person_id(number: str) -> bool:
@@ -238,7 +230,7 @@ def _collect_text(secrets: Secrets, raw: str, codes: set[str]) -> set[str]:
                 found[number] = "id"
         elif phone := MOBILE.fullmatch(number) or LANDLINE.fullmatch(number):
             found[phone[1]] = "phone"
-        elif CARD.fullmatch(number) and not glued and number not in codes and _luhn(number):
+        elif CARD.fullmatch(number) and not glued and number not in codes and is_luhn_valid(number):
             found[number] = "card"
     for clause in PHONE_CLAUSE.findall(text):
         found.update((n, "phone") for n in whole_numbers(clause) if LOCAL.fullmatch(n))
