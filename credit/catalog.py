@@ -84,6 +84,9 @@ class HeaderPlan:
     columns: dict[str, str]        # header as in the file → column key
     prohibited: tuple[str, ...]    # headers the measures forbid collecting
     unknown: tuple[str, ...]       # headers the catalogue does not know
+    # Pairs of headers that name one catalogue column (the same name twice, or two names of it):
+    # which one holds the value cannot be known, so such a file is refused.
+    clashes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,9 +109,10 @@ class Catalog:
         column is never stored; blank headers name no column and are left out of the report."""
         named = list(dict.fromkeys(h for h in headers if h.strip()))
         prohibited = tuple(h for h in named if self.is_prohibited(h))
-        matched = {headers[i]: col.key for i, col in kind.match_headers(headers).items() if headers[i] not in prohibited}
+        positions = kind.match_headers(headers)
+        matched = {headers[i]: col.key for i, col in positions.items() if headers[i] not in prohibited}
         unknown = tuple(h for h in named if h not in matched and h not in prohibited)
-        return HeaderPlan(tuple(headers), matched, prohibited, unknown)
+        return HeaderPlan(tuple(headers), matched, prohibited, unknown, _clashes(headers, positions))
 
     def detect_kind(self, headers: list[str]) -> str | None:
         """The kind whose required headers the file has most completely (all of them, ideally)."""
@@ -127,6 +131,18 @@ class Catalog:
 
     def natural_persons_public(self, list_name: str) -> bool:
         return bool(self.list_names.get(list_name, {}).get("natural_persons", False))
+
+
+def _clashes(headers: list[str], positions: dict[int, Column]) -> tuple[tuple[str, str], ...]:
+    """(first header, later header) for each later header naming a column an earlier one names."""
+    first: dict[str, str] = {}
+    clashes = []
+    for i, col in positions.items():
+        if col.key in first:
+            clashes.append((first[col.key], headers[i]))
+        else:
+            first[col.key] = headers[i]
+    return tuple(clashes)
 
 
 def _prohibited(names: dict, kinds: dict[str, Kind]) -> frozenset[str]:

@@ -30,6 +30,9 @@ class Settings:
     catalog: str = field(default_factory=lambda: env("CREDIT_CATALOG", "default"))
     # Rows written to the database per transaction: what a crash can lose at most is one batch.
     ingest_batch: int = field(default_factory=lambda: int(env("CREDIT_INGEST_BATCH", "2000")))
+    # Characters one field of a source file may hold (every format); a row with a longer field is
+    # rejected as 字段过长 and the rest of the file read on.
+    ingest_max_field: int = field(default_factory=lambda: int(env("CREDIT_INGEST_MAX_FIELD", "32768")))
 
     # Elasticsearch (when CREDIT_SEARCH_URL is http(s)://…; several nodes may be listed, comma-separated).
     # Authentication: an API key (the base64 "id:key" string Elasticsearch prints), or a user name

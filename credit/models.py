@@ -43,6 +43,9 @@ class Record(Base):
     repaired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     source_file: Mapped[str] = mapped_column(Text)
     source_line: Mapped[int] = mapped_column(Integer)
+    # Digest of the content of the file it was read from (None before it was kept): a rerun of the
+    # same content knows which of its rows a later line of it already corrected.
+    source_digest: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -54,6 +57,9 @@ class IngestRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # running, then finished or interrupted (Ctrl-C, an error; the report is the one up to then).
+    # A run killed outright stays running until the next run, holding the lock, marks it interrupted.
+    status: Mapped[str] = mapped_column(String(16), default="running")
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     replaced: Mapped[int] = mapped_column(Integer, default=0)

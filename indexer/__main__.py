@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from datetime import date
 from functools import lru_cache
@@ -11,28 +12,38 @@ from pathlib import Path
 from tqdm import tqdm
 
 
-def _context():
+def _context(*, migrate_now: bool = True):
     """Settings from the environment, the database brought up to date, and the catalogue."""
     from credit.catalog import load_catalog
     from credit.config import Settings
     from credit.db import migrate
 
     settings = Settings()
-    migrate(settings.database_url)
+    if migrate_now:
+        migrate(settings.database_url)
     return settings, load_catalog(settings.catalog)
 
 
+def _stop(_signum, _frame):
+    raise KeyboardInterrupt   # `kill` stops an ingest as Ctrl-C does: recorded as interrupted
+
+
 def cmd_ingest(args) -> int:
-    from indexer.ingest import Ingester
+    from indexer.ingest import IngestBusy, Ingester
     from indexer.readers import FileError
 
-    settings, catalog = _context()
+    settings, catalog = _context(migrate_now=False)   # the ingest migrates once it holds the lock
+    signal.signal(signal.SIGTERM, _stop)
     ingester = Ingester(settings, catalog, progress=not args.quiet)
     try:
-        report = ingester.run(args.paths, kind=args.kind)
+        report = ingester.run(args.paths, kind=args.kind, wait=args.wait, on_wait=_say_waiting)
     except FileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except IngestBusy as exc:
+        print(f"错误：{exc}（同一数据库同时只能有一个导入），本次未导入任何文件；请等它结束后再运行，或加 --wait 排队等待",
+              file=sys.stderr)
+        return 4
     data = report.as_json()
     for f in data["files"]:
         if f["error"]:
@@ -51,6 +62,10 @@ def cmd_ingest(args) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return 1 if data["failed_to_index"] or any(f["error"] for f in data["files"]) else 0
+
+
+def _say_waiting() -> None:
+    print("另一个导入正在运行，等它结束后开始……", file=sys.stderr, flush=True)
 
 
 def _print_file_notes(f: dict) -> None:
@@ -92,17 +107,22 @@ def _manifest(folder: Path) -> dict | None:
 
 
 def cmd_reindex(args) -> int:
-    from credit.db import session_factory
     from credit.search import open_index
-    from indexer.publisher import all_documents, all_subject_keys
+    from credit.search.base import RebuildInProgress
+    from indexer.publisher import rebuild_documents
     from indexer.workers import default_workers, executor
 
     settings, catalog = _context()
     index = open_index(settings)
-    keys = all_subject_keys(session_factory(settings.database_url))
-    with executor(default_workers()) as pool, \
-            tqdm(total=len(keys), desc="重建检索索引", unit="主体", disable=args.quiet) as bar:
-        written = index.rebuild(all_documents(settings.database_url, catalog, keys, date.today(), pool, progress=bar))
+    try:
+        # The bar shows after a second: a refused run prints its message alone.
+        with executor(default_workers()) as pool, \
+                tqdm(desc="重建检索索引", unit="主体", disable=args.quiet, delay=1) as bar:
+            written = index.rebuild(rebuild_documents(settings.database_url, catalog, date.today(), pool, progress=bar))
+    except RebuildInProgress as exc:
+        # Exit 4: another run holds the lock, and this one changed nothing.
+        print(f"错误：{exc}。本次未做任何改动。", file=sys.stderr)
+        return 4
     print(f"检索索引已重建：{written} 条公开文档")
     return 0
 
@@ -134,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+")
     p.add_argument("--kind", choices=["licence", "penalty", "list"], help="记录类型（默认按表头判断）")
     p.add_argument("--report", help="把质量报告写成JSON文件")
+    p.add_argument("--wait", action="store_true", help="另一个导入正在运行时排队等待它结束（默认立即退出）")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("reindex", help="从数据库重建检索索引（不停服）")

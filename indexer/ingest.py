@@ -2,25 +2,37 @@
 
 Rows are committed in batches, so a crash or Ctrl-C loses at most the batch in flight; every
 subject a file touched is published again at the end, so rerunning the same files repairs an
-index left behind by an interrupted run (and changes nothing else: ingest is idempotent)."""
+index left behind by an interrupted run (and changes nothing else: ingest is idempotent).
+
+One ingest runs at a time per database (`ingest_lock`); each is recorded in `ingest_runs` as
+running, then finished or interrupted, with its quality report."""
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import time
 from collections import Counter, defaultdict
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable, Iterator, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from analyzers import analyze_name
 from credit.batches import chunks
-from credit.catalog import Catalog, Kind
-from credit.config import Settings
-from credit.db import session_factory
-from credit.ids import new_public_id
+from credit.catalog import Catalog, HeaderPlan, Kind
+from credit.config import INSTANCE, Settings
+from credit.db import engine_for, migrate, session_factory
+from credit.ids import new_public_id, subject_doc_id
 from credit.models import IngestRun, Record, utcnow
 from credit.publicity import is_revoked
+from credit.publish import public_subject_code
+from credit.search import open_index
 from indexer.publisher import publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
@@ -31,6 +43,7 @@ from indexer.workers import Checked, default_workers, executor, ordered_map, val
 class FileReport:
     file: str
     kind: str | None = None
+    lines: int = 0       # data lines read (blank lines are none): accepted + rejected, once read to the end
     accepted: int = 0
     rejected: int = 0
     replaced: int = 0
@@ -46,8 +59,8 @@ class FileReport:
         self.unknown += [h for h in unknown if h not in self.unknown]
 
     def as_json(self) -> dict:
-        return {"file": self.file, "kind": self.kind, "accepted": self.accepted, "rejected": self.rejected,
-                "replaced": self.replaced, "unchanged": self.unchanged, "error": self.error,
+        return {"file": self.file, "kind": self.kind, "lines": self.lines, "accepted": self.accepted,
+                "rejected": self.rejected, "replaced": self.replaced, "unchanged": self.unchanged, "error": self.error,
                 "rejected_by_reason": dict(self.reasons),
                 "dropped_columns": {"prohibited": self.prohibited, "unknown": self.unknown},
                 "publicity_capped": self.publicity_capped}
@@ -62,12 +75,16 @@ class Report:
     indexed: int = 0
     failed_to_index: int = 0
     removed: int = 0
+    status: str = "finished"           # or "interrupted": the counts are then those up to the interruption
+    interrupted_by: str | None = None
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
 
     def as_json(self) -> dict:
         return {
+            "status": self.status,
+            "interrupted_by": self.interrupted_by,
             "accepted": self.total("accepted"),
             "rejected": self.total("rejected"),
             "replaced": self.total("replaced"),
@@ -83,6 +100,114 @@ class Report:
         }
 
 
+@dataclass
+class _Subjects:
+    touched: set[str] = field(default_factory=set)   # whose public documents the run rebuilds
+    vacated: set[str] = field(default_factory=set)   # public codes a correction moved a record away from
+
+
+class _Version(NamedTuple):
+    """What a row is weighed against: a stored record, or an earlier row of the same batch."""
+    values: dict
+    source_line: int
+    source_digest: str | None
+
+
+# -- one ingest at a time -------------------------------------------------------------------------
+
+class IngestBusy(Exception):
+    """Another ingest holds the database's ingest lock."""
+
+
+# PostgreSQL advisory lock key (any fixed bigint; advisory locks are per database).
+ADVISORY_KEY = 0x63726564_69740001
+
+
+@contextmanager
+def ingest_lock(database_url: str, *, wait: bool = False, on_wait: Callable[[], None] | None = None,
+                poll: float = 0.5) -> Iterator[None]:
+    """Hold the database's ingest lock: two ingests writing the same records at once would collide
+    (the second dies on the unique identity). The lock lives as long as the process holding it, so
+    a killed ingest never leaves it behind. Raises IngestBusy when it is taken and `wait` is false."""
+    lock = _AdvisoryLock(database_url) if _is_postgres(database_url) else _FileLock(_lock_file(database_url))
+    try:
+        if not lock.acquire():
+            if not wait:
+                raise IngestBusy("另一个导入正在运行")
+            if on_wait:
+                on_wait()
+            while not lock.acquire():
+                time.sleep(poll)
+        yield
+    finally:
+        lock.release()
+
+
+def _is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def _lock_file(url: str) -> Path:
+    """Beside the SQLite file (whoever can write it can lock it); under instance/ otherwise."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database).with_name(Path(parsed.database).name + ".ingest.lock")
+    return INSTANCE / "ingest.lock"
+
+
+class _FileLock:
+    """flock: the kernel drops it when the process ends, however it ends."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh, self.held = path.open("a"), False
+
+    def acquire(self) -> bool:
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self.held = True
+        return True
+
+    def release(self) -> None:
+        # Unlocked explicitly: forked workers share the descriptor, and closing ours alone would not.
+        if self.held:
+            fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+class _AdvisoryLock:
+    """pg_advisory_lock, on a connection of its own in autocommit (no transaction held open for the
+    run): the server drops it when that session ends, however the process ends."""
+
+    def __init__(self, url: str):
+        self.conn = engine_for(url).connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.held = False
+
+    def acquire(self) -> bool:
+        self.held = bool(self.conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}))
+        return self.held
+
+    def release(self) -> None:
+        try:
+            if self.held:
+                self.conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+        finally:
+            self.conn.close()
+
+
+def file_digest(path: Path) -> str:
+    """What a file's content is known by: a rerun of the same content recognizes what it already did."""
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- the run --------------------------------------------------------------------------------------
+
 class Ingester:
     def __init__(self, settings: Settings, catalog: Catalog, *, today: date | None = None,
                  batch: int | None = None, workers: int | None = None, progress: bool = True):
@@ -92,28 +217,64 @@ class Ingester:
         self.batch, self.progress = batch or settings.ingest_batch, progress
         self.workers = workers or default_workers()
 
-    def run(self, paths: list[str], kind: str | None = None) -> Report:
-        report = Report()
-        touched: set[str] = set()
+    def run(self, paths: list[str], kind: str | None = None, *, wait: bool = False,
+            on_wait: Callable[[], None] | None = None) -> Report:
+        """Ingest these files and folders, under the ingest lock (IngestBusy if another ingest holds
+        it and `wait` is false). An interruption is recorded with the report so far, then raised."""
         files = expand(paths)
+        with ingest_lock(self.settings.database_url, wait=wait, on_wait=on_wait):
+            migrate(self.settings.database_url)   # under the lock: two first runs must not both create the schema
+            report, run_id = Report(), self._start_run()
+            try:
+                self._run(files, kind, report)
+            except BaseException as exc:
+                report.status, report.interrupted_by = "interrupted", f"{type(exc).__name__}: {exc}".rstrip(": ")
+                # If the database is what failed, the run stays "running" until the next run marks it.
+                with suppress(SQLAlchemyError):
+                    self._end_run(run_id, report)
+                raise
+            self._end_run(run_id, report)
+        return report
+
+    def _run(self, files: list[Path], kind: str | None, report: Report) -> None:
+        subjects = _Subjects()
         analyze_name("预热有限公司")  # load jieba's dictionary once, before workers fork
-        with executor(self.workers) as pool:
+        pool = executor(self.workers)
+        try:
             for path in files:
                 file_report = FileReport(file=str(path))
                 report.files.append(file_report)
                 try:
-                    self._ingest_file(path, kind, file_report, report, touched, pool)
+                    self._ingest_file(path, kind, file_report, report, subjects, pool)
                 except FileError as exc:
                     file_report.error = str(exc)
-            with tqdm(total=len(touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
-                stats = publish(self.settings, self.catalog, touched, self.today, pool, progress=bar)
-        report.indexed, report.failed_to_index, report.removed = stats.written, stats.failed, stats.removed
-        self._save_run(report)
-        return report
+            report.removed += self._unpublish_vacated(subjects.vacated)
+            with tqdm(total=len(subjects.touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
+                stats = publish(self.settings, self.catalog, subjects.touched, self.today, pool, progress=bar)
+        finally:
+            # On an interruption the chunks still queued are dropped rather than worked through.
+            pool.shutdown(wait=True, cancel_futures=True)
+        report.indexed, report.failed_to_index = stats.written, stats.failed
+        report.removed += stats.removed
+
+    def _start_run(self) -> int:
+        with self.sessions.begin() as session:
+            # The lock is ours: a run still marked running was killed before it could say so.
+            session.execute(update(IngestRun).where(IngestRun.status == "running").values(status="interrupted"))
+            run = IngestRun(status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def _end_run(self, run_id: int, report: Report) -> None:
+        with self.sessions.begin() as session:
+            session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
+                status=report.status, finished_at=utcnow(), accepted=report.total("accepted"),
+                rejected=report.total("rejected"), replaced=report.total("replaced"), report=report.as_json()))
 
     def _ingest_file(self, path: Path, kind_name: str | None, file_report: FileReport, report: Report,
-                     touched: set[str], pool) -> None:
-        headers, rows = headers_and_rows(path)
+                     subjects: _Subjects, pool) -> None:
+        headers, rows = headers_and_rows(path, self.settings.ingest_max_field)
         kind_name = kind_name or self.catalog.detect_kind(headers)
         if kind_name is None:
             raise FileError(f"{path.name}：无法从表头判断记录类型，请用 --kind 指定（licence、penalty 或 list）")
@@ -121,20 +282,21 @@ class Ingester:
         file_report.kind = kind_name
         plan = self.catalog.plan_headers(kind, headers)
         file_report.add_dropped(plan.prohibited, plan.unknown)
-        present = set(plan.columns.values())
-        missing = [c.header for c in kind.columns if c.required and c.key not in present]
-        if missing:
-            raise FileError(f"{path.name}：缺少必填列：{'、'.join(missing)}（按{kind.label}导入）")
+        _check_headers(path, kind, plan)
+        digest = file_digest(path)
         bar = tqdm(total=estimate_rows(path), desc=path.name, unit="行", disable=not self.progress, leave=False)
-        tasks = ((self.catalog.profile_name, kind_name, plan, chunk, self.today)
-                 for chunk in chunks(rows, self.batch))
+
+        def tasks():
+            for chunk in chunks(rows, self.batch):
+                file_report.lines += len(chunk)
+                yield self.catalog.profile_name, kind_name, plan, chunk, self.today
         with bar:
-            for checked in ordered_map(pool, validate_chunk, tasks, window=2 * self.workers):
-                self._take_chunk(kind, path, checked, file_report, report, touched)
+            for checked in ordered_map(pool, validate_chunk, tasks(), window=2 * self.workers):
+                self._take_chunk(kind, path, digest, checked, file_report, report, subjects)
                 bar.update(len(checked.accepted) + len(checked.rejected))
 
-    def _take_chunk(self, kind: Kind, path: Path, checked: Checked, file_report: FileReport, report: Report,
-              touched: set[str]) -> None:
+    def _take_chunk(self, kind: Kind, path: Path, digest: str, checked: Checked, file_report: FileReport,
+                    report: Report, subjects: _Subjects) -> None:
         file_report.add_dropped(checked.prohibited, checked.unknown)
         for line, problems, raw in checked.rejected:
             self._reject(path, line, problems, file_report, report, raw)
@@ -143,7 +305,7 @@ class Ingester:
                 file_report.publicity_capped += 1
             report.notes.append({"file": str(path), "line": line, "field": note.field, "code": note.code,
                                  "text": note.reason})
-        self._store(kind, path, checked.accepted, file_report, report, touched)
+        self._store(kind, path, digest, checked.accepted, file_report, report, subjects)
 
     def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
                 raw: dict) -> None:
@@ -155,46 +317,44 @@ class Ingester:
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
                                       "code": problem.code, "reason": problem.reason})
 
-    def _store(self, kind: Kind, path: Path, accepted: list[tuple[int, dict, dict]], file_report: FileReport,
-               report: Report, touched: set[str]) -> None:
-        """Insert new rows and replace changed ones, in one transaction."""
-        latest: dict[str, tuple[int, dict, dict]] = {}
-        for line, values, original in accepted:
-            key = identity(kind, values)
-            if key in latest:
-                file_report.replaced += 1  # corrected again later in the same batch
-            latest[key] = (line, values, original)
-        file_report.accepted += len(accepted)
-        for _line, values, _original in accepted:
-            report.departments[values.get("source_dept", "")]["accepted"] += 1
+    def _store(self, kind: Kind, path: Path, digest: str, accepted: list[tuple[int, dict, dict]],
+               file_report: FileReport, report: Report, subjects: _Subjects) -> None:
+        """Insert new rows and replace changed ones, in one transaction; counted once committed, so
+        the report of an interrupted run counts what is stored."""
+        keyed = [(identity(kind, values), line, values, original) for line, values, original in accepted]
         table = Record.__table__
         with self.sessions.begin() as session:
-            existing = {r.identity: r for r in session.execute(
-                select(table.c.id, table.c.identity, table.c.subject_key, table.c["values"])
-                .where(table.c.identity.in_(latest)))}
+            stored = {r.identity: r for r in session.execute(
+                select(table.c.id, table.c.identity, table.c.subject_key, table.c.subject_type, table.c["values"],
+                       table.c.source_line, table.c.source_digest)
+                .where(table.c.identity.in_({key for key, *_ in keyed})))}
+            outcomes, final = _weigh(keyed, stored, digest)
             inserts, updates = [], []
-            for key, (line, values, original) in latest.items():
-                touched.add(subject_key(values))
-                old = existing.get(key)
-                if old is not None and old.values == values:
-                    file_report.unchanged += 1
-                    continue
-                row = self._row(kind, key, path, line, values, original)
+            for key, (line, values, original) in final.items():
+                row = self._row(kind, key, path, digest, line, values, original)
+                old = stored.get(key)
                 if old is None:
                     inserts.append(row)
                     continue
-                # A correction may move the record to another subject: publish the old one too.
-                touched.add(old.subject_key)
-                file_report.replaced += 1
-                report.departments[values.get("source_dept", "")]["replaced"] += 1
+                _note_move(old, row["subject_key"], subjects)
                 del row["created_at"], row["public_id"]  # a correction keeps its record's public id
                 updates.append({**row, "id": old.id})
             if inserts:
                 session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
             if updates:
                 session.execute(update(Record), updates)  # bulk UPDATE by primary key
+        file_report.accepted += len(keyed)
+        for (_key, _line, values, _original), outcome in zip(keyed, outcomes):
+            subjects.touched.add(subject_key(values))
+            dept = report.departments[values.get("source_dept", "")]
+            dept["accepted"] += 1
+            if outcome == "replaced":
+                file_report.replaced += 1
+                dept["replaced"] += 1
+            elif outcome == "unchanged":
+                file_report.unchanged += 1
 
-    def _row(self, kind: Kind, key: str, path: Path, line: int, values: dict, original: dict) -> dict:
+    def _row(self, kind: Kind, key: str, path: Path, digest: str, line: int, values: dict, original: dict) -> dict:
         now = utcnow()
         return {
             "identity": key, "public_id": new_public_id(), "kind": kind.name, "subject_key": subject_key(values),
@@ -202,11 +362,69 @@ class Ingester:
             "source_dept_code": str(values.get("source_dept_code") or values.get("source_dept") or ""),
             "decided_on": date.fromisoformat(values[kind.date_field]), "values": values, "original": original,
             "revoked": is_revoked(values, self.catalog), "source_file": str(path), "source_line": line,
-            "created_at": now, "updated_at": now,
+            "source_digest": digest, "created_at": now, "updated_at": now,
         }
 
-    def _save_run(self, report: Report) -> None:
-        with self.sessions.begin() as session:
-            session.add(IngestRun(finished_at=utcnow(), accepted=report.total("accepted"),
-                                  rejected=report.total("rejected"), replaced=report.total("replaced"),
-                                  report=report.as_json()))
+    def _unpublish_vacated(self, vacated: set[str]) -> int:
+        """Remove the entries of subjects a correction left without any record: publishing a subject
+        with no records has nothing to go by, so their entry would stay searchable, empty."""
+        if not vacated:
+            return 0
+        column = Record.__table__.c.subject_key
+        with self.sessions() as session:
+            kept = {k for part in chunks(sorted(vacated), 500)
+                    for k in session.scalars(select(column).where(column.in_(part)).distinct())}
+        gone = [subject_doc_id(code) for code in sorted(vacated - kept)]
+        if gone:
+            with closing(open_index(self.settings)) as index:
+                index.delete(gone)   # made visible by the publish that follows, which refreshes
+        return len(gone)
+
+
+def _check_headers(path: Path, kind: Kind, plan: HeaderPlan) -> None:
+    """Refuse a file missing a required column, or naming one column twice."""
+    present = set(plan.columns.values())
+    missing = [c.header for c in kind.columns if c.required and c.key not in present]
+    if missing:
+        raise FileError(f"{path.name}：缺少必填列：{'、'.join(missing)}（按{kind.label}导入）")
+    for first, later in plan.clashes:
+        name = kind.column(plan.columns[first]).header
+        same = "出现了两次" if first == later else f"和“{later}”是同一列（{name}）"
+        raise FileError(f"{path.name}：列“{first}”{same}，无法确定以哪一列为准；请删除或改正其中一列后重新报送")
+
+
+def _weigh(keyed: list, stored: dict, digest: str) -> tuple[list[str], dict[str, tuple[int, dict, dict]]]:
+    """Each row's outcome, weighed in file order against the record as stored or as an earlier row
+    of the batch left it, and what to write of each record: the last version that changed it."""
+    current: dict[str, _Version] = dict(stored)
+    outcomes, final = [], {}
+    for key, line, values, original in keyed:
+        outcome = _outcome(current.get(key), values, line, digest)
+        outcomes.append(outcome)
+        if outcome != "unchanged":
+            current[key] = _Version(values, line, digest)
+            final[key] = (line, values, original)
+    return outcomes, final
+
+
+def _outcome(old: _Version | None, values: dict, line: int, digest: str) -> str:
+    """new, unchanged or replaced: how a row changes the record as it stands."""
+    if old is None:
+        return "new"
+    if old.values == values:
+        return "unchanged"
+    if old.source_digest == digest and old.source_line > line:
+        # A later line of this same content already corrected it: a rerun (after an interruption,
+        # say) neither puts the earlier version back nor counts the correction a second time.
+        return "unchanged"
+    return "replaced"
+
+
+def _note_move(old, new_key: str, subjects: _Subjects) -> None:
+    """A correction may move a record to another subject: publish the old one too, and remember
+    it if it had a public entry, which must go should no record of it remain."""
+    if old.subject_key == new_key:
+        return
+    subjects.touched.add(old.subject_key)
+    if public_subject_code(old) == old.subject_key:
+        subjects.vacated.add(old.subject_key)

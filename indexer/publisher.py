@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from credit.batches import chunks
 from credit.catalog import Catalog
 from credit.config import Settings
+from credit.db import session_factory
 from credit.models import Record
 from credit.search import open_index
 from indexer.workers import build_chunk, ordered_map, publish_chunk
@@ -57,6 +58,17 @@ def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: da
 def all_subject_keys(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
         return list(session.scalars(select(Record.subject_key).distinct().order_by(Record.subject_key)))
+
+
+def rebuild_documents(database_url: str, catalog: Catalog, today: date, pool: Executor,
+                      progress=None) -> Iterator[dict]:
+    """Every public document, for SearchIndex.rebuild: the subjects are listed only when the first
+    document is asked for, i.e. once the new version receives concurrent writes, so a subject
+    ingested just before is either listed here or written there. `progress` learns the total then."""
+    keys = all_subject_keys(session_factory(database_url))
+    if progress is not None:
+        progress.reset(total=len(keys))
+    yield from all_documents(database_url, catalog, keys, today, pool, progress)
 
 
 def all_documents(database_url: str, catalog: Catalog, keys: list[str], today: date, pool: Executor,

@@ -1,5 +1,11 @@
 """Reading source files: CSV (UTF-8 with or without BOM, or GBK/GB18030, detected), XLSX and
-JSON Lines. Each reader yields (line number, {header: cell}) so rejections can name the line."""
+JSON Lines. Each reader yields (line number, {header: cell}) so rejections can name the line, or
+(line number, BadRow) for a data line that cannot be read as a row: it is rejected, never dropped.
+
+A data line is a CSV record (one physical line, or several when a quoted field holds line breaks),
+a sheet row or a JSON line after the header that holds something. Blank lines — only spaces, or
+only empty cells — are not data lines: they are skipped and counted nowhere. So for every file read
+to its end, accepted + rejected = data lines."""
 from __future__ import annotations
 
 import csv
@@ -7,12 +13,28 @@ import itertools
 import json
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
 from xml.etree import ElementTree
 
+from indexer.validate import Problem
+
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
-Row = tuple[int, dict[str, str]]
+# Characters a field may hold (CREDIT_INGEST_MAX_FIELD); a longer one rejects its row.
+DEFAULT_MAX_FIELD = 32 * 1024
+WHOLE_ROW = "（整行）"   # the field named by a problem that is not one column's
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A data line rejected as read. `cells` is what could be read of it ({header: cell}, maybe
+    nothing): the report files the rejection under its source department."""
+    problem: Problem
+    cells: dict = field(default_factory=dict)
+
+
+Row = tuple[int, Union[dict, BadRow]]
 
 
 class FileError(Exception):
@@ -51,22 +73,70 @@ def detect_encoding(head: bytes) -> str:
         raise FileError("无法识别文件编码（应为UTF-8或GBK/GB18030）") from exc
 
 
-def headers_and_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
+def headers_and_rows(path: Path, max_field: int = DEFAULT_MAX_FIELD) -> tuple[list[str], Iterator[Row]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _csv(path)
+        return _csv(path, max_field)
     if suffix == ".xlsx":
-        return _xlsx(path)
+        return _xlsx(path, max_field)
     if suffix in (".jsonl", ".ndjson"):
-        return _jsonl(path)
+        return _jsonl(path, max_field)
     raise FileError(f"{path.name}：不支持的文件类型（支持 CSV、XLSX、JSON Lines）")
 
 
-def _csv(path: Path) -> tuple[list[str], Iterator[Row]]:
+class _Unnamed:
+    """The columns of a file without a header: blank headers, and whatever lies past the last one."""
+
+    def __init__(self, headers: list[str]):
+        self.width = max((i + 1 for i, h in enumerate(headers) if h), default=0)
+        self.blanks = tuple(i for i, h in enumerate(headers[:self.width]) if not h)
+
+    def problem(self, cells: list, hint: str) -> Problem | None:
+        """A value in such a column: which column it belongs to cannot be known (padding is fine)."""
+        if len(cells) <= self.width and not self.blanks:
+            return None
+        stray = [i for i in (*self.blanks, *range(self.width, len(cells))) if i < len(cells) and str(cells[i]).strip()]
+        if not stray:
+            return None
+        return Problem(WHOLE_ROW, "extra_cells", f"第{stray[0] + 1}列没有表头却有值“{str(cells[stray[0]])[:20]}”，"
+                                                 f"无法确定它属于哪一列{hint}")
+
+
+def _too_long(header: str | None, max_field: int) -> Problem:
+    what = header or "该行有字段"
+    return Problem(header or WHOLE_ROW, "field_too_long",
+                   f"字段过长：{what}超过{max_field}个字符，该行未导入；请核对该字段（或拆分内容）后重新报送")
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+class _Lines:
+    """A text file's physical lines as csv.reader takes them: numbered, and those of the record
+    being read kept, so a record can be told apart from the lines it was read from."""
+
+    def __init__(self, fh):
+        self._fh, self.number, self.record = fh, 0, []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._fh)
+        self.number += 1
+        self.record.append(line)
+        return line
+
+    def start(self) -> int:
+        """The number of the first physical line of the record being read."""
+        return self.number - len(self.record) + 1
+
+
+def _csv(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     with path.open("rb") as fh:
         encoding = detect_encoding(fh.read(1 << 20))
     fh = path.open(encoding=encoding, newline="")
-    reader = csv.reader(fh)
+    lines = _Lines(fh)
+    reader = csv.reader(lines)
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -75,70 +145,220 @@ def _csv(path: Path) -> tuple[list[str], Iterator[Row]]:
     except UnicodeDecodeError as exc:
         fh.close()
         raise FileError(f"{path.name}：编码错误（{exc.reason}）") from exc
+    except csv.Error as exc:
+        fh.close()
+        raise FileError(f"{path.name}：表头无法按CSV读取（{exc}）") from exc
+
+    unnamed = _Unnamed(headers)
 
     def rows() -> Iterator[Row]:
-        with fh:
-            try:
-                for cells in reader:
-                    if any(c.strip() for c in cells):
-                        yield reader.line_num, dict(zip(headers, cells))
-            except UnicodeDecodeError as exc:
-                raise FileError(f"{path.name} 第{reader.line_num + 1}行附近编码错误（{exc.reason}）") from exc
+        # The csv module enforces the limit as it reads (a field past it raises csv.Error), so no
+        # row pays for a check of its own; the process-wide setting is put back when the file ends.
+        saved = csv.field_size_limit(max_field)
+        try:
+            with fh:
+                while True:
+                    lines.record = []
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        yield from _unreadable(lines, len(headers), max_field, exc)
+                        continue
+                    yield from _record(lines, headers, unnamed, cells)
+        except UnicodeDecodeError as exc:
+            raise FileError(f"{path.name} 第{lines.number + 1}行附近编码错误（{exc.reason}）") from exc
+        finally:
+            csv.field_size_limit(saved)
     return headers, rows()
 
 
-def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
+def _record(lines: _Lines, headers: list[str], unnamed: _Unnamed, cells: list[str]) -> Iterator[Row]:
+    start = lines.start()
+    if len(lines.record) > 1 and _swallowed(lines.record, len(headers)):
+        opened = next((h for h, c in zip(headers, cells) if "\n" in c and h), WHOLE_ROW)
+        yield from _swallowed_rows(lines, start, opened)
+    elif any(c.strip() for c in cells):
+        row = dict(zip(headers, cells))
+        problem = unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）")
+        yield start, BadRow(problem, row) if problem else row
+
+
+def _swallowed(record: list[str], width: int) -> bool:
+    """Whether a record read across several physical lines took in whole rows. A quoted field that
+    legitimately holds line breaks (an address, paragraphs of 违法事实) adds lines of text to one
+    row: at most its first and last line carry the row's own delimiters. A stray quote at the start
+    of a field makes every line it swallows a complete row, delimiters and all: two lines each
+    with a whole row's delimiters mark it."""
+    need = max(width - 1, 1)
+    return sum(line.count(",") >= need for line in record) >= 2
+
+
+def _swallowed_rows(lines: _Lines, start: int, opened: str) -> Iterator[Row]:
+    """Each data line of a swallowing record, rejected: what it held cannot be told apart."""
+    end = start + len(lines.record) - 1
+    problem = Problem(opened, "unbalanced_quote",
+                      f"第{start}行{'' if opened == WHOLE_ROW else '“' + opened + '”列'}的引号没有配对，第{start}至{end}行"
+                      f"被读成了同一个字段，这些行均未导入；请检查第{start}行的引号后重新报送")
+    for number, text in enumerate(lines.record, start):
+        if text.replace(",", "").replace('"', "").strip():   # blank lines are no data lines here either
+            yield number, BadRow(problem)
+
+
+def _unreadable(lines: _Lines, width: int, max_field: int, exc: csv.Error) -> Iterator[Row]:
+    """A record the csv module gave up on (a field past the limit): it drops the rest of the
+    physical line it was on and reads on from the next one."""
+    start = lines.start()
+    if len(lines.record) > 1 and _swallowed(lines.record, width):
+        # A stray quote ran past the limit: the lines after this one are rows again.
+        yield from _swallowed_rows(lines, start, WHOLE_ROW)
+        return
+    if "field larger than field limit" not in str(exc):
+        yield start, BadRow(Problem(WHOLE_ROW, "unreadable", f"该行无法按CSV读取（{exc}）"))
+        return
+    _skip_quoted(lines)
+    yield start, BadRow(_too_long(None, max_field))
+
+
+def _skip_quoted(lines: _Lines) -> None:
+    """Read on to the end of a long quoted field whose start the csv module gave up on, so its
+    remaining lines are not read as rows: inside quotes the record's quote marks are odd in number
+    (a quote within a quoted field is doubled)."""
+    quotes = sum(line.count('"') for line in lines.record)
+    while quotes % 2:
+        try:
+            quotes += next(lines).count('"')
+        except StopIteration:
+            return
+        lines.record.clear()   # not kept: the field may be very long
+
+
+# -- XLSX -----------------------------------------------------------------------------------------
+
+def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        # Formulas as written, not their cached results: a formula cell is refused (a cached value
+        # is whatever the last program to save the file computed, or nothing at all).
+        book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）") from exc
     sheet = book.worksheets[0]
-    it = sheet.iter_rows(values_only=True)
+    it = sheet.iter_rows()
     first = next(it, None)
     if first is None:
         book.close()
         raise FileError(f"{path.name}：工作表为空")
-    headers = ["" if h is None else str(h).strip() for h in first]
+    headers = ["" if c.value is None else str(c.value).strip() for c in first]
+    unnamed = _Unnamed(headers)
 
     def rows() -> Iterator[Row]:
         try:
             for number, cells in enumerate(it, start=2):
-                values = ["" if c is None else c if not isinstance(c, float) or not c.is_integer() else int(c)
-                          for c in cells]
-                if any(str(v).strip() for v in values):
-                    yield number, {h: v if hasattr(v, "isoformat") else str(v) for h, v in zip(headers, values)}
+                row = _sheet_row(cells, headers, unnamed, max_field)
+                if row is not None:
+                    yield number, row
         finally:
             book.close()
     return headers, rows()
 
 
-def _jsonl(path: Path) -> tuple[list[str], Iterator[Row]]:
+def _sheet_value(value):
+    """A cell's value as read: whole numbers without the spreadsheet's .0, dates as they are."""
+    if value is None:
+        return ""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _sheet_row(cells, headers: list[str], unnamed: _Unnamed, max_field: int) -> dict | BadRow | None:
+    """One sheet row ({header: cell}), a BadRow, or None for a blank row."""
+    values = [_sheet_value(c.value) for c in cells]
+    if not any(str(v).strip() for v in values):
+        return None
+    row = {h: v if hasattr(v, "isoformat") else str(v) for h, v in zip(headers, values)}
+    problem = (_formula(cells, headers) or unnamed.problem(values, "")
+               or next((_too_long(h, max_field) for h, v in row.items() if type(v) is str and len(v) > max_field), None))
+    return BadRow(problem, row) if problem else row
+
+
+def _formula(cells, headers: list[str]) -> Problem | None:
+    for i, cell in enumerate(cells):
+        if cell.data_type == "f":
+            name = headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列"
+            formula = getattr(cell.value, "text", cell.value)   # an array formula is an object
+            return Problem(name, "formula", f"单元格含公式：{name}为公式“{formula}”，不导入公式的计算结果；"
+                                            f"请把该列复制后“粘贴为数值”再重新报送")
+    return None
+
+
+# -- JSON Lines -----------------------------------------------------------------------------------
+
+# Non-blank lines looked at for the first JSON object, whose keys name the file's columns: lines
+# before it are rejected like any other line that is not an object, but a file with none among
+# its first lines is no JSON Lines file, and is refused as a whole.
+_JSONL_PROBE = 1000
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(k for k, _v in pairs if k in seen or seen.add(k)))
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+_JSON_TYPES = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "true/false", type(None): "null"}
+
+
+def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
+    try:
+        obj = _DECODER.decode(line)
+    except _DuplicateKey as exc:
+        return BadRow(Problem(exc.key, "duplicate_column", f"第{number}行的键“{exc.key}”出现了不止一次，无法确定以哪个值为准"))
+    except ValueError:
+        obj = ValueError
+    if not isinstance(obj, dict):
+        what = "无法解析为JSON" if obj is ValueError else f"是{_JSON_TYPES.get(type(obj), 'JSON值')}"
+        return BadRow(Problem(WHOLE_ROW, "not_json_object", f"第{number}行不是JSON对象（{what}）；每行应为一个"
+                                                            "{\"列名\": \"值\", …} 形式的对象"))
+    cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
+    if cells and max(map(len, cells.values())) > max_field:
+        return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field), cells)
+    return cells
+
+
+def _jsonl(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     with path.open("rb") as fh:
         encoding = detect_encoding(fh.read(1 << 20))
     fh = path.open(encoding=encoding)
     lines = ((n, line) for n, line in enumerate(fh, start=1) if line.strip())
-    first = next(lines, None)
-    if first is None:
+    before: list[Row] = []
+    for number, line in itertools.islice(lines, _JSONL_PROBE):
+        row = _json_row(number, line, max_field)
+        before.append((number, row))
+        keys = row.cells if type(row) is BadRow else row
+        if keys:
+            break
+    else:
         fh.close()
-        raise FileError(f"{path.name}：文件为空")
-    try:
-        headers = list(json.loads(first[1]))
-    except (json.JSONDecodeError, TypeError) as exc:
-        fh.close()
-        raise FileError(f"{path.name}：第{first[0]}行不是JSON对象，无法确定字段") from exc
+        if not before:
+            raise FileError(f"{path.name}：文件为空")
+        raise FileError(f"{path.name}：前{len(before)}个非空行中没有带字段的JSON对象，无法确定字段（JSON Lines 文件应每行一个JSON对象）")
 
     def rows() -> Iterator[Row]:
         with fh:
-            for number, line in itertools.chain([first], lines):
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    obj = None
-                # A line that is not a JSON object is a row with nothing in it: validation rejects it.
-                cells = obj if isinstance(obj, dict) else {}
-                yield number, {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in cells.items()}
-    return headers, rows()
+            yield from before
+            for number, line in lines:
+                yield number, _json_row(number, line, max_field)
+    return list(keys), rows()
 
 
 def estimate_rows(path: Path) -> int | None:

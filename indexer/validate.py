@@ -32,16 +32,22 @@ class RowError(Exception):
 
 # Full-width letters and digits → ASCII (Ａ→A, ９→9); CJK punctuation such as （） is kept as written.
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 0xFEE0).isalnum()}
-_NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r]")
+# Control characters (C0, DEL, C1) that are not white space: NUL and the like, invisible in the
+# clerk's file and meaningless in a record. They are removed, not a reason to reject the row (the
+# clerk could not see what to fix), so none is stored in a record's values or published; the row
+# as sent keeps them. Tab, line breaks and the other spacing controls become one space, as any run
+# of white space does.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r\x0b\x0c\x1c-\x1f\x85]|" + _CONTROL.pattern)
 
 
 def clean_text(value) -> str:
-    """Full-width letters/digits to half-width and stray spaces trimmed."""
+    """Full-width letters/digits to half-width, stray spaces trimmed, control characters removed."""
     if value is None:
         return ""
     text = str(value).strip()
     if _NEEDS_CLEANING.search(text):  # most cells need nothing: one scan decides
-        text = _SPACES.sub(" ", text.translate(_FULLWIDTH_ALNUM))
+        text = _SPACES.sub(" ", _CONTROL.sub("", text).translate(_FULLWIDTH_ALNUM)).strip()
     return text
 
 

@@ -5,8 +5,12 @@ The database and the index are written by the parent process only; workers read 
 the calling process."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +23,10 @@ from credit.config import Settings
 from credit.db import engine_for, session_factory
 from credit.publish import publish_subject
 from credit.search import SearchIndex, open_index
+from indexer.readers import BadRow
 from indexer.validate import Problem, RowError, publicity_note, validate_row
+
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
 
 
 def default_workers() -> int:
@@ -33,17 +40,41 @@ class _InProcess(Executor):
         return future
 
 
-def _fresh_process() -> None:
+def _fresh_process(parent: int) -> None:
+    _die_with(parent)
+    # Ctrl-C reaches the whole process group: the parent stops the run and the pool, while a worker
+    # stopping on its own would only break the pool and print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Connections opened before the fork belong to the parent.
     engine_for.cache_clear()
     _index.cache_clear()
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the parent ends, however it ends (kill -9 included): a worker left
+    behind would go on writing to the index. The kernel sees to it on Linux; elsewhere, or should
+    that fail, a thread watching for the parent to change does, within a second."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    except (OSError, AttributeError):   # no prctl: not Linux
+        pass
+    if os.getppid() != parent:   # the parent died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def executor(workers: int) -> Executor:
     if workers <= 1:
         return _InProcess()
     # fork: workers start with jieba's dictionary already loaded by the parent.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_process)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_process,
+                               initargs=(os.getpid(),))
 
 
 def ordered_map(pool: Executor, fn: Callable, items: Iterable, window: int = 8) -> Iterator:
@@ -73,11 +104,19 @@ def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, 
     catalog = load_catalog(profile)
     kind = catalog.kinds[kind_name]
     out, columns, seen = Checked(), plan.columns, set(plan.headers)
+    aliased = False   # whether two of the keys met so far name one column (files with such headers are refused)
     for line, cells in chunk:
+        if type(cells) is BadRow:   # rejected as read
+            out.rejected.append((line, [cells.problem], {columns[h]: v for h, v in cells.cells.items() if h in columns}))
+            continue
         if not cells.keys() <= seen:  # a JSON Lines row may bring keys the first row did not have
             columns = _more_columns(catalog, kind, columns, [h for h in cells if h not in seen], out)
             seen.update(cells)
+            aliased = len(set(columns.values())) < len(columns)
         raw = {columns[h]: v for h, v in cells.items() if h in columns}
+        if aliased and (clash := _clash(kind, cells, columns)):
+            out.rejected.append((line, [clash], raw))
+            continue
         try:
             values = validate_row(kind, raw, today)
         except RowError as exc:
@@ -97,6 +136,20 @@ def _more_columns(catalog: Catalog, kind: Kind, columns: dict[str, str], headers
     out.prohibited += plan.prohibited
     out.unknown += plan.unknown
     return {**columns, **plan.columns}
+
+
+def _clash(kind: Kind, cells: dict, columns: dict[str, str]) -> Problem | None:
+    """Two keys of one JSON Lines row that name the same column: which value holds cannot be known."""
+    first: dict[str, str] = {}
+    for header in cells:
+        key = columns.get(header)
+        if key is None:
+            continue
+        if key in first:
+            name = kind.column(key).header
+            return Problem(name, "duplicate_column", f"“{first[key]}”和“{header}”是同一列（{name}），无法确定以哪个值为准")
+        first[key] = header
+    return None
 
 
 def _jsonable(cell) -> str:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,3 +48,115 @@ def test_file_missing_a_required_column_is_refused_by_name(tmp_path):
 def test_missing_path_is_a_clear_error(tmp_path):
     run = indexer("ingest", str(tmp_path / "nowhere.csv"), instance=tmp_path / "instance")
     assert run.returncode == 2 and "不存在" in run.stderr and "Traceback" not in run.stderr
+
+
+# -- stopping an ingest ----------------------------------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _start_big_ingest(tmp_path: Path, instance: Path) -> tuple[subprocess.Popen, set[int]]:
+    """An ingest of a file big enough to be stopped half-way, once its workers are at work."""
+    from tests.test_ingest import penalty_row, write_csv
+
+    path = write_csv(tmp_path / "big.csv", [penalty_row(**{"行政处罚决定书文号": f"{n}号"}) for n in range(60_000)])
+    env = {**os.environ, "CREDIT_INSTANCE_PATH": str(instance), "CREDIT_DATABASE_URL": "", "CREDIT_SEARCH_URL": "",
+           "CREDIT_INGEST_WORKERS": "2", "CREDIT_INGEST_BATCH": "500"}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "-q", "ingest", str(path)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    assert _wait_until(lambda: len(workers.update(_children(proc.pid)) or workers) >= 2 and _records(instance) > 0, 120)
+    return proc, workers
+
+
+def _records(instance: Path) -> int:
+    try:
+        return sqlite3.connect(instance / "credit.sqlite3").execute("SELECT count(*) FROM records").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _runs(instance: Path) -> list[tuple]:
+    conn = sqlite3.connect(instance / "credit.sqlite3")
+    return conn.execute("SELECT status, finished_at IS NOT NULL, accepted, report FROM ingest_runs ORDER BY id").fetchall()
+
+
+def test_workers_die_with_a_killed_ingest_and_the_next_run_says_it_was_interrupted(tmp_path):
+    instance = tmp_path / "instance"
+    proc, workers = _start_big_ingest(tmp_path, instance)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert _wait_until(lambda: not any(_alive(w) for w in workers), 5), "workers outlived their parent"
+    assert [r[:2] for r in _runs(instance)] == [("running", 0)]
+
+    from tests.test_ingest import penalty_row, write_csv
+    small = write_csv(tmp_path / "small.csv", [penalty_row(**{"行政处罚决定书文号": "另一份"})])
+    run = indexer("ingest", str(small), instance=instance)
+    assert run.returncode == 0, run.stderr     # the lock went with the killed run
+    assert [r[:2] for r in _runs(instance)] == [("interrupted", 0), ("finished", 1)]
+
+
+def test_terminated_ingest_is_recorded_as_interrupted_with_its_report_so_far(tmp_path):
+    instance = tmp_path / "instance"
+    proc, workers = _start_big_ingest(tmp_path, instance)
+    os.kill(proc.pid, signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "已中断" in err and "Traceback" not in err
+    assert not any(_alive(w) for w in workers)
+    [(status, finished, accepted, report)] = _runs(instance)
+    report = json.loads(report)
+    assert (status, finished, report["status"]) == ("interrupted", 1, "interrupted")
+    assert 0 < accepted == report["accepted"] == _records(instance) < 60_000
+    assert report["files"][0]["accepted"] == accepted
+
+
+def test_a_second_reindex_is_refused_while_one_runs(tmp_path):
+    import threading
+
+    from credit.search.embedded import EmbeddedIndex
+
+    instance = tmp_path / "instance"
+    running, finish = threading.Event(), threading.Event()
+
+    def held():   # a rebuild held at its first document, as a long one would be
+        running.set()
+        finish.wait(120)
+        yield from ()
+
+    first = threading.Thread(target=EmbeddedIndex(instance / "search.sqlite3").rebuild, args=(held(),))
+    first.start()
+    try:
+        assert running.wait(30)
+        second = indexer("reindex", instance=instance)
+    finally:
+        finish.set()
+        first.join(60)
+    assert second.returncode == 4
+    assert "另一个检索索引重建正在进行" in second.stderr and "本次未做任何改动" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert indexer("reindex", instance=instance).returncode == 0   # and runs once the first is done

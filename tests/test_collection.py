@@ -78,6 +78,14 @@ def test_plan_sorts_a_files_headers_once():
     assert (plan.prohibited, plan.unknown) == (("宗教", "工资收入（元）"), ("联系人邮箱",))
 
 
+def test_plan_names_headers_that_fill_one_column():
+    """The same name twice, or two names of one column: blank and unknown repeats are harmless."""
+    headers = ["行政相对人代码_1", "备注", "行政相对人代码_1（统一社会信用代码）", "备注", "", "", "联系人", "联系人"]
+    plan = CATALOG.plan_headers(CATALOG.kinds["penalty"], headers)
+    assert plan.clashes == (("行政相对人代码_1", "行政相对人代码_1（统一社会信用代码）"), ("备注", "备注"))
+    assert CATALOG.plan_headers(CATALOG.kinds["penalty"], ["备注", "", "", "联系人", "联系人"]).clashes == ()
+
+
 def test_a_prohibited_name_may_not_be_a_catalogue_column(tmp_path):
     text = CATALOG_FILE.read_text(encoding="utf-8")
     clash = text.replace("prohibited_columns:\n", "prohibited_columns:\n  备注信息: [备注]\n", 1)

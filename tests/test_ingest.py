@@ -161,9 +161,236 @@ def test_interrupted_ingest_keeps_committed_batches_and_rerun_completes(tmp_path
     with pytest.raises(KeyboardInterrupt):
         ingester.run([str(path)])
     assert len(records(settings)) == 20          # two batches of ten were committed
+    [run] = runs(settings)
+    assert run["status"] == "interrupted" and run["finished_at"] is not None and run["accepted"] == 20
+    assert (run["report"]["status"], run["report"]["interrupted_by"]) == ("interrupted", "KeyboardInterrupt")
+    assert run["report"]["files"][0]["accepted"] == 20 and run["report"]["indexed"] == 0
     monkeypatch.setattr(ingest_module.Ingester, "_store", store)
     report = Ingester(settings, load_catalog(), today=TODAY, batch=10, workers=1, progress=False).run([str(path)])
     assert (report.as_json()["accepted"], report.as_json()["unchanged"]) == (50, 20)
+    assert [(r["status"], r["accepted"]) for r in runs(settings)] == [("interrupted", 20), ("finished", 50)]
     assert len(records(settings)) == 50
     hits = open_index(settings).search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).hits
     assert open_index(settings).record_counts([hits[0].doc["code"]], TODAY)[hits[0].doc["code"]] == {"penalty": 50}
+
+
+# -- every data line accounted for ---------------------------------------------------------------
+
+def assert_every_line_accounted(file_report: dict, data_lines: int):
+    """accepted + rejected = data lines (blank lines are none), in every file report."""
+    assert file_report["error"] is None
+    assert file_report["lines"] == data_lines
+    assert file_report["accepted"] + file_report["rejected"] == data_lines
+    assert sum(file_report["rejected_by_reason"].values()) >= file_report["rejected"]
+
+
+def doc_numbers(settings) -> set[str]:
+    return {json.loads(values)["doc_no"] for _i, _n, values in records(settings)}
+
+
+def test_csv_report_accounts_for_every_data_line(tmp_path, settings):
+    rows = [penalty_row(**{"行政处罚决定书文号": f"{n}号"}) for n in range(1, 9)]
+    rows[1]["处罚决定日期"] = "不是日期"
+    rows[6]["违法事实"] = "x" * 200_000                       # past the csv module's own limit
+    path = write_csv(tmp_path / "p.csv", rows)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].replace(",发布虚假广告,", ',"发布虚假广告,', 1)   # a stray quote …
+    lines[5] = lines[5].replace(",罚款,", ',"罚款",', 1)                # … closed on the next line
+    lines.insert(3, "\n")                                                 # blank lines: no data lines
+    lines.append(" , ,\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    [file_report] = data["files"]
+    assert_every_line_accounted(file_report, 8)
+    assert file_report["rejected_by_reason"] == {"bad_date": 1, "unbalanced_quote": 2, "field_too_long": 1}
+    assert {(r["line"], r["code"]) for r in data["rejections"]} == {
+        (3, "bad_date"), (6, "unbalanced_quote"), (7, "unbalanced_quote"), (9, "field_too_long")}
+    assert "第6行" in data["rejections"][1]["reason"] and "第6至7行" in data["rejections"][1]["reason"]
+    assert doc_numbers(settings) == {"1号", "3号", "6号", "8号"}
+
+
+def test_xlsx_report_accounts_for_every_data_line(tmp_path, settings):
+    row = penalty_row()
+    book = Workbook()
+    book.active.append(list(row))
+    for n, over in enumerate([{}, {"行政相对人名称": "=1+1"}, None, {"处罚类别": "罚金"}, {"违法事实": "长" * 101}], 1):
+        book.active.append([None] * len(row) if over is None else list(penalty_row(**{"行政处罚决定书文号": f"{n}号", **over}).values()))
+    book.save(tmp_path / "p.xlsx")
+    settings = make_settings(tmp_path / "instance", ingest_max_field=100)
+    data = ingest_into(settings, [str(tmp_path / "p.xlsx")], TODAY).as_json()
+    [file_report] = data["files"]
+    assert_every_line_accounted(file_report, 4)
+    assert file_report["rejected_by_reason"] == {"formula": 1, "bad_enum": 1, "field_too_long": 1}
+    formula = next(r for r in data["rejections"] if r["code"] == "formula")
+    assert (formula["line"], formula["field"]) == (3, "行政相对人名称") and "单元格含公式" in formula["reason"]
+    assert [name for _i, name, _v in records(settings)] == ["武汉市光谷科技有限公司"]   # never "2"
+    assert data["departments"]["武汉市市场监督管理局"] == {"accepted": 1, "rejected": 3}
+
+
+def test_jsonl_report_accounts_for_every_data_line(tmp_path, settings):
+    good = [json.dumps(penalty_row(**{"行政处罚决定书文号": f"{n}号"}), ensure_ascii=False) for n in (1, 2, 3)]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(["[\"不是对象的第一行\"]", good[0], "", "{坏的JSON", "42", good[1], '"文本"', good[2]]) + "\n\n",
+                    encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    [file_report] = data["files"]
+    assert_every_line_accounted(file_report, 7)
+    assert file_report["rejected_by_reason"] == {"not_json_object": 4}
+    assert [(r["line"], r["reason"][:11]) for r in data["rejections"]] == [
+        (1, "第1行不是JSON对象"), (4, "第4行不是JSON对象"), (5, "第5行不是JSON对象"), (7, "第7行不是JSON对象")]
+    assert doc_numbers(settings) == {"1号", "2号", "3号"}
+
+
+def test_field_limit_is_a_setting(tmp_path):
+    rows = [penalty_row(), penalty_row(**{"行政处罚决定书文号": "2号", "违法事实": "长" * 50})]
+    path = write_csv(tmp_path / "p.csv", rows)
+    settings = make_settings(tmp_path / "instance", ingest_max_field=40)
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert [(r["line"], r["code"]) for r in data["rejections"]] == [(3, "field_too_long")]
+    assert "字段过长" in data["rejections"][0]["reason"] and "40" in data["rejections"][0]["reason"]
+    assert doc_numbers(settings) == {"鄂武市监罚〔2026〕1号"}
+
+
+# -- columns named twice ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first,second", [("行政相对人代码_1", "行政相对人代码_1（统一社会信用代码）"),
+                                          ("违法事实", "违法事实")])
+def test_two_headers_of_one_column_refuse_the_file(tmp_path, settings, first, second):
+    row = penalty_row()
+    del row["行政相对人代码_1（统一社会信用代码）"]
+    header = [first, *row, second] if first != second else [*row, second]
+    values = [COMPANY, *row.values(), "91420100MA4K00000X"] if first != second else [*row.values(), "另一份事实"]
+    path = tmp_path / "p.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, values])
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    error = data["files"][0]["error"]
+    assert f"“{first}”" in error and (second in error if first != second else "出现了两次" in error)
+    assert data["accepted"] == 0 and records(settings) == []
+
+
+def test_jsonl_keys_of_one_column(tmp_path, settings):
+    """The first object's keys are the file's header; a later line naming one column twice is rejected."""
+    first = penalty_row()
+    twice = {**penalty_row(**{"行政处罚决定书文号": "2号"}), "行政相对人代码_1": COMPANY}
+    alone = {k if k != "行政相对人代码_1（统一社会信用代码）" else "行政相对人代码_1": v
+             for k, v in penalty_row(**{"行政处罚决定书文号": "3号"}).items()}
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (first, twice, alone)) + "\n", encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    [rejection] = data["rejections"]
+    assert (rejection["line"], rejection["code"]) == (2, "duplicate_column")
+    assert "行政相对人代码_1（统一社会信用代码）" in rejection["reason"] and "“行政相对人代码_1”" in rejection["reason"]
+    assert doc_numbers(settings) == {"鄂武市监罚〔2026〕1号", "3号"}
+
+    both = tmp_path / "both.jsonl"
+    both.write_text(json.dumps(twice, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert "是同一列" in ingest_into(settings, [str(both)], TODAY).as_json()["files"][0]["error"]
+
+
+# -- control characters ---------------------------------------------------------------------------
+
+def test_control_characters_never_stored_in_values_or_published(tmp_path, settings):
+    from credit.search import RecordQuery, open_index
+
+    dirty = penalty_row(**{"行政相对人名称": "武汉市光谷\x00科技有限公司\x07", "违法事实": "发布\x1b虚假\x0b广告\x9f"})
+    path = write_csv(tmp_path / "p.csv", [dirty])
+    assert ingest_into(settings, [str(path)], TODAY).as_json()["accepted"] == 1
+    [(_identity, name, values)] = records(settings)
+    assert name == "武汉市光谷科技有限公司" and json.loads(values)["facts"] == "发布虚假 广告"
+    [hit] = open_index(settings).search_records(RecordQuery(today=TODAY)).hits
+    published = json.dumps(hit.doc, ensure_ascii=False)
+    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in published)
+    assert hit.doc["subject_name"] == "武汉市光谷科技有限公司"
+
+
+# -- a correction moving a record to another subject ------------------------------------------------
+
+def test_moving_the_only_record_away_unlists_the_old_subject(tmp_path, settings):
+    from credit.ids import subject_doc_id
+    from credit.search import SubjectQuery, open_index
+
+    other = uscc("91420100MA4K54321")
+    ingest_into(settings, [str(write_csv(tmp_path / "a.csv", [penalty_row()]))], TODAY)
+    assert open_index(settings).get(subject_doc_id(COMPANY), TODAY) is not None
+    moved = penalty_row(**{"行政相对人名称": "武汉市江汉贸易有限公司", "行政相对人代码_1（统一社会信用代码）": other})
+    data = ingest_into(settings, [str(write_csv(tmp_path / "b.csv", [moved]))], TODAY).as_json()
+    assert data["replaced"] == 1 and data["removed_from_index"] >= 1
+    index = open_index(settings)
+    assert index.get(subject_doc_id(COMPANY), TODAY) is None
+    assert index.search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).total == 0
+    assert index.search_subjects(SubjectQuery(code=COMPANY, today=TODAY)).total == 0
+    [hit] = index.search_subjects(SubjectQuery(text="江汉贸易", today=TODAY)).hits
+    assert hit.doc["code"] == other and index.record_counts([other], TODAY)[other] == {"penalty": 1}
+
+
+def test_moving_one_of_several_records_keeps_the_old_subject(tmp_path, settings):
+    from credit.ids import subject_doc_id
+    from credit.search import open_index
+
+    second = penalty_row(**{"行政处罚决定书文号": "2号"})
+    ingest_into(settings, [str(write_csv(tmp_path / "a.csv", [penalty_row(), second]))], TODAY)
+    moved = penalty_row(**{"行政相对人代码_1（统一社会信用代码）": uscc("91420100MA4K54321")})
+    ingest_into(settings, [str(write_csv(tmp_path / "b.csv", [moved]))], TODAY)
+    index = open_index(settings)
+    assert index.get(subject_doc_id(COMPANY), TODAY) is not None
+    assert index.record_counts([COMPANY], TODAY)[COMPANY] == {"penalty": 1}
+
+
+def runs(settings) -> list[dict]:
+    conn = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute("SELECT status, finished_at, accepted, replaced, report FROM ingest_runs ORDER BY id").fetchall()
+    return [{**dict(r), "report": json.loads(r["report"])} for r in rows]
+
+
+def test_rerun_after_an_interruption_reports_each_replacement_once(tmp_path, settings, monkeypatch):
+    """A file correcting its own rows further down: the run cut short stored the first version;
+    the rerun replaces it once. Run again, the file changes nothing, not even back and forth."""
+    import indexer.ingest as ingest_module
+    from credit.catalog import load_catalog
+    from credit.db import migrate
+    from indexer.ingest import Ingester
+
+    rows = [penalty_row(**{"行政处罚决定书文号": f"{n}号"}) for n in range(1, 31)]
+    rows[25] = penalty_row(**{"行政处罚决定书文号": "1号", "罚款金额（万元）": "2"})   # line 27 corrects line 2
+    rows[27] = penalty_row(**{"行政处罚决定书文号": "3号", "罚款金额（万元）": "5"})   # line 29 corrects line 4
+    rows[28] = penalty_row(**{"行政处罚决定书文号": "3号", "罚款金额（万元）": "6"})   # line 30 corrects it again
+    path = write_csv(tmp_path / "p.csv", rows)
+    store = ingest_module.Ingester._store
+
+    def store_then_interrupt(self, *args):
+        store(self, *args)
+        raise KeyboardInterrupt
+
+    def ingester():
+        return Ingester(settings, load_catalog(), today=TODAY, batch=10, workers=1, progress=False)
+
+    migrate(settings.database_url)
+    monkeypatch.setattr(ingest_module.Ingester, "_store", store_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ingester().run([str(path)])
+    monkeypatch.setattr(ingest_module.Ingester, "_store", store)
+    rerun = ingester().run([str(path)]).as_json()
+    assert (rerun["accepted"], rerun["replaced"], rerun["unchanged"]) == (30, 3, 10)
+    assert rerun["departments"]["武汉市市场监督管理局"]["replaced"] == 3
+    fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
+    assert len(fines) == 27 and (fines["1号"], fines["3号"]) == (2.0, 6.0)
+
+    before = stamps(settings)
+    again = ingester().run([str(path)]).as_json()
+    assert (again["replaced"], again["unchanged"]) == (0, 30)
+    assert stamps(settings) == before
+    assert [r["replaced"] for r in runs(settings)] == [0, 3, 0]
+
+
+def test_a_changed_file_under_the_same_name_is_weighed_afresh(tmp_path, settings):
+    """What a later line of a file once said does not hold back a new file of the same name."""
+    path = tmp_path / "p.csv"
+    write_csv(path, [penalty_row(**{"行政处罚决定书文号": "2号"}), penalty_row(**{"罚款金额（万元）": "2"})])
+    ingest_into(settings, [str(path)], TODAY)
+    write_csv(path, [penalty_row(**{"罚款金额（万元）": "3"})])     # line 2 now corrects what line 3 said
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert data["replaced"] == 1
+    fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
+    assert fines["鄂武市监罚〔2026〕1号"] == 3.0

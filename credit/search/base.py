@@ -26,7 +26,9 @@ class SearchError(Exception):
 
 
 class RebuildInProgress(SearchError):
-    """Another rebuild of the same index holds the lock."""
+    """Another rebuild of the same index holds the lock. This one is refused at once, having
+    built nothing, rather than wait: it would only build the same index again, as the running
+    rebuild takes in every write made meanwhile."""
 
 
 class QueryError(ValueError):
@@ -134,8 +136,8 @@ class SearchIndex(ABC):
 
     @abstractmethod
     def upsert(self, docs: Iterable[dict]) -> int:
-        """Write documents (replacing by id); returns how many reached the index. Searches see
-        them after `refresh()`."""
+        """Write documents (replacing by id); returns how many reached the index (during a
+        rebuild: the live and the new version). Searches see them after `refresh()`."""
 
     @abstractmethod
     def delete(self, ids: Iterable[str]) -> None:
@@ -165,7 +167,12 @@ class SearchIndex(ABC):
     @abstractmethod
     def rebuild(self, docs: Iterable[dict]) -> int:
         """Build a fresh index from `docs` and switch to it at once; the old one keeps answering
-        until then and is kept if the build fails."""
+        until then and is kept if the build fails. Raises RebuildInProgress while another runs.
+
+        Writes made meanwhile (upsert, delete, expire; from any process) reach the new version
+        too and win over `docs`. `docs` is first iterated only once the new version takes those
+        writes, so a generator that reads the database when first asked misses nothing: whatever
+        was written to the index before then had been committed to the database already."""
 
     @abstractmethod
     def expire(self, today: date | None = None) -> int:

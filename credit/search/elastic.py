@@ -3,9 +3,27 @@
 Readers and writers use one alias (`{prefix}-public`) that points at one versioned index
 (`{prefix}-public-v7`). A rebuild fills the next version in the background, switches the alias in
 one atomic `update_aliases` call and then drops the old version; a failed rebuild drops only its
-own half-built index, and a lock keeps two rebuilds from running at once. Request bodies come from
+own half-built index, and a lock refuses a second rebuild while one runs. Request bodies come from
 queries.py, the mapping from mapping.py; this module does the I/O and turns every engine failure
-into SearchError, fast, so the portal can answer 503 instead of hanging."""
+into SearchError, fast, so the portal can answer 503 instead of hanging.
+
+Writes during a rebuild (ingest, `indexer expire`) reach the new version too:
+* From its creation until the switch the new version also carries a second alias,
+  `{prefix}-public-building`. The rebuild creates it so, and only then reads the database (`docs`
+  is lazy): a writer that did not yet see the alias had built its documents from the database
+  before that, so the rebuild reads the same or newer data.
+* A writer that sees the alias writes there first, then to the live alias; a delete is written
+  there as a tombstone, a document of type "deleted" without a publicity window, which no read
+  ever matches (queries.public_only).
+* The rebuild writes with op_type=create, which Elasticsearch refuses (409) for an id that exists:
+  a document or tombstone a writer put there was written after the rebuild began to read, so it
+  is newer than the rebuild's own, which is dropped.
+* The switch moves the live alias and removes the building alias in the same atomic call. A
+  write to the building alias after that fails with 404 (require_alias: no index is created by
+  accident) and is ignored: the writer's live write, which follows, now reaches the new version.
+  The tombstones are deleted after the switch.
+Writes of one document are assumed not to overlap (one ingest at a time holds the ingest lock):
+two that do had no defined order before either."""
 from __future__ import annotations
 
 import hashlib
@@ -54,6 +72,8 @@ BULK_MAX_BYTES = 10 * 1024 * 1024
 FAILURES_LOGGED = 50
 # The keys of a search body that say where in the results a page starts, not what is searched.
 _POSITION = ("from", "size", "search_after")
+# The doc_type of a delete written into a version being built (see the module docstring).
+TOMBSTONE = "deleted"
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,7 @@ class ElasticIndex(SearchIndex):
         self.client = client
         self.prefix = prefix
         self.alias = mapping.alias_name(prefix)
+        self.building = f"{self.alias}-building"   # the version a rebuild is filling, while it does
         self.timeout, self.write_timeout, self.retries = timeout, write_timeout, retries
         self.shards, self.replicas = shards, replicas
         self.url = url
@@ -209,13 +230,14 @@ class ElasticIndex(SearchIndex):
         """The index (normally one) the alias points at."""
         return list(self.writer.indices.get_alias(name=self.alias).body)
 
-    def _create_version(self, name: str, *, building: bool, alias: bool = False) -> None:
+    def _create_version(self, name: str, *, building: bool) -> None:
+        """A new version: the first one live at once, a rebuild's behind the building alias."""
         settings = mapping.index_settings(self.shards, self.replicas)
         if building:
             settings.update(mapping.BUILD_SETTINGS)
         client = self.writer if building else self.client
         client.indices.create(index=name, settings=settings, mappings=mapping.MAPPINGS,
-                              aliases={self.alias: {}} if alias else None)
+                              aliases={self.building if building else self.alias: {}})
 
     def _ensure_alias(self) -> None:
         """The first use of a fresh cluster creates version 1 behind the alias, so readers get
@@ -226,7 +248,7 @@ class ElasticIndex(SearchIndex):
         with self._errors("准备索引"):
             if not self.client.indices.exists_alias(name=self.alias):
                 try:
-                    self._create_version(mapping.version_name(self.prefix, 1), building=False, alias=True)
+                    self._create_version(mapping.version_name(self.prefix, 1), building=False)
                 except ApiError as exc:
                     # Another process created it first; anything else is a real problem.
                     if exc.error != "resource_already_exists_exception" or \
@@ -236,7 +258,8 @@ class ElasticIndex(SearchIndex):
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def _bulk(self, index: str, actions: Iterable[dict], lock: RebuildLock | None = None) -> tuple[int, list[BulkFailure]]:
+    def _bulk(self, index: str | None, actions: Iterable[dict], lock: RebuildLock | None = None,
+              **options) -> tuple[int, list[BulkFailure]]:
         """Send actions in chunks; (actions the index carried out, documents it refused).
 
         Items rejected with 429 (the cluster is busy) are resent with backoff; a request that
@@ -245,9 +268,12 @@ class ElasticIndex(SearchIndex):
         done, failures = 0, []
         for ok, item in streaming_bulk(self.writer, actions, index=index, chunk_size=self.bulk_chunk,
                                        max_chunk_bytes=BULK_MAX_BYTES, raise_on_error=False,
-                                       max_retries=self.retries, initial_backoff=1, max_backoff=30):
+                                       max_retries=self.retries, initial_backoff=1, max_backoff=30, **options):
             op, result = next(iter(item.items()))
-            if ok or (op == "delete" and result.get("status") == 404):   # deleting what is absent is fine
+            status = result.get("status")
+            # Deleting what is absent is fine; a rebuild's create of an id a writer wrote meanwhile
+            # gives way to that newer document (see the module docstring).
+            if ok or (op == "delete" and status == 404) or (op == "create" and status == 409):
                 done += 1
             else:
                 failures.append(BulkFailure(str(result.get("_id")), int(result.get("status", 0)), _item_reason(result)))
@@ -262,17 +288,34 @@ class ElasticIndex(SearchIndex):
             log.error("共 %d 条文档未能%s检索索引%s", len(failures), action,
                       f"（仅列出前{FAILURES_LOGGED}条）" if len(failures) > FAILURES_LOGGED else "")
 
+    def _to_building(self, actions: list[dict]) -> list[BulkFailure]:
+        """While a rebuild runs, the same writes into the version it builds, before the live
+        alias (see the module docstring); returns what that version refused."""
+        if not actions or not self.writer.indices.exists_alias(name=self.building):
+            return []
+        # require_alias: a write that arrives after the alias went fails (404) rather than creating an index.
+        _done, failures = self._bulk(None, ({**a, "_index": self.building} for a in actions), require_alias=True)
+        # 404: the alias went since we asked (switched, or the rebuild gave up); the live write suffices.
+        return [f for f in failures if f.status != 404]
+
     def upsert(self, docs: Iterable[dict]) -> int:
         self._ensure_alias()
+        actions = [{"_id": d["id"], "_source": d} for d in docs]
         with self._errors("写入", self.write_timeout):
-            written, failures = self._bulk(self.alias, ({"_id": d["id"], "_source": d} for d in docs))
+            missed = self._to_building(actions)
+            written, failures = self._bulk(self.alias, actions)
         self._report(failures, "写入")
-        return written
+        self._report(missed, "写入正在重建的")
+        # A document the new version refused would be lost at the switch: not written.
+        return written - len({f.id for f in missed} - {f.id for f in failures})
 
     def delete(self, ids: Iterable[str]) -> None:
         self._ensure_alias()
+        ids = list(ids)
         with self._errors("删除", self.write_timeout):
+            missed = self._to_building([{"_id": i, "_source": {"id": i, "doc_type": TOMBSTONE}} for i in ids])
             _deleted, failures = self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in ids))
+        failures += missed
         self._report(failures, "从中删除")
         if failures:
             # A document that should have left publicity but did not is not a log line to miss.
@@ -298,13 +341,15 @@ class ElasticIndex(SearchIndex):
     def _rebuild_locked(self, docs: Iterable[dict], lock: RebuildLock) -> int:
         versions, live = self._versions(), self._live()
         for name in set(versions) - set(live):
-            # Left by a rebuild that crashed; we hold the lock, so nobody is writing it.
+            # Left by a rebuild that crashed (with its building alias); we hold the lock, so it is
+            # nobody's. Writers may still be writing it: harmless, it goes whole.
             self.writer.indices.delete(index=name)
         newest = max((mapping.version_number(self.prefix, name) for name in versions), default=0)
         fresh = mapping.version_name(self.prefix, newest + 1)
-        self._create_version(fresh, building=True)
+        self._create_version(fresh, building=True)   # writers write it too from here; only now is `docs` read
         try:
-            written, failures = self._bulk(fresh, ({"_id": d["id"], "_source": d} for d in docs), lock)
+            written, failures = self._bulk(
+                fresh, ({"_op_type": "create", "_id": d["id"], "_source": d} for d in docs), lock)
             if failures:
                 self._report(failures, "写入")
                 raise SearchError(f"重建中止：{len(failures)} 条文档未能写入新索引（如 {failures[0].id}：{failures[0].reason}），"
@@ -315,14 +360,25 @@ class ElasticIndex(SearchIndex):
             # The switch: one atomic call, so every search sees either the old or the new version.
             self.writer.indices.update_aliases(actions=[
                 *({"remove": {"index": name, "alias": self.alias}} for name in live),
-                {"add": {"index": fresh, "alias": self.alias}}])
+                {"add": {"index": fresh, "alias": self.alias}},
+                {"remove": {"index": fresh, "alias": self.building}}])
         except BaseException:
             self._drop(fresh)
             raise
         for name in live:
             self._drop(name)
+        self._sweep_tombstones(fresh)
         log.info("检索索引已切换到 %s（%d 条文档）", fresh, written)
         return written
+
+    def _sweep_tombstones(self, name: str) -> None:
+        """Tombstones only kept the rebuild from undoing writers' deletes. No read matches them,
+        so one that fails to go (logged) does no harm beyond being counted by health()."""
+        try:
+            self.writer.indices.refresh(index=name)
+            self.writer.delete_by_query(index=name, query={"term": {"doc_type": TOMBSTONE}}, conflicts="proceed")
+        except (ApiError, TransportError) as exc:
+            log.error("未能清理索引 %s 中重建期间的删除标记：%s", name, exc)
 
     def _drop(self, name: str) -> None:
         """Delete an index that no alias needs; a failure is logged (the next rebuild retries)."""
@@ -333,10 +389,21 @@ class ElasticIndex(SearchIndex):
 
     def expire(self, today: date | None = None) -> int:
         self._ensure_alias()
+        query = queries.expired(today or date.today())
         with self._errors("移出过期文档", self.write_timeout):
-            resp = self.writer.delete_by_query(index=self.alias, query=queries.expired(today or date.today()),
-                                               conflicts="proceed", refresh=True)
+            self._expire_building(query)
+            resp = self.writer.delete_by_query(index=self.alias, query=query, conflicts="proceed", refresh=True)
         return int(resp["deleted"])
+
+    def _expire_building(self, query: dict) -> None:
+        """The version a rebuild is filling, if any, is expired too; refreshed first, as it does not
+        refresh itself while being built. (A document the rebuild writes after this is still
+        hidden by every read's publicity window, and goes with the next expire.)"""
+        try:
+            self.writer.indices.refresh(index=self.building)
+            self.writer.delete_by_query(index=self.building, query=query, conflicts="proceed")
+        except NotFoundError:
+            pass   # no rebuild is running
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -2,18 +2,37 @@
 
 Why FTS5: it ships inside Python's sqlite3, gives BM25 with per-column weights, phrase queries
 and boolean AND over posting lists, which is all the ranking of analyzers.names needs; names
-arrive pre-tokenized by analyzers/, so FTS5's own tokenizer only splits on spaces. Rebuilds write
-a new file and rename it over the old one (atomic), so readers never see a half-built index."""
+arrive pre-tokenized by analyzers/, so FTS5's own tokenizer only splits on spaces.
+
+Versions: a small pointer file (`path`, the embedded "alias") names the current version file
+beside it (search.sqlite3.v3). A rebuild fills the next version and renames a new pointer over the
+old one (atomic), so readers move over on their next query and never see a half-built file.
+
+Writes during a rebuild (ingest, `indexer expire`) reach the new version through a journal,
+ordered by the one lock SQLite already gives every write: the live file's write lock.
+1. Start: under that lock the rebuild creates a journal table in the live file. From then on every
+   write also records the ids it wrote or deleted there, in the same transaction. Only then does
+   the rebuild read the database (`docs` is lazy), so a write that missed the journal had been
+   committed to the database before the rebuild read it.
+2. Switch: under that lock the rebuild copies the live state of every journaled id into the new
+   version — the live document, or its absence — and moves the pointer. A writer that waited for
+   the lock finds the pointer moved and writes the new version instead.
+Copying the live state, not each write, turns deletes into deletes and gives every journaled id
+what the live version holds after its last write, which came after the rebuild began to read: never
+older than the rebuild's own document. Most of the journal is copied before the switch without the
+lock, so writers wait only for what was journaled in the last moments. Nothing but the rebuild
+opens the new file before the switch."""
 from __future__ import annotations
 
 import fcntl
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -81,6 +100,13 @@ NAME_SLOTS = 1 << 16
 # Filterable multi-valued subject fields, stored one row per value.
 SUBJECT_VALUE_FIELDS = ("codes", "former_norms", "departments", "region", "dates")
 
+# The ids written to the live version while a rebuild runs (see the module docstring). It exists
+# only then, in the live file; `seq` orders the entries so the switch copies only what is new.
+JOURNAL = "rebuild_journal"
+# Before the switch the journal is copied without the lock, in passes until one copies at most
+# FEW_LEFT ids (or CATCH_UP_PASSES were made); the switch copies the rest holding it.
+CATCH_UP_PASSES, FEW_LEFT = 3, 1000
+
 
 def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
@@ -95,47 +121,60 @@ def _match_expression(q) -> str:
 
 
 class EmbeddedIndex(SearchIndex):
-    """`path` names a small pointer file (the embedded "alias") holding the name of the current
-    version file beside it (search.sqlite3.v3); a rebuild fills the next version and swaps the
-    pointer atomically, so readers move over on their next query and never see a half-built file."""
-
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with _rebuild_lock(self.path):
+        with _flock(self._beside(".pointer.lock")):
             if not self.path.exists():
                 _create(self._version_file(1)).close()
                 self._point_to(self._version_file(1))
             elif _schema_version(self.current_file()) != SCHEMA_VERSION:
                 # The index is derived data: start an empty current-format version and say how to refill it.
                 log.warning("embedded search index %s has an older format; run `python -m indexer reindex`", self.path)
-                number = int(self.current_file().name.rsplit(".v", 1)[1]) + 1
-                _create(self._version_file(number)).close()
-                self._point_to(self._version_file(number))
+                fresh = self._version_file(max(self._versions(), default=0) + 1)
+                _create(fresh).close()
+                self._point_to(fresh)
 
     # -- versions and connections --------------------------------------------------------------
 
+    def _beside(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
     def _version_file(self, number: int) -> Path:
-        return self.path.with_name(f"{self.path.name}.v{number}")
+        return self._beside(f".v{number}")
+
+    def _versions(self) -> dict[int, Path]:
+        """Every version file beside the pointer, current or not, by number."""
+        pattern = re.compile(re.escape(self.path.name) + r"\.v(\d+)")
+        return {int(m[1]): p for p in self.path.parent.iterdir() if (m := pattern.fullmatch(p.name))}
+
+    def _pointer(self) -> str:
+        return self.path.read_text(encoding="utf-8").strip()
 
     def current_file(self) -> Path:
-        return self.path.with_name(self.path.read_text(encoding="utf-8").strip())
+        return self.path.with_name(self._pointer())
 
     def _point_to(self, version: Path) -> None:
-        pending = self.path.with_name(self.path.name + ".pointer")
+        pending = self._beside(".pointer")
         pending.write_text(version.name + "\n", encoding="utf-8")
         os.replace(pending, self.path)  # atomic
 
     def _conn(self) -> sqlite3.Connection:
-        """A per-thread connection to the current version, reopened after a rebuild."""
-        stamp = self.path.stat().st_mtime_ns
+        """A per-thread connection to the current version, reopened once the pointer has moved
+        (compared by name: two switches can share a modification time)."""
+        name = self._pointer()
         conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.stamp != stamp:
-            if conn is not None:
-                conn.close()
-            conn = _connect(self.current_file())
-            self._local.conn, self._local.stamp = conn, stamp
+        if conn is not None and self._local.name == name:
+            return conn
+        self.close()
+        try:
+            conn = _connect(self.path.with_name(name), create=False)
+        except sqlite3.OperationalError:
+            if self._pointer() == name:
+                raise
+            return self._conn()   # a rebuild switched and removed that version just now
+        self._local.conn, self._local.name = conn, name
         return conn
 
     def close(self) -> None:
@@ -146,49 +185,102 @@ class EmbeddedIndex(SearchIndex):
 
     # -- writes ---------------------------------------------------------------------------------
 
+    @contextmanager
+    def _writing(self):
+        """(connection, journal) of one write transaction on the current version, holding its write
+        lock; `journal(ids)` records ids while a rebuild runs (see the module docstring)."""
+        while True:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            if self._local.name == self._pointer():
+                break
+            conn.rollback()   # a rebuild switched while we waited for the lock: write the new version
+        try:
+            yield conn, _journal_of(conn)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
     def upsert(self, docs: Iterable[dict]) -> int:
-        with self._conn() as conn:
-            return _write_docs(conn, docs)
+        docs = list(docs)
+        with self._writing() as (conn, journal):
+            written = _write_docs(conn, docs)
+            journal([d["id"] for d in docs])
+        return written
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
-        with self._conn() as conn:
-            conn.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
-            _delete_subjects(conn, ids)
+        with self._writing() as (conn, journal):
+            _delete_ids(conn, ids)
+            journal(ids)
 
     def refresh(self) -> None:
         """Nothing to do: a committed write is visible to the next query."""
 
-    def rebuild(self, docs: Iterable[dict]) -> int:
-        with _rebuild_lock(self.path, wait=False):
-            old = self.current_file()
-            number = int(old.name.rsplit(".v", 1)[1]) + 1
-            fresh = self._version_file(number)
-            conn = _create(fresh)
-            try:
-                written = 0
-                for batch in chunks(docs, 5000):
-                    written += _write_docs(conn, batch)
-                    conn.commit()
-                conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
-                conn.commit()
-            except BaseException:
-                conn.close()
-                _remove(fresh)
-                raise
-            conn.close()
-            self._point_to(fresh)
-            # Readers still holding the old version keep their open file until their next query.
-            _remove(old)
-        return written
-
     def expire(self, today: date | None = None) -> int:
         today_s = (today or date.today()).isoformat()
-        with self._conn() as conn:
-            gone = conn.execute("DELETE FROM docs WHERE public_until < ?", (today_s,)).rowcount
-            ids = [r[0] for r in conn.execute("SELECT id FROM subjects WHERE public_until < ?", (today_s,))]
-            _delete_subjects(conn, ids)
-        return gone + len(ids)
+        with self._writing() as (conn, journal):
+            records = [r[0] for r in conn.execute("DELETE FROM docs WHERE public_until < ? RETURNING id", (today_s,))]
+            subjects = [r[0] for r in conn.execute("SELECT id FROM subjects WHERE public_until < ?", (today_s,))]
+            _delete_subjects(conn, subjects)
+            journal(records + subjects)
+        return len(records) + len(subjects)
+
+    # -- rebuilds -------------------------------------------------------------------------------
+
+    def rebuild(self, docs: Iterable[dict]) -> int:
+        with _rebuild_lock(self._beside(".lock")):
+            return self._rebuild_locked(docs)
+
+    def _rebuild_locked(self, docs: Iterable[dict]) -> int:
+        fresh, old = self._new_version()
+        live, new = _connect(old, create=False), _connect(fresh, create=False)
+        try:
+            _start_journal(live)   # from here on writes are journaled; only now is `docs` read
+            written = _fill(new, docs)
+            self._switch(live, new, fresh)
+        except BaseException:
+            if self._pointer() != fresh.name:   # not switched: the live version stays, as it was
+                _stop_journal(live)
+                new.close()
+                _remove(fresh)
+            raise
+        finally:
+            live.close()
+            new.close()
+        # Readers still holding the old version keep their open file until their next query.
+        _remove(old)
+        return written
+
+    def _new_version(self) -> tuple[Path, Path]:
+        """(a new, empty version file, the current one). Files an interrupted rebuild left behind
+        go first (this process holds the rebuild lock: nobody is filling them)."""
+        with _flock(self._beside(".pointer.lock")):
+            current, versions = self.current_file(), self._versions()
+            for path in versions.values():
+                if path != current:
+                    log.warning("删除中断的重建留下的检索索引文件 %s", path.name)
+                    _remove(path)
+            fresh = self._version_file(max(versions, default=0) + 1)   # numbers are never reused
+            _create(fresh).close()
+        return fresh, current
+
+    def _switch(self, live: sqlite3.Connection, new: sqlite3.Connection, fresh: Path) -> None:
+        """Copy the journal into the new version (mostly without the lock), then, holding the live
+        version's write lock, the rest of it, and move the pointer."""
+        seen = 0
+        for _ in range(CATCH_UP_PASSES):
+            seen, copied = _copy_journal(live, new, seen)
+            if copied <= FEW_LEFT:
+                break
+        live.execute("BEGIN IMMEDIATE")   # writers wait from here …
+        try:
+            _copy_journal(live, new, seen)
+            with _flock(self._beside(".pointer.lock")):
+                self._point_to(fresh)
+        finally:
+            live.rollback()               # … to here, and then write the new version
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -294,8 +386,11 @@ class EmbeddedIndex(SearchIndex):
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+def _connect(path: Path, create: bool = True) -> sqlite3.Connection:
+    """A connection to a version file; with create=False the file must exist (SQLite would
+    otherwise make an empty one where a rebuild has just removed the old version)."""
+    target = str(path) if create else f"{path.absolute().as_uri()}?mode=rw"
+    conn = sqlite3.connect(target, timeout=30, check_same_thread=False, uri=not create)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     # A large page cache: bulk writes touch B-tree pages all over the file (random document ids),
@@ -314,7 +409,10 @@ def _create(path: Path) -> sqlite3.Connection:
 
 
 def _schema_version(path: Path) -> int:
-    conn = sqlite3.connect(path)
+    """The file's format; 0 when it is missing (the index is derived data: start a new one)."""
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True)
     try:
         return conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
@@ -327,17 +425,88 @@ def _remove(version: Path) -> None:
 
 
 @contextmanager
-def _rebuild_lock(pointer: Path, wait: bool = True):
-    """One rebuild at a time per index (an advisory lock on a file beside the pointer)."""
-    with open(pointer.with_name(pointer.name + ".lock"), "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise RebuildInProgress("另一个检索索引重建正在进行，请等它完成后再试") from None
+def _flock(path: Path):
+    """An advisory lock on a file beside the pointer (the kernel drops it when its process ends,
+    however it ends): held briefly while version files are created and the pointer is moved."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _rebuild_lock(path: Path):
+    """One rebuild at a time per index: a second one is refused at once, told who holds the lock."""
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "另一进程"
+            raise RebuildInProgress(f"另一个检索索引重建正在进行（{holder}），请等它完成后再试") from None
+        fh.truncate(0)
+        fh.write(f"进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -- the journal of writes during a rebuild (see the module docstring) -----------------------
+
+def _journal_of(conn: sqlite3.Connection):
+    """What a write transaction calls with the ids it wrote or deleted: records them while a
+    rebuild runs, does nothing otherwise. Asked inside the transaction, under the write lock."""
+    running = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (JOURNAL,)).fetchone()
+    if not running:
+        return lambda ids: None
+    return lambda ids: conn.executemany(f"INSERT INTO {JOURNAL} (id) VALUES (?)", [(i,) for i in ids])
+
+
+def _start_journal(live: sqlite3.Connection) -> None:
+    live.execute("BEGIN IMMEDIATE")
+    live.execute(f"DROP TABLE IF EXISTS {JOURNAL}")   # left by an interrupted rebuild
+    live.execute(f"CREATE TABLE {JOURNAL} (seq INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+    live.commit()
+
+
+def _stop_journal(live: sqlite3.Connection) -> None:
+    """After a failed rebuild; should this fail too, the next rebuild starts a new journal."""
+    try:
+        live.rollback()
+        live.execute(f"DROP TABLE IF EXISTS {JOURNAL}")
+    except sqlite3.Error as exc:
+        log.error("未能删除检索索引的重建日志表：%s（下次重建时会重新建立）", exc)
+
+
+def _fill(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
+    written = 0
+    for batch in chunks(docs, 5000):
+        written += _write_docs(conn, batch)
+        conn.commit()
+    conn.execute("INSERT INTO subject_fts(subject_fts) VALUES ('optimize')")
+    conn.commit()
+    return written
+
+
+def _copy_journal(live: sqlite3.Connection, fresh: sqlite3.Connection, after: int) -> tuple[int, int]:
+    """Copy the live state of the ids journaled after entry `after` into the new version;
+    (the last entry copied, how many ids). An entry is committed with its write, so the state
+    read after it includes that write."""
+    last = live.execute(f"SELECT coalesce(max(seq), ?) FROM {JOURNAL}", (after,)).fetchone()[0]
+    ids = [r[0] for r in live.execute(f"SELECT DISTINCT id FROM {JOURNAL} WHERE seq > ? AND seq <= ?", (after, last))]
+    for part in chunks(ids, 500):   # stay under SQLite's bound-parameter limit
+        marks = ",".join("?" * len(part))
+        bodies = live.execute(
+            f"SELECT body FROM docs WHERE id IN ({marks}) UNION ALL SELECT b.body FROM subjects s"
+            f" JOIN subject_bodies b ON b.rowid = s.rowid WHERE s.id IN ({marks})", part + part).fetchall()
+        _delete_ids(fresh, part)   # absent from the live version: deleted there, so here too
+        _write_docs(fresh, [json.loads(body) for (body,) in bodies])
+    fresh.commit()
+    return last, len(ids)
 
 
 def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
@@ -388,6 +557,11 @@ def _matched_names(q, ranked: bool) -> tuple[str, list]:
 
 def _dumps(doc: dict) -> str:
     return orjson.dumps(doc).decode()
+
+
+def _delete_ids(conn: sqlite3.Connection, ids: list[str]) -> None:
+    conn.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
+    _delete_subjects(conn, ids)
 
 
 def _delete_subjects(conn: sqlite3.Connection, ids: list[str]) -> None:

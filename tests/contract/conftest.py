@@ -193,3 +193,30 @@ def world(index, world_docs) -> SearchIndex:
     assert index.upsert(world_docs) == len(world_docs)
     index.refresh()
     return index
+
+
+@pytest.fixture
+def engine_settings(elastic, tmp_path):
+    """engine_settings(index) → the Settings fields that open the same index elsewhere (another
+    handle, another process)."""
+    def settings(index: SearchIndex) -> dict:
+        if isinstance(index, EmbeddedIndex):
+            return {"search_url": f"embedded://{index.path}"}
+        return {"search_url": elastic.url, "search_prefix": index.prefix, "es_replicas": 0}
+    return settings
+
+
+@pytest.fixture
+def reopen(engine_settings, tmp_path):
+    """reopen(index) → another handle on the same index, as another process opens it; closed afterwards."""
+    from credit.search import open_index
+
+    opened: list[SearchIndex] = []
+
+    def make(index: SearchIndex) -> SearchIndex:
+        opened.append(open_index(make_settings(tmp_path, **engine_settings(index))))
+        return opened[-1]
+
+    yield make
+    for index in opened:
+        index.close()

@@ -1,14 +1,22 @@
-"""Rebuilds without downtime: the old index answers until the new one is complete, a failed build
-changes nothing; on Elasticsearch, versions behind an alias, one atomic switch, a lock, and bulk
-failures reported document by document."""
+"""Rebuilds without downtime: the old index answers until the new one is complete, a failed or
+interrupted build changes nothing, writes made during a rebuild reach the new version, a second
+rebuild is refused while one runs; on Elasticsearch, versions behind an alias, one atomic switch,
+a lock, and bulk failures reported document by document."""
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from credit.search import RecordQuery, SearchError, SubjectQuery
+from credit.search.base import RebuildInProgress
+from credit.search.embedded import EmbeddedIndex
 from tests.conftest import TODAY, make_settings
 from tests.contract import oracle
 from tests.contract.world import CODES, GREE
@@ -60,6 +68,134 @@ def test_a_failed_rebuild_changes_nothing(world, world_docs):
     assert totals(world) == world_totals(world_docs)
     assert world.rebuild(iter(world_docs)) == len(world_docs)     # and the next one works
     assert totals(world) == world_totals(world_docs)
+
+
+def in_thread(call, timeout: float = 60.0):
+    """call() on another thread, as another process would; its result, or its exception raised here."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:   # handed to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"still running after {timeout:g} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+class Changes:
+    """Writes another process makes while a rebuild runs: a record corrected, one added, a record
+    and a subject withdrawn."""
+
+    def __init__(self, docs: list[dict]):
+        records, subjects = oracle.records(docs), oracle.subjects(docs)
+        self.changed = {**records[0], "title": records[0]["title"] + "（更正）"}
+        self.added = {**records[1], "id": records[1]["id"] + "-new"}
+        self.deleted = [records[2]["id"], subjects[-1]["id"]]
+        self.before = docs
+
+    def write(self, index) -> None:
+        index.upsert([self.changed, self.added])
+        index.delete(self.deleted)
+        index.refresh()
+
+    def after(self) -> list[dict]:
+        kept = [self.changed if d["id"] == self.changed["id"] else d for d in self.before if d["id"] not in self.deleted]
+        return kept + [self.added]
+
+    def check(self, index) -> None:
+        assert index.get(self.changed["id"], TODAY) == self.changed
+        assert index.get(self.added["id"], TODAY) == self.added
+        assert all(index.get(i, TODAY) is None for i in self.deleted)
+        assert totals(index) == world_totals(self.after())
+
+
+@pytest.mark.parametrize("moment", ["before_its_writes", "before_its_switch"])
+def test_writes_during_a_rebuild_reach_the_new_version(world, world_docs, reopen, moment):
+    """The rebuild's documents were read before the writes (they are the old ones): a later write
+    wins over them, wherever it falls between the rebuild's start and its switch."""
+    changes, other = Changes(world_docs), reopen(world)
+    if hasattr(world, "bulk_chunk"):
+        world.bulk_chunk = 4   # part of the rebuild reaches the new version before the writes
+
+    def docs():
+        if moment == "before_its_writes":
+            in_thread(lambda: changes.write(other))
+        yield from world_docs
+        if moment == "before_its_switch":
+            in_thread(lambda: changes.write(other))
+
+    assert world.rebuild(docs()) == len(world_docs)
+    changes.check(world)
+    changes.check(reopen(world))   # as every other process sees it
+    if not isinstance(world, EmbeddedIndex):
+        world.refresh()
+        assert world.health()["documents"] == len(changes.after())   # no tombstone left behind
+
+
+def test_a_second_rebuild_is_refused_at_once(world, world_docs, reopen):
+    refused = []
+
+    def docs():
+        with pytest.raises(RebuildInProgress) as exc:
+            in_thread(lambda: reopen(world).rebuild(iter(world_docs)), timeout=30)   # opened meanwhile
+        refused.append(str(exc.value))
+        yield from world_docs
+
+    assert world.rebuild(docs()) == len(world_docs)
+    assert refused and "另一个检索索引重建正在进行" in refused[0]
+    assert totals(world) == world_totals(world_docs)
+
+
+CRASH = """
+import json, os, sys
+from credit.config import Settings
+from credit.search import open_index
+
+settings, docs = json.load(sys.stdin)
+
+def read_then_die():
+    yield from docs
+    os._exit(9)   # as under kill -9: no except, no finally, locks and files left as they are
+
+open_index(Settings(**settings)).rebuild(read_then_die())
+"""
+
+
+def test_an_interrupted_rebuild_leaves_the_live_version_and_nothing_in_the_way(
+        world, world_docs, tmp_path, engine_settings):
+    settings = {**engine_settings(world), "database_url": f"sqlite:///{tmp_path / 'credit.sqlite3'}"}
+    died = subprocess.run([sys.executable, "-c", CRASH], input=json.dumps([settings, world_docs]), text=True,
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=120)
+    assert died.returncode == 9, died.stderr
+    assert totals(world) == world_totals(world_docs)       # the live version still serves
+    changes = Changes(world_docs)
+    changes.write(world)                                   # and takes writes
+    changes.check(world)
+    if not isinstance(world, EmbeddedIndex):
+        expire_lock(world)   # as its ten minutes passing would (the kernel frees the embedded lock at once)
+    assert world.rebuild(iter(changes.after())) == len(changes.after())
+    changes.check(world)
+    if isinstance(world, EmbeddedIndex):
+        assert embedded_versions(world) == ["search-0.sqlite3.v3"]   # the crashed one's file is gone
+    else:
+        assert versions(world) == {f"{world.prefix}-public-v3": [f"{world.prefix}-public"]}
+
+
+def embedded_versions(index) -> list[str]:
+    return sorted(p.name for p in index.path.parent.glob(index.path.name + ".v*") if p.name[-1].isdigit())
+
+
+def expire_lock(index) -> None:
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    index.client.update(index=f"{index.prefix}-locks", id="rebuild", refresh=True,
+                        doc={"expires_at": long_ago.isoformat()})
 
 
 # -- Elasticsearch: versions, alias, lock, bulk failures --------------------------------------

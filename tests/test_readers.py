@@ -1,0 +1,220 @@
+"""Reading source files: every data line comes out either as a row or as a rejection naming its
+line; nothing is dropped on the way, nothing stops the file."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from credit.catalog import load_catalog
+from indexer.readers import WHOLE_ROW, BadRow, FileError, headers_and_rows
+from indexer.validate import clean_text
+from tests.test_ingest import penalty_row
+
+CATALOG = load_catalog("default")
+
+
+def csv_lines(rows: list[dict]) -> list[str]:
+    """The physical lines of a CSV file of these rows, header first."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().splitlines(keepends=True)
+
+
+def numbered(n: int) -> list[dict]:
+    return [penalty_row(**{"行政处罚决定书文号": f"{i}号"}) for i in range(1, n + 1)]
+
+
+def read(path, max_field: int = 32768) -> list[tuple[int, object]]:
+    return list(headers_and_rows(path, max_field)[1])
+
+
+def doc_nos(rows) -> dict[int, str]:
+    return {line: row["行政处罚决定书文号"] for line, row in rows if not isinstance(row, BadRow)}
+
+
+def bad(rows) -> dict[int, BadRow]:
+    return {line: row for line, row in rows if isinstance(row, BadRow)}
+
+
+# -- CSV: quotes, long fields, blank lines ---------------------------------------------------------
+
+def test_stray_quote_rejects_the_lines_it_swallowed_and_names_where_it_opened(tmp_path):
+    lines = csv_lines(numbered(7))
+    lines[2] = lines[2].replace(",发布虚假广告,", ',"发布虚假广告,', 1)    # a stray quote on line 3
+    lines[5] = lines[5].replace(",罚款,", ',"罚款",', 1)              # the next quote (line 6) closes it
+    (tmp_path / "p.csv").write_text("".join(lines), encoding="utf-8")
+    rows = read(tmp_path / "p.csv")
+    assert doc_nos(rows) == {2: "1号", 7: "6号", 8: "7号"}
+    rejected = bad(rows)
+    assert sorted(rejected) == [3, 4, 5, 6]
+    problem = rejected[4].problem
+    assert (problem.field, problem.code) == ("违法事实", "unbalanced_quote")
+    assert "第3行" in problem.reason and "第3至6行" in problem.reason
+
+
+def test_quote_never_closed_rejects_every_line_to_the_end(tmp_path):
+    lines = csv_lines(numbered(4))
+    lines[3] = lines[3].replace(",虚假宣传,", ',"虚假宣传,', 1)
+    (tmp_path / "p.csv").write_text("".join(lines), encoding="utf-8")
+    rows = read(tmp_path / "p.csv")
+    assert doc_nos(rows) == {2: "1号", 3: "2号"} and sorted(bad(rows)) == [4, 5]
+    assert bad(rows)[5].problem.field == "违法行为类型"
+
+
+def test_legitimate_multiline_fields_are_one_row(tmp_path):
+    """Paragraphs of text, even with a comma or two, are a field holding line breaks, not rows."""
+    rows = numbered(3)
+    rows[1]["违法事实"] = "经查：\n一、发布虚假广告, 误导消费者；\n二、拒不改正。\n"
+    rows[2]["违法事实"] = "第一段\n\n第三段"
+    (tmp_path / "p.csv").write_text("".join(csv_lines(rows)), encoding="utf-8")
+    got = read(tmp_path / "p.csv")
+    assert doc_nos(got) == {2: "1号", 3: "2号", 7: "3号"}   # each row named by the line it starts on
+    assert [row["违法事实"] for _line, row in got][1:] == [rows[1]["违法事实"], rows[2]["违法事实"]]
+
+
+def test_field_past_the_limit_rejects_its_row_only(tmp_path):
+    rows = numbered(4)
+    rows[1]["违法事实"] = "长" * 200
+    rows[2]["违法事实"] = "多行\n" + "长" * 200 + "\n结尾"     # a quoted field: its lines go with it
+    (tmp_path / "p.csv").write_text("".join(csv_lines(rows)), encoding="utf-8")
+    got = read(tmp_path / "p.csv", max_field=100)
+    assert doc_nos(got) == {2: "1号", 7: "4号"}
+    assert sorted(bad(got)) == [3, 4]
+    assert {b.problem.code for b in bad(got).values()} == {"field_too_long"}
+    assert "字段过长" in bad(got)[3].problem.reason and "100" in bad(got)[3].problem.reason
+
+
+def test_field_past_the_csv_modules_own_limit(tmp_path):
+    rows = numbered(3)
+    rows[1]["违法事实"] = "x" * 200_000    # past csv.field_size_limit()'s default of 131072
+    (tmp_path / "p.csv").write_text("".join(csv_lines(rows)), encoding="utf-8")
+    got = read(tmp_path / "p.csv")
+    assert doc_nos(got) == {2: "1号", 4: "3号"} and bad(got)[3].problem.code == "field_too_long"
+    assert csv.field_size_limit() == 131072   # the process-wide setting is put back
+
+
+def test_stray_quote_running_past_the_limit_gives_the_rows_after_it_back(tmp_path):
+    lines = csv_lines(numbered(60))
+    lines[2] = lines[2].replace(",发布虚假广告,", ',"发布虚假广告,', 1)
+    (tmp_path / "p.csv").write_text("".join(lines), encoding="utf-8")
+    got = read(tmp_path / "p.csv", max_field=2000)   # about ten rows' worth
+    swallowed = sorted(bad(got))
+    assert swallowed[0] == 3 and len(swallowed) > 2
+    assert {b.problem.code for b in bad(got).values()} == {"unbalanced_quote"}
+    assert sorted(doc_nos(got)) == [2] + list(range(swallowed[-1] + 1, 62))   # read on after it
+    assert len(got) == 60
+
+
+def test_values_past_the_header_are_rejected(tmp_path):
+    lines = csv_lines(numbered(3))
+    lines[2] = lines[2].rstrip("\n") + ",多出来的值\n"
+    lines[3] = lines[3].rstrip("\n") + ",,\n"                # empty trailing cells are harmless
+    (tmp_path / "p.csv").write_text("".join(lines), encoding="utf-8")
+    got = read(tmp_path / "p.csv")
+    assert doc_nos(got) == {2: "1号", 4: "3号"} and bad(got)[3].problem.code == "extra_cells"
+    assert bad(got)[3].cells["数据来源单位"] == "武汉市市场监督管理局"   # filed under its department
+
+
+def test_blank_lines_are_not_data_lines(tmp_path):
+    lines = csv_lines(numbered(2))
+    (tmp_path / "p.csv").write_text(lines[0] + "\n" + lines[1] + " , ,\n\n" + lines[2] + "\n", encoding="utf-8")
+    assert doc_nos(read(tmp_path / "p.csv")) == {3: "1号", 6: "2号"} and not bad(read(tmp_path / "p.csv"))
+
+
+# -- JSON Lines ----------------------------------------------------------------------------------
+
+def write_jsonl(path, lines: list[str]):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("line,what", [("{不是JSON", "无法解析为JSON"), ("[1, 2]", "数组"), ("42", "数字"),
+                                       ('"文本"', "字符串"), ("null", "null")])
+def test_a_line_that_is_not_an_object_is_said_to_be_so(tmp_path, line, what):
+    good = [json.dumps(r, ensure_ascii=False) for r in numbered(2)]
+    path = write_jsonl(tmp_path / "p.jsonl", [good[0], line, good[1]])
+    got = read(path)
+    assert doc_nos(got) == {1: "1号", 3: "2号"}
+    problem = bad(got)[2].problem
+    assert (problem.field, problem.code) == (WHOLE_ROW, "not_json_object")
+    assert problem.reason.startswith("第2行不是JSON对象") and what in problem.reason
+
+
+def test_a_first_line_that_is_not_an_object_does_not_refuse_the_file(tmp_path):
+    good = [json.dumps(r, ensure_ascii=False) for r in numbered(2)]
+    path = write_jsonl(tmp_path / "p.jsonl", ["[\"表头\"]", "", good[0], good[1]])
+    headers, rows = headers_and_rows(path)
+    assert "行政处罚决定书文号" in headers
+    got = list(rows)
+    assert doc_nos(got) == {3: "1号", 4: "2号"} and bad(got)[1].problem.code == "not_json_object"
+
+
+def test_a_file_with_no_object_is_refused(tmp_path):
+    with pytest.raises(FileError, match="没有带字段的JSON对象"):
+        headers_and_rows(write_jsonl(tmp_path / "p.jsonl", ["[1]", "2", "x"]))
+
+
+def test_a_key_twice_in_one_line_is_rejected(tmp_path):
+    row = json.dumps(penalty_row(), ensure_ascii=False)
+    path = write_jsonl(tmp_path / "p.jsonl", [row, row[:-1] + ', "备注": "甲", "备注": "乙"}'])
+    problem = bad(read(path))[2].problem
+    assert (problem.field, problem.code) == ("备注", "duplicate_column")
+
+
+def test_jsonl_field_past_the_limit(tmp_path):
+    long = penalty_row(**{"违法事实": "长" * 101, "行政处罚决定书文号": "2号"})
+    path = write_jsonl(tmp_path / "p.jsonl", [json.dumps(r, ensure_ascii=False) for r in (penalty_row(), long)])
+    problem = bad(read(path, max_field=100))[2].problem
+    assert (problem.field, problem.code) == ("违法事实", "field_too_long")
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+def write_xlsx(path, rows: list[list]):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_formula_cells_are_rejected_not_read_as_their_result(tmp_path):
+    row = penalty_row()
+    formula = {**row, "行政相对人名称": "=1+1", "行政处罚决定书文号": "2号"}
+    text = {**row, "行政处罚决定书文号": "3号"}
+    book = Workbook()
+    for values in (list(row), list(row.values()), list(formula.values()), list(text.values())):
+        book.active.append(values)
+    cell = book.active.cell(row=4, column=list(row).index("违法事实") + 1)
+    cell.value, cell.data_type = "=不是公式的文字", "s"        # text that merely starts with =
+    book.save(tmp_path / "p.xlsx")
+    got = read(tmp_path / "p.xlsx")
+    assert doc_nos(got) == {2: row["行政处罚决定书文号"], 4: "3号"}
+    assert dict(got)[4]["违法事实"] == "=不是公式的文字"
+    problem = bad(got)[3].problem
+    assert (problem.field, problem.code) == ("行政相对人名称", "formula")
+    assert "单元格含公式" in problem.reason and "=1+1" in problem.reason
+
+
+def test_xlsx_blank_rows_extra_cells_and_long_fields(tmp_path):
+    row = penalty_row()
+    header, values = list(row), list(row.values())
+    path = write_xlsx(tmp_path / "p.xlsx", [header, values, [None] * len(header), values + [None, "多余"],
+                                            [v if h != "违法事实" else "长" * 101 for h, v in row.items()], values])
+    got = read(path, max_field=100)
+    assert sorted(doc_nos(got)) == [2, 6]   # row 3 is blank: no data line
+    assert {line: b.problem.code for line, b in bad(got).items()} == {4: "extra_cells", 5: "field_too_long"}
+
+
+# -- control characters ------------------------------------------------------------------------
+
+def test_control_characters_are_removed_before_anything_is_stored():
+    assert clean_text("武汉\x00光谷\x07科技\x1b有限公司\x9f") == "武汉光谷科技有限公司"
+    assert clean_text("\x00 第一段\x0b第二段\x85第三段 \x01") == "第一段 第二段 第三段"
+    assert clean_text("\x00\x01") == ""
