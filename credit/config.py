@@ -19,6 +19,10 @@ INSTANCE = Path(env("CREDIT_INSTANCE_PATH", str(Path(__file__).resolve().parent.
 SEARCH_PREFIX = re.compile(r"[a-z0-9][a-z0-9._+-]{0,199}")
 
 
+class SettingsError(ValueError):
+    """A setting from the environment that cannot work; the message says which and why."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: env("CREDIT_DATABASE_URL", f"sqlite:///{INSTANCE / 'credit.sqlite3'}"))
@@ -58,7 +62,7 @@ class Settings:
         # Checked at start-up, not at the first index request, where the engine's own refusal
         # would come back as "search unavailable".
         if not SEARCH_PREFIX.fullmatch(self.search_prefix):
-            raise ValueError(f"CREDIT_SEARCH_PREFIX 无效：{self.search_prefix!r}。索引名前缀只能包含小写字母、数字和 . _ + -，"
+            raise SettingsError(f"CREDIT_SEARCH_PREFIX 无效：{self.search_prefix!r}。索引名前缀只能包含小写字母、数字和 . _ + -，"
                              "须以小写字母或数字开头，最长200个字符（Elasticsearch 索引命名规则）")
 
     def embedded_search_path(self) -> Path:

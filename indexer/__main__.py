@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_sample)
 
     args = parser.parse_args(argv)
+    from credit.config import SettingsError
     from credit.search import SearchError
 
     try:
@@ -178,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：检索引擎不可用或拒绝了请求：{exc}\n已提交数据库的记录不会丢失；引擎恢复后重新运行同样的命令即可补齐。",
               file=sys.stderr)
         return 3
+    except SettingsError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\n已中断：已提交的批次均已保存，重新运行同样的命令即可继续。", file=sys.stderr)
         return 130

@@ -160,3 +160,11 @@ def test_a_second_reindex_is_refused_while_one_runs(tmp_path):
     assert "另一个检索索引重建正在进行" in second.stderr and "本次未做任何改动" in second.stderr
     assert "Traceback" not in second.stderr
     assert indexer("reindex", instance=instance).returncode == 0   # and runs once the first is done
+
+
+def test_a_setting_that_cannot_work_is_named_without_a_traceback(tmp_path):
+    env = {**os.environ, "CREDIT_INSTANCE_PATH": str(tmp_path), "CREDIT_SEARCH_PREFIX": "Credit-Public"}
+    run = subprocess.run([sys.executable, "-m", "indexer", "expire"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 2
+    assert "CREDIT_SEARCH_PREFIX 无效" in run.stderr and "Traceback" not in run.stderr
