@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import signal
+import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import closing, contextmanager, suppress
@@ -323,26 +325,31 @@ class Ingester:
         the report of an interrupted run counts what is stored."""
         keyed = [(identity(kind, values), line, values, original) for line, values, original in accepted]
         table = Record.__table__
-        with self.sessions.begin() as session:
-            stored = {r.identity: r for r in session.execute(
-                select(table.c.id, table.c.identity, table.c.subject_key, table.c.subject_type, table.c["values"],
-                       table.c.source_line, table.c.source_digest)
-                .where(table.c.identity.in_({key for key, *_ in keyed})))}
-            outcomes, final = _weigh(keyed, stored, digest)
-            inserts, updates = [], []
-            for key, (line, values, original) in final.items():
-                row = self._row(kind, key, path, digest, line, values, original)
-                old = stored.get(key)
-                if old is None:
-                    inserts.append(row)
-                    continue
-                _note_move(old, row["subject_key"], subjects)
-                del row["created_at"], row["public_id"]  # a correction keeps its record's public id
-                updates.append({**row, "id": old.id})
-            if inserts:
-                session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
-            if updates:
-                session.execute(update(Record), updates)  # bulk UPDATE by primary key
+        with _uninterrupted():
+            with self.sessions.begin() as session:
+                stored = {r.identity: r for r in session.execute(
+                    select(table.c.id, table.c.identity, table.c.subject_key, table.c.subject_type, table.c["values"],
+                           table.c.source_line, table.c.source_digest)
+                    .where(table.c.identity.in_({key for key, *_ in keyed})))}
+                outcomes, final = _weigh(keyed, stored, digest)
+                inserts, updates = [], []
+                for key, (line, values, original) in final.items():
+                    row = self._row(kind, key, path, digest, line, values, original)
+                    old = stored.get(key)
+                    if old is None:
+                        inserts.append(row)
+                        continue
+                    _note_move(old, row["subject_key"], subjects)
+                    del row["created_at"], row["public_id"]  # a correction keeps its record's public id
+                    updates.append({**row, "id": old.id})
+                if inserts:
+                    session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
+                if updates:
+                    session.execute(update(Record), updates)  # bulk UPDATE by primary key
+            self._count(keyed, outcomes, file_report, report, subjects)
+
+    def _count(self, keyed: list, outcomes: list[str], file_report: FileReport, report: Report,
+               subjects: _Subjects) -> None:
         file_report.accepted += len(keyed)
         for (_key, _line, values, _original), outcome in zip(keyed, outcomes):
             subjects.touched.add(subject_key(values))
@@ -379,6 +386,20 @@ class Ingester:
             with closing(open_index(self.settings)) as index:
                 index.delete(gone)   # made visible by the publish that follows, which refreshes
         return len(gone)
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C or `kill` waits (blocked, not lost) until a batch is both committed and counted, so
+    the report of an interrupted run counts exactly what is stored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _check_headers(path: Path, kind: Kind, plan: HeaderPlan) -> None:
