@@ -34,8 +34,9 @@ class Record(Base):
     source_dept_code: Mapped[str] = mapped_column(String(64))
     decided_on: Mapped[date] = mapped_column(Date)
     values: Mapped[dict] = mapped_column(JSON)
-    # The row as sent ({column header: cell}), minus columns that may not be collected or that the
-    # catalogue does not know; None for records stored before it was kept.
+    # The cells of the row as sent that differ from their normalized value ({column key: cell}, None
+    # for a key the row lacked); with its file's headers (SourceFile) they give back the row exactly
+    # as sent (`row_as_sent`), minus columns that may not be collected or that the catalogue does not know.
     original: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Objection state: None, "pending" (shown with a marker) or "suspended" (hidden while checked).
@@ -48,6 +49,23 @@ class Record(Base):
     source_digest: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SourceFile(Base):
+    """A source file's content, by digest: the catalogue columns it had, under the headers it used."""
+    __tablename__ = "source_files"
+
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON)   # column key → header as written in the file
+
+
+def row_as_sent(values: dict, original: dict | None, headers: dict[str, str]) -> dict:
+    """{header as written: cell as sent} of a record: a cell kept in `original`, else its normalized
+    value (stored only when the clerk's cell was exactly that), else empty."""
+    original = original or {}
+    row = {header: original[key] if key in original else values.get(key, "") for key, header in headers.items()}
+    return {header: cell for header, cell in row.items() if cell is not None}
 
 
 class IngestRun(Base):

@@ -31,7 +31,7 @@ from credit.catalog import Catalog, HeaderPlan, Kind
 from credit.config import INSTANCE, Settings
 from credit.db import engine_for, migrate, session_factory
 from credit.ids import new_public_id, subject_doc_id
-from credit.models import IngestRun, Record, utcnow
+from credit.models import IngestRun, Record, SourceFile, utcnow
 from credit.publicity import is_revoked
 from credit.publish import public_subject_code
 from credit.search import open_index
@@ -307,7 +307,8 @@ class Ingester:
                 file_report.publicity_capped += 1
             report.notes.append({"file": str(path), "line": line, "field": note.field, "code": note.code,
                                  "text": note.reason})
-        self._store(kind, path, digest, checked.accepted, file_report, report, subjects)
+        headers = {key: header for header, key in checked.columns.items()}
+        self._store(kind, path, digest, headers, checked.accepted, file_report, report, subjects)
 
     def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
                 raw: dict) -> None:
@@ -319,14 +320,16 @@ class Ingester:
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
                                       "code": problem.code, "reason": problem.reason})
 
-    def _store(self, kind: Kind, path: Path, digest: str, accepted: list[tuple[int, dict, dict]],
-               file_report: FileReport, report: Report, subjects: _Subjects) -> None:
+    def _store(self, kind: Kind, path: Path, digest: str, headers: dict[str, str],
+               accepted: list[tuple[int, dict, dict]], file_report: FileReport, report: Report,
+               subjects: _Subjects) -> None:
         """Insert new rows and replace changed ones, in one transaction; counted once committed, so
         the report of an interrupted run counts what is stored."""
         keyed = [(identity(kind, values), line, values, original) for line, values, original in accepted]
         table = Record.__table__
         with _uninterrupted():
             with self.sessions.begin() as session:
+                _keep_headers(session, digest, path, headers)
                 stored = {r.identity: r for r in session.execute(
                     select(table.c.id, table.c.identity, table.c.subject_key, table.c.subject_type, table.c["values"],
                            table.c.source_line, table.c.source_digest)
@@ -386,6 +389,15 @@ class Ingester:
             with closing(open_index(self.settings)) as index:
                 index.delete(gone)   # made visible by the publish that follows, which refreshes
         return len(gone)
+
+
+def _keep_headers(session, digest: str, path: Path, headers: dict[str, str]) -> None:
+    """The file's headers, which its records' rows as sent are read under (credit.models.row_as_sent)."""
+    known = session.get(SourceFile, digest)
+    if known is None:
+        session.add(SourceFile(digest=digest, name=path.name, headers=headers))
+    elif not headers.items() <= known.headers.items():   # a JSON Lines file brought more keys
+        known.headers = {**known.headers, **headers}
 
 
 @contextmanager

@@ -30,10 +30,14 @@ class PublishStats:
     removed: int = 0
 
 
+_PUBLISHED_COLUMNS = tuple(c for c in Record.__table__.c if c.name != "original")
+
+
 def records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Row]]:
-    """The subjects' full records as plain rows (attribute access, as credit.publish expects)."""
+    """The subjects' full records as plain rows (attribute access, as credit.publish expects): what
+    publishing reads, not the row as sent, which would double what is read and decoded."""
     grouped: dict[str, list[Row]] = defaultdict(list)
-    for row in session.execute(select(Record.__table__).where(Record.subject_key.in_(keys))):
+    for row in session.execute(select(*_PUBLISHED_COLUMNS).where(Record.subject_key.in_(keys))):
         grouped[row.subject_key].append(row)
     return grouped
 

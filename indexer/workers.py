@@ -97,6 +97,7 @@ class Checked:
     notes: list[tuple[int, Problem]] = field(default_factory=list)          # accepted, but noted
     prohibited: list[str] = field(default_factory=list)  # headers first met in this chunk's rows
     unknown: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # header as written → column key, all met so far
 
 
 def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, today: date) -> Checked:
@@ -122,11 +123,23 @@ def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, 
         except RowError as exc:
             out.rejected.append((line, exc.problems, raw))
             continue
-        original = {h: v if type(v) is str else _jsonable(v) for h, v in cells.items() if h in columns}
-        out.accepted.append((line, values, original))
+        out.accepted.append((line, values, _differing(cells, columns, values)))
         note = publicity_note(kind, values, catalog)
         if note:
             out.notes.append((line, note))
+    out.columns = columns
+    return out
+
+
+def _differing(cells: dict, columns: dict[str, str], values: dict) -> dict:
+    """The cells not stored as written in `values` (most are: names, free text, ISO dates), by column
+    key; None marks a column the row lacked. See credit.models.row_as_sent."""
+    out = {}
+    for header, key in columns.items():
+        cell = cells.get(header)
+        if type(cell) is str and (cell == values[key] if key in values else cell == ""):
+            continue
+        out[key] = cell if cell is None or type(cell) is str else _jsonable(cell)
     return out
 
 

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from credit.catalog import CATALOG_FILE, load_catalog
 from credit.codes import id_check_char
+from credit.models import row_as_sent
 from credit.search import RecordQuery, open_index
 from tests.conftest import ingest_into, make_settings
 from tests.test_cli import indexer
@@ -41,9 +42,12 @@ def list_row(**over) -> dict:
 
 
 def stored(settings) -> list[tuple[dict, dict | None]]:
+    """(normalized values, row as sent) of every record, the row read back as the portal would."""
     conn = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
-    rows = conn.execute('SELECT "values", original FROM records ORDER BY identity').fetchall()
-    return [(json.loads(v), json.loads(o) if o else None) for v, o in rows]
+    rows = conn.execute('SELECT r."values", r.original, f.headers FROM records r '
+                        "LEFT JOIN source_files f ON f.digest = r.source_digest ORDER BY r.identity").fetchall()
+    return [(json.loads(v), row_as_sent(json.loads(v), json.loads(o or "null"), json.loads(h)) if h else None)
+            for v, o, h in rows]
 
 
 def instance_bytes(settings) -> bytes:
@@ -243,3 +247,16 @@ def test_publicity_deadline_past_the_maximum_is_capped_and_noted(tmp_path, setti
     hits = open_index(settings).search_records(RecordQuery(size=10, today=TODAY)).hits
     assert sorted(h.doc["public_until"] for h in hits) == ["2026-12-31", "2027-03-04", "2029-03-04"]
     assert open_index(settings).search_records(RecordQuery(size=10, today=date(2027, 3, 5))).total == 1
+
+
+def test_only_cells_written_otherwise_are_stored_twice(tmp_path, settings):
+    """A row as sent is its normalized values plus the cells a clerk wrote otherwise: a clean row
+    stores (nearly) nothing twice, a messy one exactly its messy cells."""
+    clean, messy = penalty_row(), penalty_row(**{"行政处罚决定书文号": "2", "处罚决定日期": "2026年3月5日"})
+    ingest_into(settings, [str(write_csv(tmp_path / "p.csv", [clean, messy]))], TODAY)
+    conn = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    kept = [json.loads(o) for (o,) in conn.execute("SELECT original FROM records ORDER BY source_line")]
+    assert kept[1].get("decided_on") == "2026年3月5日" and "decided_on" not in kept[0]
+    assert set(kept[0]) == {"penalty_types", "fine_amount"}   # a list and a number: not stored as written
+    by_doc_no = lambda row: row["行政处罚决定书文号"]  # noqa: E731
+    assert sorted((row for _values, row in stored(settings)), key=by_doc_no) == sorted([clean, messy], key=by_doc_no)

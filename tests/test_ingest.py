@@ -113,7 +113,7 @@ def test_correction_replaces_and_rerun_is_idempotent(tmp_path, settings):
     rows = records(settings)
     assert len(rows) == 1 and json.loads(rows[0][2])["fine_amount"] == 2.0
     before = stamps(settings)
-    assert json.loads(before[0][1])["罚款金额（万元）"] == "2"   # the row as sent, corrected too
+    assert json.loads(before[0][1])["fine_amount"] == "2"   # the row as sent, corrected too
     again = ingest_into(settings, [str(fixed)], TODAY).as_json()
     assert (again["replaced"], again["unchanged"]) == (0, 1)
     assert len(records(settings)) == 1 and stamps(settings) == before
