@@ -402,16 +402,22 @@ def _keep_headers(session, digest: str, path: Path, headers: dict[str, str]) -> 
 
 @contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """Ctrl-C or `kill` waits (blocked, not lost) until a batch is both committed and counted, so
-    the report of an interrupted run counts exactly what is stored."""
+    """Ctrl-C or `kill` waits until a batch is both committed and counted, so the report of an
+    interrupted run counts exactly what is stored. Python runs signal handlers in the main thread,
+    whichever thread the signal reached, so a handler that only notes the signal defers it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, _frame: caught.append(number))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def _check_headers(path: Path, kind: Kind, plan: HeaderPlan) -> None:

@@ -16,6 +16,20 @@ ADULT_MONTHS = 18 * 12
 _MULTI_SEP = re.compile(r"[;；,，、]")
 _SPACES = re.compile(r"[\s\u3000]+")
 
+# Problem codes: why a row is rejected (and publicity_capped, a note on an accepted row). The quality
+# report counts rows by them; the sample generator (indexer/sample/faults.py) breaks rows in each way.
+MISSING_REQUIRED = "missing_required"
+BAD_DATE = "bad_date"
+FUTURE_DATE = "future_date"
+VALID_TO_BEFORE_FROM = "valid_to_before_from"
+BAD_AMOUNT = "bad_amount"
+BAD_USCC = "bad_uscc"
+BAD_CITIZEN_ID = "bad_citizen_id"
+BAD_ENUM = "bad_enum"
+NO_LEGAL_CODE = "no_legal_code"
+UNDER_AGE = "under_age"
+PUBLICITY_CAPPED = "publicity_capped"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -70,39 +84,39 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
     if col.type == "date":
         day = parse_date(text)
         if day is None:
-            return bad("bad_date", f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305）")
+            return bad(BAD_DATE, f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305）")
         if day > today and not col.future:
-            return bad("future_date", f"{col.header}{day.isoformat()}晚于今天")
+            return bad(FUTURE_DATE, f"{col.header}{day.isoformat()}晚于今天")
         return day.isoformat(), None
     if col.type == "amount":
         try:
             amount = float(normalize_code(text).replace(",", ""))
         except ValueError:
-            return bad("bad_amount", f"{col.header}“{text}”不是数字")
+            return bad(BAD_AMOUNT, f"{col.header}“{text}”不是数字")
         if amount < 0 or amount != amount:
-            return bad("bad_amount", f"{col.header}不能为负数")
+            return bad(BAD_AMOUNT, f"{col.header}不能为负数")
         return amount, None
     if col.type == "uscc":
         code = normalize_code(text)
         problem = uscc_problem(code)
-        return (code, None) if problem is None else bad("bad_uscc", f"{col.header}：{problem}")
+        return (code, None) if problem is None else bad(BAD_USCC, f"{col.header}：{problem}")
     if col.type == "citizen_id":
         number = normalize_code(text)
         if not _resident_id(col, row):
             return number, None
         problem = id_problem(number)
-        return (number, None) if problem is None else bad("bad_citizen_id", f"{col.header}：{problem}")
+        return (number, None) if problem is None else bad(BAD_CITIZEN_ID, f"{col.header}：{problem}")
     if col.type == "code":
         return normalize_code(text), None
     if col.type == "enum":
         value = _enum(col, text)
-        return (value, None) if value else bad("bad_enum", f"{col.header}“{text}”不在可选值内（{'/'.join(col.values)}）")
+        return (value, None) if value else bad(BAD_ENUM, f"{col.header}“{text}”不在可选值内（{'/'.join(col.values)}）")
     if col.type == "enum_multi":
         parts = [p for p in _MULTI_SEP.split(text) if p.strip()]
         values = [_enum(col, p) for p in parts]
         if not values or None in values:
             wrong = [p for p, v in zip(parts, values) if v is None]
-            return bad("bad_enum", f"{col.header}“{'、'.join(wrong) or text}”不在可选值内")
+            return bad(BAD_ENUM, f"{col.header}“{'、'.join(wrong) or text}”不在可选值内")
         return list(dict.fromkeys(values)), None
     return text, None
 
@@ -118,7 +132,7 @@ def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
         text = texts.get(col.key, "") or (col.default or "")
         if not text:
             if col.required:
-                problems.append(Problem(col.header, "missing_required", f"必填项{col.header}为空"))
+                problems.append(Problem(col.header, MISSING_REQUIRED, f"必填项{col.header}为空"))
             continue
         value, problem = _check(col, text, texts, today)
         if problem:
@@ -136,21 +150,21 @@ def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
     problems = []
     start, end = values.get("valid_from"), values.get("valid_to")
     if kind.name == "licence" and start and end and end < start:
-        problems.append(Problem(kind.column("valid_to").header, "valid_to_before_from", "有效期至早于有效期自"))
+        problems.append(Problem(kind.column("valid_to").header, VALID_TO_BEFORE_FROM, "有效期至早于有效期自"))
     removed, listed = values.get("removed_on"), values.get("decided_on")
     if removed and listed and removed < listed:
-        problems.append(Problem(kind.column("removed_on").header, "bad_date", "移出日期早于列入日期"))
+        problems.append(Problem(kind.column("removed_on").header, BAD_DATE, "移出日期早于列入日期"))
     subject_type = values.get("subject_type")
     first = kind.column("code_uscc").header
     if subject_type == "法人及非法人组织" and not any(values.get(k) for k in SUBJECT_CODE_KEYS) and first not in already:
-        problems.append(Problem(first, "no_legal_code", "法人及非法人组织须填写有效的统一社会信用代码或其他行政相对人代码之一"))
+        problems.append(Problem(first, NO_LEGAL_CODE, "法人及非法人组织须填写有效的统一社会信用代码或其他行政相对人代码之一"))
     if subject_type == "个体工商户" and not subject_key(values) and first not in already:
-        problems.append(Problem(first, "no_legal_code", "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
+        problems.append(Problem(first, NO_LEGAL_CODE, "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
     if subject_type == "自然人" and not values.get("id_no") and kind.column("id_no").header not in already:
-        problems.append(Problem(kind.column("id_no").header, "missing_required", "自然人须填写证件号码"))
+        problems.append(Problem(kind.column("id_no").header, MISSING_REQUIRED, "自然人须填写证件号码"))
     if subject_type == "自然人" and _under_age(kind, values):
         id_col, date_col = kind.column("id_no"), kind.column(kind.date_field)
-        problems.append(Problem(id_col.header, "under_age",
+        problems.append(Problem(id_col.header, UNDER_AGE,
                                 f"按{id_col.header}推算，该自然人在{date_col.header}（{values[kind.date_field]}）"
                                 f"未满18周岁，未成年人的信息不予归集；如证件号码或日期填错，请更正后重新报送"))
     return problems
@@ -183,7 +197,7 @@ def publicity_note(kind: Kind, values: dict, catalog: Catalog) -> Problem | None
     severity = values.get("severity") or "一般"
     months = catalog.profile["penalty"]["severity"][severity]["max_months"]
     col = kind.column("publicity_until")
-    return Problem(col.header, "publicity_capped",
+    return Problem(col.header, PUBLICITY_CAPPED,
                    f"{col.header}{values['publicity_until']}超过{severity}处罚的最长公示期（自处罚决定日期起"
                    f"{months}个月），公示截至{cap.isoformat()}")
 

@@ -1,4 +1,4 @@
-"""The sample-data generator (indexer/sample.py): same seed → same bytes; every row valid except
+"""The sample-data generator (indexer/sample/): same seed → same bytes; every row valid except
 the ones the manifest names, and those bad exactly in the way it says; every input format."""
 from __future__ import annotations
 

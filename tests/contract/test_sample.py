@@ -1,4 +1,4 @@
-"""The generated sample (indexer/sample.py) on every engine: the same hit sets, totals, facets and
+"""The generated sample (indexer/sample/) on every engine: the same hit sets, totals, facets and
 cursor sequences as the documents themselves dictate, and the SPEC §5 rules among hundreds of
 similar names. Also the real ingest writing into Elasticsearch."""
 from __future__ import annotations
