@@ -21,7 +21,7 @@ from credit.codes import is_luhn_valid, regno_check_char
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0, then the local number
 _INTL_LANDLINE = re.compile(r"[1-9]\d{1,2}\d{7,8}")      # after +86: the area code without its 0
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL = "[\U00010000-\U0010ffff]"
 _LONGEST = 23      # digits of the longest secret: 0086 + area code + local number, or a card
 _SHORTEST = 7      # a bare local number after a telephone word
 
@@ -54,8 +54,9 @@ class _Rules:
     id_words: re.Pattern
     address: re.Pattern         # an address word, then the address up to the end of the clause
     clause_end: str
-    long_number: re.Pattern     # the same runs in the raw text, in any width: the cheap "nothing to do" test
-    address_hint: re.Pattern
+    # The cheap "nothing to do" test, one scan of the raw text: a run of digits in any width, an
+    # address word, or an astral character (𝟗 …: in the digit class they slow every search 10×).
+    worth_a_look: re.Pattern
     compound: frozenset
 
 
@@ -76,24 +77,24 @@ def _rules(catalog: Catalog) -> _Rules:
         id_words=re.compile(words("id_words")),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
-        long_number=_raw_runs(spec["separators"], spec["max_separator_run"]),
-        address_hint=re.compile("|".join(map(re.escape, spec["address_words"]))),
+        worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"]), _ASTRAL,
+                                          *map(re.escape, spec["address_words"])])),
         compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
     )
 
 
-def _raw_runs(separators: str, max_run: int) -> re.Pattern:
+def _raw_runs(separators: str, max_run: int) -> str:
     """Runs of at least _SHORTEST digits as written: any character that NFKC turns into digits
     (full-width ９, circled ⑨, superscript ⁹ …) or a separator (in any width, or invisible)."""
     digits, seps = [], set(separators) | set(ZERO_WIDTH)
-    for cp in range(0x10000):  # astral digits (𝟗) are caught by _ASTRAL: in a class they slow every search 10×
+    for cp in range(0x10000):
         folded_char = unicodedata.normalize("NFKC", chr(cp))
         if any("0" <= c <= "9" for c in folded_char):
             digits.append(chr(cp))
         elif folded_char and (folded_char in separators or folded_char.isspace()):
             seps.add(chr(cp))
     digit, sep = (f"[{''.join(map(re.escape, sorted(chars)))}]" for chars in (digits, seps))
-    return re.compile(f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}")
+    return f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}"
 
 
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:
@@ -102,7 +103,7 @@ def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> s
     if not text:
         return text
     rules = _rules(catalog)
-    if rules.long_number.search(text) or rules.address_hint.search(text) or _ASTRAL.search(text):
+    if rules.worth_a_look.search(text):
         text = _mask_numbers_and_addresses(text, rules)
     if private_names:
         names = [n for n in {normalize(n) for n in private_names} if len(n) >= 2]
@@ -181,10 +182,11 @@ def _birth_date_ok(yyyymmdd: str) -> bool:
 
 
 def _clause_before(view: str, start: int, rules: _Rules, reach: int = 24) -> str:
-    """The normalized text before a number, back to the start of its clause (at most `reach` characters)."""
+    """The text before a number (the view is normalized already), back to the start of its clause
+    (at most `reach` characters), without spaces: 电 话 is still a telephone word."""
     window = view[max(0, start - reach):start]
     cut = max(window.rfind(c) for c in rules.clause_end)
-    return normalize(window[cut + 1:])
+    return "".join(window[cut + 1:].split())
 
 
 def _with_plus(view: str, start: int, end: int) -> tuple[int, int]:

@@ -32,6 +32,7 @@ import re
 import sqlite3
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
@@ -204,8 +205,9 @@ class EmbeddedIndex(SearchIndex):
 
     def upsert(self, docs: Iterable[dict]) -> int:
         docs = list(docs)
+        prepared = _prepare(docs)
         with self._writing() as (conn, journal):
-            written = _write_docs(conn, docs)
+            written = _write_docs(conn, prepared)
             journal([d["id"] for d in docs])
         return written
 
@@ -509,33 +511,48 @@ def _copy_journal(live: sqlite3.Connection, fresh: sqlite3.Connection, after: in
     return last, len(ids)
 
 
-def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict]) -> int:
+@dataclass
+class _Prepared:
+    """Documents as rows, encoded before the write lock is taken: two workers publishing at once
+    then hold it only for the inserts (measured: ~20% of publishing when the encoding was inside)."""
+    records: list[tuple]
+    subjects: list[tuple[dict, bytes]]
+
+
+def _prepare(docs: Iterable[dict]) -> _Prepared:
     records, subjects = [], []
-    for doc in docs:
-        (subjects if doc["doc_type"] == "subject" else records).append(doc)
+    for d in docs:
+        if d["doc_type"] == "subject":
+            subjects.append((d, _dumps(d)))
+        else:
+            records.append((d["id"], d["kind"], d["subject_code"], d["list_type"], d["list_name"], d["department"],
+                            d["decided_on"], d["public_until"], _dumps(d)))
+    return _Prepared(records, subjects)
+
+
+def _write_docs(conn: sqlite3.Connection, docs: Iterable[dict] | _Prepared) -> int:
+    batch = docs if isinstance(docs, _Prepared) else _prepare(docs)
     conn.executemany(
         "INSERT OR REPLACE INTO docs (id, kind, subject_code, list_type, list_name, department, decided_on,"
-        " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)",
-        [(d["id"], d["kind"], d["subject_code"], d["list_type"], d["list_name"], d["department"], d["decided_on"],
-          d["public_until"], _dumps(d)) for d in records])
-    if subjects:
-        _delete_subjects(conn, [d["id"] for d in subjects])
+        " public_until, body) VALUES (?,?,?,?,?,?,?,?,?)", batch.records)
+    if batch.subjects:
+        _delete_subjects(conn, [d["id"] for d, _body in batch.subjects])
         # Rowids are assigned here (this connection holds the write lock) so the three tables can
         # be filled with one executemany each.
         first = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM subjects").fetchone()[0]
-        rows = list(enumerate(subjects, start=first))
+        rows = list(enumerate(batch.subjects, start=first))
         conn.executemany(
             "INSERT INTO subjects (rowid, id, code, name_norm, name_core, licence_until, penalty_until, list_until,"
             " public_until) VALUES (?,?,?,?,?,?,?,?,?)",
             [(r, d["id"], d["code"], d["name_norm"], d["name_core"], d["licence_until"], d["penalty_until"],
-              d["list_until"], d["public_until"]) for r, d in rows])
-        conn.executemany("INSERT INTO subject_bodies (rowid, body) VALUES (?,?)", [(r, _dumps(d)) for r, d in rows])
+              d["list_until"], d["public_until"]) for r, (d, _body) in rows])
+        conn.executemany("INSERT INTO subject_bodies (rowid, body) VALUES (?,?)", [(r, body) for r, (_d, body) in rows])
         conn.executemany("INSERT INTO subject_fts (rowid, terms, chars) VALUES (?,?,?)",
                          [(r * NAME_SLOTS + place, name["terms"], name["chars"])
-                          for r, d in rows for place, name in enumerate(d["names"][:NAME_SLOTS])])
+                          for r, (d, _body) in rows for place, name in enumerate(d["names"][:NAME_SLOTS])])
         conn.executemany("INSERT INTO subject_values (subject, field, value) VALUES (?,?,?)",
-                         [(r, f, v) for r, d in rows for f in SUBJECT_VALUE_FIELDS for v in d[f]])
-    return len(records) + len(subjects)
+                         [(r, f, v) for r, (d, _body) in rows for f in SUBJECT_VALUE_FIELDS for v in d[f]])
+    return len(batch.records) + len(batch.subjects)
 
 
 def _matched_names(q, ranked: bool) -> tuple[str, list]:
