@@ -8,5 +8,9 @@ python3 -m venv .venv
 if [ ! -f instance/search.sqlite3 ]; then
   .venv/bin/python -m indexer sample --out instance/sample --subjects "${SUBJECTS:-5000}" --seed 1
   .venv/bin/python -m indexer ingest instance/sample --report instance/sample-report.json
+else
+  # An instance from an earlier version: bring the database and the index up to date (migrations,
+  # the current masking and document shape), switching at once.
+  .venv/bin/python -m indexer reindex
 fi
 exec .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app   # PORT and WORKERS are read there
