@@ -29,9 +29,9 @@ from analyzers.normalize import normalize  # noqa: E402
 from credit.catalog import load_catalog  # noqa: E402
 from credit.config import Settings  # noqa: E402
 from credit.db import migrate, session_factory  # noqa: E402
+from credit.documents import private_names  # noqa: E402
 from credit.masking import scrub  # noqa: E402
 from credit.models import Record  # noqa: E402
-from credit.publish import private_names  # noqa: E402
 from credit.search import SubjectQuery, open_index  # noqa: E402
 from indexer.ingest import Ingester  # noqa: E402
 from indexer.sample import generate  # noqa: E402

@@ -42,8 +42,8 @@ from credit.db import migrate, session_factory  # noqa: E402
 from credit.search import RecordQuery, SubjectQuery  # noqa: E402
 from credit.search.elastic import ElasticIndex  # noqa: E402
 from indexer.ingest import Ingester  # noqa: E402
+from indexer.pool import executor  # noqa: E402
 from indexer.publisher import all_documents, all_subject_keys  # noqa: E402
-from indexer.workers import executor  # noqa: E402
 
 
 class StandIn:

@@ -109,14 +109,14 @@ def _manifest(folder: Path) -> dict | None:
 def cmd_reindex(args) -> int:
     from credit.search import open_index
     from credit.search.base import RebuildInProgress
-    from indexer.publisher import rebuild_documents
-    from indexer.workers import default_workers, executor
+    from indexer.pool import default_workers, executor
+    from indexer.publisher import forget_parent_connections, rebuild_documents
 
     settings, catalog = _context()
     index = open_index(settings)
     try:
         # The bar shows after a second: a refused run prints its message alone.
-        with executor(default_workers()) as pool, \
+        with executor(default_workers(), on_start=forget_parent_connections) as pool, \
                 tqdm(desc="重建检索索引", unit="主体", disable=args.quiet, delay=1) as bar:
             written = index.rebuild(rebuild_documents(settings.database_url, catalog, date.today(), pool, progress=bar))
     except RebuildInProgress as exc:

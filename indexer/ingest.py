@@ -30,15 +30,16 @@ from credit.batches import chunks
 from credit.catalog import Catalog, HeaderPlan, Kind
 from credit.config import INSTANCE, Settings
 from credit.db import engine_for, migrate, session_factory
+from credit.documents import public_subject_code
 from credit.ids import new_public_id, subject_doc_id
 from credit.models import IngestRun, Record, SourceFile, utcnow
 from credit.publicity import is_revoked
-from credit.publish import public_subject_code
 from credit.search import open_index
-from indexer.publisher import publish
+from indexer.pool import default_workers, executor, ordered_map
+from indexer.publisher import forget_parent_connections, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
-from indexer.workers import Checked, default_workers, executor, ordered_map, validate_chunk
+from indexer.validate_chunks import Checked, validate_chunk
 
 
 @dataclass
@@ -241,7 +242,7 @@ class Ingester:
     def _run(self, files: list[Path], kind: str | None, report: Report) -> None:
         subjects = _Subjects()
         analyze_name("预热有限公司")  # load jieba's dictionary once, before workers fork
-        pool = executor(self.workers)
+        pool = executor(self.workers, on_start=forget_parent_connections)
         try:
             for path in files:
                 file_report = FileReport(file=str(path))

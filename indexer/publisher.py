@@ -1,4 +1,8 @@
-"""Database → public index: rebuild the public documents of given subjects, or of all of them."""
+"""Database → public index: rebuild the public documents of given subjects, or of all of them.
+
+Building (credit/documents.py) and writing run in pool workers, a chunk of subjects each: workers
+read the database (SQLite allows concurrent readers) and write the index, whose engine serializes
+concurrent writers itself."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -6,6 +10,7 @@ from concurrent.futures import Executor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from sqlalchemy import select
@@ -13,12 +18,13 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from credit.batches import chunks
-from credit.catalog import Catalog
+from credit.catalog import Catalog, load_catalog
 from credit.config import Settings
-from credit.db import session_factory
+from credit.db import engine_for, session_factory
+from credit.documents import subject_documents
 from credit.models import Record
-from credit.search import open_index
-from indexer.workers import build_chunk, ordered_map, publish_chunk
+from credit.search import SearchIndex, open_index
+from indexer.pool import ordered_map
 
 CHUNK = 1000  # subjects per database query and per index write
 
@@ -34,12 +40,47 @@ _PUBLISHED_COLUMNS = tuple(c for c in Record.__table__.c if c.name != "original"
 
 
 def records_by_subject(session: Session, keys: list[str]) -> dict[str, list[Row]]:
-    """The subjects' full records as plain rows (attribute access, as credit.publish expects): what
+    """The subjects' full records as plain rows (attribute access, as credit.documents expects): what
     publishing reads, not the row as sent, which would double what is read and decoded."""
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in session.execute(select(*_PUBLISHED_COLUMNS).where(Record.subject_key.in_(keys))):
         grouped[row.subject_key].append(row)
     return grouped
+
+
+def build_chunk(database_url: str, profile: str, keys: list[str], today: date):
+    """(documents, hidden ids, number of subjects) of these subjects, read from the database."""
+    catalog = load_catalog(profile)
+    with session_factory(database_url)() as session:
+        grouped = records_by_subject(session, keys)
+    docs, hidden = [], []
+    for key in keys:
+        out = subject_documents(key, grouped.get(key, []), catalog, today)
+        docs += out.docs
+        hidden += out.hidden
+    return docs, hidden, len(keys)
+
+
+@lru_cache(maxsize=4)
+def _index(settings: Settings) -> SearchIndex:
+    return open_index(settings)
+
+
+def publish_chunk(settings: Settings, profile: str, keys: list[str], today: date):
+    """Build these subjects' documents and write them to the search index from this worker, so
+    building and writing run on every core (the engine serializes concurrent writers itself).
+    Returns (written, refused, removed, number of subjects)."""
+    docs, hidden, subjects = build_chunk(settings.database_url, profile, keys, today)
+    index = _index(settings)
+    written = index.upsert(docs)
+    index.delete(hidden)
+    return written, len(docs) - written, len(hidden), subjects
+
+
+def forget_parent_connections() -> None:
+    """What a forked worker runs first: connections opened before the fork belong to the parent."""
+    engine_for.cache_clear()
+    _index.cache_clear()
 
 
 def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: date, pool: Executor,

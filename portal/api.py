@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, request, url_for
 
-from portal import current, params, queries
+from portal import current, lookups, params
 from portal.extensions import limiter
 from portal.present import catalog
 
@@ -15,7 +15,7 @@ bp = Blueprint("api", __name__)
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 
 
-def _page(results: queries.Results, **extra) -> dict:
+def _page(results: lookups.Results, **extra) -> dict:
     page = {"total": results.total, "items": results.items, "next": results.next,
             "page": results.paging.page if not results.paging.after else None, "size": results.paging.size, **extra}
     if results.facets:
@@ -32,21 +32,21 @@ def _facets(args) -> bool:
 @bp.get("/search")
 def search():
     args = request.args
-    results = queries.search(current.index(), params.text(args, "q"), params.filters(args),
+    results = lookups.search(current.index(), params.text(args, "q"), params.filters(args),
                              params.paging(args, sizeable=True), current.today())
     return jsonify(_page(results, by_code=results.by_code, suggestions=results.suggestions))
 
 
 @bp.get("/subjects/<code>")
 def subject(code: str):
-    profile = queries.subject_profile(current.index(), code, current.today())
-    sections = {queries.SECTIONS[kind]: results.items for kind, results in profile.sections.items()}
-    more = {queries.SECTIONS[kind]: _more_url(profile.subject["code"], kind, results)
+    profile = lookups.subject_profile(current.index(), code, current.today())
+    sections = {lookups.SECTIONS[kind]: results.items for kind, results in profile.sections.items()}
+    more = {lookups.SECTIONS[kind]: _more_url(profile.subject["code"], kind, results)
             for kind, results in profile.sections.items()}
     return jsonify({**profile.subject, "counts": profile.counts, **sections, "more": more})
 
 
-def _more_url(code: str, kind: str, results: queries.Results) -> str | None:
+def _more_url(code: str, kind: str, results: lookups.Results) -> str | None:
     """Where the rest of a profile section is, when it did not fit."""
     if results.total <= len(results.items):
         return None
@@ -56,7 +56,7 @@ def _more_url(code: str, kind: str, results: queries.Results) -> str | None:
 @bp.get("/subjects/<code>/records")
 def subject_records(code: str):
     kind = params.text(request.args, "kind")
-    subject, results = queries.subject_records(current.index(), code, kind, params.paging(request.args, sizeable=True),
+    subject, results = lookups.subject_records(current.index(), code, kind, params.paging(request.args, sizeable=True),
                                                current.today())
     return jsonify(_page(results, subject={"code": subject["code"], "name": subject["name"]}, kind=kind))
 
@@ -64,14 +64,14 @@ def subject_records(code: str):
 @bp.get("/lists/<list_type>")
 def list_entries(list_type: str):
     args = request.args
-    results = queries.list_entries(current.index(), catalog(), list_type, params.filters(args),
+    results = lookups.list_entries(current.index(), catalog(), list_type, params.filters(args),
                                    params.paging(args, sizeable=True), current.today(), facets=_facets(args))
     return jsonify(_page(results, list_type=list_type))
 
 
 @bp.get("/records/<record_id>")
 def record(record_id: str):
-    return jsonify(queries.record(current.index(), record_id, current.today()))
+    return jsonify(lookups.record(current.index(), record_id, current.today()))
 
 
 @bp.get("/openapi.json")

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from credit.search.base import RECORD_KINDS
 from portal.errors import PAGE_NUMBER_WRONG, invalid
-from portal.queries import PAGE_SIZE, Filters, Paging
+from portal.lookups import PAGE_SIZE, Filters, Paging
 
 MAX_TEXT = 100         # characters in a search box or filter value
 MAX_PAGE_SIZE = 100

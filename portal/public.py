@@ -5,7 +5,7 @@ from functools import partial
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from portal import current, params, queries
+from portal import current, lookups, params
 from portal.errors import PortalError
 from portal.extensions import limiter
 from portal.present import catalog
@@ -15,8 +15,8 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", latest=queries.latest(current.index(), current.today()),
-                           list_totals=queries.list_totals(current.index(), tuple(catalog().list_types),
+    return render_template("public/home.html", latest=lookups.latest(current.index(), current.today()),
+                           list_totals=lookups.list_totals(current.index(), tuple(catalog().list_types),
                                                            current.today()))
 
 
@@ -24,11 +24,11 @@ def home():
 def search():
     q, filters = params.text(request.args, "q"), params.filters(request.args)
     page = partial(render_template, "public/search.html", q=q, filters=filters, results=None,
-                   departments=queries.departments(current.index(), current.today()))
+                   departments=lookups.departments(current.index(), current.today()))
     if not q and not filters:
         return page()
     try:
-        return page(results=queries.search(current.index(), q, filters, params.paging(request.args), current.today()))
+        return page(results=lookups.search(current.index(), q, filters, params.paging(request.args), current.today()))
     except PortalError as error:
         # A wrong check character is answered beside the search box, where it can be corrected.
         return page(error=error), error.status
@@ -36,14 +36,14 @@ def search():
 
 @bp.get("/subjects/<code>")
 def subject(code: str):
-    profile = queries.subject_profile(current.index(), code, current.today())
+    profile = lookups.subject_profile(current.index(), code, current.today())
     return render_template("public/subject.html", profile=profile, subject=profile.subject)
 
 
 @bp.get("/subjects/<code>/records")
 def subject_records(code: str):
     kind = params.text(request.args, "kind")
-    subject, results = queries.subject_records(current.index(), code, kind, params.paging(request.args),
+    subject, results = lookups.subject_records(current.index(), code, kind, params.paging(request.args),
                                                current.today())
     return render_template("public/subject_records.html", subject=subject, kind=kind, results=results)
 
@@ -51,15 +51,15 @@ def subject_records(code: str):
 @bp.get("/lists/<list_type>")
 def list_page(list_type: str):
     filters = params.filters(request.args)
-    results = queries.list_entries(current.index(), catalog(), list_type, filters, params.paging(request.args),
+    results = lookups.list_entries(current.index(), catalog(), list_type, filters, params.paging(request.args),
                                    current.today())
     return render_template("public/list.html", list_type=list_type, filters=filters, results=results,
-                           departments=queries.departments(current.index(), current.today(), list_type))
+                           departments=lookups.departments(current.index(), current.today(), list_type))
 
 
 @bp.get("/records/<record_id>")
 def record(record_id: str):
-    return render_template("public/record.html", record=queries.record(current.index(), record_id, current.today()))
+    return render_template("public/record.html", record=lookups.record(current.index(), record_id, current.today()))
 
 
 @bp.get("/healthz")

@@ -7,8 +7,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,15 +72,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _start_big_ingest(tmp_path: Path, instance: Path) -> tuple[subprocess.Popen, set[int]]:
     """An ingest of a file big enough to be stopped half-way, once its workers are at work."""
     from tests.test_ingest import penalty_row, write_csv
@@ -90,7 +82,7 @@ def _start_big_ingest(tmp_path: Path, instance: Path) -> tuple[subprocess.Popen,
     proc = subprocess.Popen([sys.executable, "-m", "indexer", "-q", "ingest", str(path)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     workers: set[int] = set()
-    assert _wait_until(lambda: len(workers.update(_children(proc.pid)) or workers) >= 2 and _records(instance) > 0, 120)
+    assert wait_until(lambda: len(workers.update(_children(proc.pid)) or workers) >= 2 and _records(instance) > 0, 120)
     return proc, workers
 
 
@@ -111,7 +103,7 @@ def test_workers_die_with_a_killed_ingest_and_the_next_run_says_it_was_interrupt
     proc, workers = _start_big_ingest(tmp_path, instance)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    assert _wait_until(lambda: not any(_alive(w) for w in workers), 5), "workers outlived their parent"
+    assert wait_until(lambda: not any(_alive(w) for w in workers), 5), "workers outlived their parent"
     assert [r[:2] for r in _runs(instance)] == [("running", 0)]
 
     from tests.test_ingest import penalty_row, write_csv

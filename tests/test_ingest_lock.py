@@ -18,6 +18,7 @@ from credit.db import migrate, session_factory
 from credit.models import IngestRun, Record
 from indexer.ingest import IngestBusy, Ingester, ingest_lock
 from tests.conftest import make_settings
+from tests.helpers import wait_until
 from tests.postgres import postgres_server
 from tests.test_cli import ROOT, indexer
 from tests.test_ingest import TODAY, penalty_row, write_csv
@@ -61,10 +62,7 @@ def penalties(numbers, fine="1") -> list[dict]:
 
 
 def wait_for(predicate, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+    assert wait_until(predicate, timeout, every=0.2), "timed out"
 
 
 def test_second_ingest_is_refused_while_one_runs(tmp_path):

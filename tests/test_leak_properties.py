@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from credit.codes import is_citizen_id, is_luhn_valid, is_uscc, luhn_check_digit
-from credit.publish import publish_subject
+from credit.documents import subject_documents
 from credit.regions import region_label, region_path
 from credit.search import RecordQuery, SubjectQuery, open_index
 from indexer.validate import identity, subject_key, validate_row
@@ -36,7 +36,7 @@ def publish_rows(rows: list[tuple[str, dict]], catalog) -> list[dict]:
         values = validate_row(kind, raw, TODAY)
         key = subject_key(values)
         by_subject[key].append(Row(identity(kind, values), kind_name, key, values["subject_type"], values))
-    return [doc for key, records in by_subject.items() for doc in publish_subject(key, records, catalog, TODAY).docs]
+    return [doc for key, records in by_subject.items() for doc in subject_documents(key, records, catalog, TODAY).docs]
 
 
 def unlawful(docs: list[dict], catalog) -> list[str]:

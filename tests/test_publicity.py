@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import pytest
 
 from credit.catalog import load_catalog
+from credit.documents import subject_documents
 from credit.masking import mask_person_name, scrub
 from credit.publicity import penalty_until, publicity, publicity_cap
-from credit.publish import publish_subject
 
 DEFAULT = load_catalog("default")
 NATIONAL = load_catalog("national2026")
@@ -124,7 +124,7 @@ def test_sole_trader_documents_are_masked_everywhere():
     values = penalty(subject_type="个体工商户", subject_name="武汉市洪山区张三便利店", legal_rep="张三",
                      legal_rep_id_no="420102199003071234", facts="张三销售过期食品", code_uscc="92420111MA4K12345E",
                      doc_no="罚1", source_dept="市场监管局")
-    out = publish_subject("92420111MA4K12345E", [record("a", values)], DEFAULT, TODAY)
+    out = subject_documents("92420111MA4K12345E", [record("a", values)], DEFAULT, TODAY)
     text = repr(out.docs)
     assert "张三" not in text and "420102199003071234" not in text
     subject = [d for d in out.docs if d["doc_type"] == "subject"][0]
@@ -136,7 +136,7 @@ def test_former_names_and_current_name():
                   doc_no="1", source_dept="d")
     new = penalty(subject_name="武汉新名科技有限公司", decided_on="2026-05-01", code_uscc="91420100MA4K12345K",
                   doc_no="2", source_dept="d")
-    out = publish_subject("91420100MA4K12345K", [record("a", old), record("b", new)], DEFAULT, TODAY)
+    out = subject_documents("91420100MA4K12345K", [record("a", old), record("b", new)], DEFAULT, TODAY)
     subject = out.docs[-1]
     assert subject["name"] == "武汉新名科技有限公司"
     assert subject["former_names"] == ["武汉旧名科技有限公司"]
@@ -145,12 +145,12 @@ def test_former_names_and_current_name():
 def test_hidden_records_are_listed_for_removal():
     hidden = penalty(procedure="简易程序", doc_no="3", source_dept="d", subject_name="某公司",
                      code_uscc="91420100MA4K12345K")
-    out = publish_subject("91420100MA4K12345K", [record("c", hidden)], DEFAULT, TODAY)
+    out = subject_documents("91420100MA4K12345K", [record("c", hidden)], DEFAULT, TODAY)
     assert out.docs == [] and len(out.hidden) == 2  # the record and the subject entry
 
 
 def test_a_capped_deadline_is_shown_as_capped():
     values = penalty(subject_name="武汉某某科技有限公司", code_uscc="91420100MA4K12345K", doc_no="9", source_dept="d",
                      decided_on=(TODAY - timedelta(days=30)).isoformat(), publicity_until="2099-12-31")
-    doc = publish_subject("91420100MA4K12345K", [record("cap", values)], DEFAULT, TODAY).docs[0]
+    doc = subject_documents("91420100MA4K12345K", [record("cap", values)], DEFAULT, TODAY).docs[0]
     assert doc["fields"]["publicity_until"] == doc["public_until"] < "2099-12-31"

@@ -1,6 +1,6 @@
 """The search interface every engine implements, and the query objects it answers.
 
-Public documents come only from credit.publish; each query carries the day it is asked on, and
+Public documents come only from credit.documents; each query carries the day it is asked on, and
 every engine filters on the publicity window itself (public_until >= today), so a record leaves
 the public view on the day after its window even if `indexer expire` has not run."""
 from __future__ import annotations

@@ -4,7 +4,7 @@ Readers and writers use one alias (`{prefix}-public`) that points at one version
 (`{prefix}-public-v7`). A rebuild fills the next version in the background, switches the alias in
 one atomic `update_aliases` call and then drops the old version; a failed rebuild drops only its
 own half-built index, and a lock refuses a second rebuild while one runs. Request bodies come from
-queries.py, the mapping from mapping.py; this module does the I/O and turns every engine failure
+es_queries.py, the mapping from mapping.py; this module does the I/O and turns every engine failure
 into SearchError, fast, so the portal can answer 503 instead of hanging.
 
 Writes during a rebuild (ingest, `indexer expire`) reach the new version too:
@@ -14,7 +14,7 @@ Writes during a rebuild (ingest, `indexer expire`) reach the new version too:
   before that, so the rebuild reads the same or newer data.
 * A writer that sees the alias writes there first, then to the live alias; a delete is written
   there as a tombstone, a document of type "deleted" without a publicity window, which no read
-  ever matches (queries.public_only).
+  ever matches (es_queries.public_only).
 * The rebuild writes with op_type=create, which Elasticsearch refuses (409) for an id that exists:
   a document or tombstone a writer put there was written after the rebuild began to read, so it
   is newer than the rebuild's own, which is dropped.
@@ -44,7 +44,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers import analyze_query
 from credit.config import Settings
-from credit.search import mapping, queries
+from credit.search import es_queries, mapping
 from credit.search.base import (
     Hit,
     Page,
@@ -389,7 +389,7 @@ class ElasticIndex(SearchIndex):
 
     def expire(self, today: date | None = None) -> int:
         self._ensure_alias()
-        query = queries.expired(today or date.today())
+        query = es_queries.expired(today or date.today())
         with self._errors("移出过期文档", self.write_timeout):
             self._expire_building(query)
             resp = self.writer.delete_by_query(index=self.alias, query=query, conflicts="proceed", refresh=True)
@@ -414,14 +414,14 @@ class ElasticIndex(SearchIndex):
             return self.client.search(index=self.alias, preference=_preference(body), **params).body
 
     def get(self, doc_id: str, today: date | None = None) -> dict | None:
-        hits = self._search(queries.document(doc_id, today or date.today()))["hits"]["hits"]
+        hits = self._search(es_queries.document(doc_id, today or date.today()))["hits"]["hits"]
         return hits[0]["_source"] if hits else None
 
     def search_subjects(self, query: SubjectQuery) -> Page:
         q = analyze_query(query.text) if query.text else None
         if q is not None and q.empty:
             return Page(total=0, hits=[])
-        resp = self._search(queries.subject_search(query, q))
+        resp = self._search(es_queries.subject_search(query, q))
         hits = [subject_hit(h["_source"], round(float(h["sort"][0]), 6), q) for h in resp["hits"]["hits"]]
         page = Page(total=resp["hits"]["total"]["value"], hits=hits, next_after=_next_cursor(resp, query.size))
         if query.facets:
@@ -431,7 +431,7 @@ class ElasticIndex(SearchIndex):
         return page
 
     def search_records(self, query: RecordQuery) -> Page:
-        resp = self._search(queries.record_search(query))
+        resp = self._search(es_queries.record_search(query))
         page = Page(total=resp["hits"]["total"]["value"], hits=[Hit(doc=h["_source"]) for h in resp["hits"]["hits"]],
                     next_after=_next_cursor(resp, query.size))
         if query.facets:
@@ -441,7 +441,7 @@ class ElasticIndex(SearchIndex):
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
         if not subject_codes:
             return {}
-        resp = self._search(queries.record_counts(subject_codes, today or date.today()))
+        resp = self._search(es_queries.record_counts(subject_codes, today or date.today()))
         counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
         for bucket in resp["aggregations"]["subject"]["buckets"]:
             counts[bucket["key"]] = _buckets(bucket["kind"])

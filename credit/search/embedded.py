@@ -83,7 +83,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS subject_fts USING fts5(terms, chars, tokenize
 
 log = logging.getLogger(__name__)
 
-# Ranking, shared with the Elasticsearch query builder (credit/search/queries.py): exact name ≫
+# Ranking, shared with the Elasticsearch query builder (credit/search/es_queries.py): exact name ≫
 # exact former name ≫ exact core name ≫ query as one contiguous phrase ≫ BM25 (terms weighted
 # twice the single characters).
 BOOST_EXACT, BOOST_FORMER, BOOST_CORE, BOOST_PHRASE = 1000.0, 500.0, 100.0, 20.0

@@ -1,5 +1,5 @@
 """The Elasticsearch index, as code: names, settings and the strict mapping of the documents
-credit/publish.py builds (record documents and subject documents share one index, told apart by
+credit/documents.py builds (RecordDocument and SubjectDocument share one index, told apart by
 `doc_type`, so one alias switch swaps both at once).
 
 Every term comes from analyzers/: names arrive as space-separated jieba terms and single
@@ -19,7 +19,7 @@ KEYWORD = {"type": "keyword"}
 # Shown on pages but never searched, filtered or sorted on: no inverted index, no doc values
 # (they stay in _source, which is all a page needs).
 DISPLAY = {"type": "keyword", "index": False, "doc_values": False}
-# publish.py writes ISO days (2024-03-05); strict_date refuses anything else, so a malformed date
+# credit/documents.py writes ISO days (2024-03-05); strict_date refuses anything else, so a malformed date
 # is a reported bulk failure rather than a silently misread value.
 DATE = {"type": "date", "format": "strict_date"}
 
@@ -29,7 +29,7 @@ PROPERTIES = {
     "doc_type": KEYWORD,           # record | subject
     "subject_type": KEYWORD,
     "region": KEYWORD,             # province, prefecture and county division codes
-    "public_until": DATE,          # last public day: every read filters on it (queries.public_only)
+    "public_until": DATE,          # last public day: every read filters on it (es_queries.public_only)
     # -- record documents
     "kind": KEYWORD,
     "subject_code": KEYWORD,
@@ -62,7 +62,7 @@ PROPERTIES = {
     # a subject whose current name held only 信 and whose former name only 安. Nested rather than
     # per-name fields (name_0, name_1 …): the number of former names has no bound, and nested
     # keeps one query clause and a fixed mapping. It costs one hidden Lucene document per name
-    # (most subjects have one name), and the query must say `nested` (queries.name_match does).
+    # (most subjects have one name), and the query must say `nested` (es_queries.name_match does).
     "names": {"type": "nested", "properties": {
         # jieba search-mode terms. Only term frequencies are needed (BM25, no phrase queries on
         # terms), so positions are not indexed: a smaller index.
@@ -87,7 +87,7 @@ def index_settings(shards: int, replicas: int) -> dict:
 
     BM25 keeps Elasticsearch's defaults (k1=1.2, b=0.75), which are also FTS5's, so both engines
     weigh term frequency and name length alike; the ranking rules of SPEC §5 come from the
-    constant-score bonuses in queries.py, which dwarf any BM25 difference."""
+    constant-score bonuses in es_queries.py, which dwarf any BM25 difference."""
     return {
         "number_of_shards": shards,
         "number_of_replicas": replicas,

@@ -1,4 +1,4 @@
-"""Small hand-made data sets, built the real way: rows → validate_row → credit.publish.
+"""Small hand-made data sets, built the real way: rows → validate_row → credit.documents.
 
 Dates are relative to `today`, so every record is inside its publicity window when the test runs."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from credit.catalog import Catalog
 from credit.codes import uscc_check_char
+from credit.documents import subject_documents
 from credit.ids import new_public_id
-from credit.publish import publish_subject
 from indexer.validate import identity, subject_key, validate_row
 
 ORG = "法人及非法人组织"
@@ -34,7 +34,7 @@ _PUBLIC_IDS: dict[str, str] = {}
 
 @dataclass
 class Row:
-    """One submitted row, as RecordLike (what publish_subject reads)."""
+    """One submitted row, as RecordLike (what subject_documents reads)."""
     identity: str
     kind: str
     subject_key: str
@@ -97,5 +97,5 @@ def publish_rows(rows: list[tuple[str, dict]], catalog: Catalog, today: date) ->
         by_subject[key].append(Row(identity(kind, values), kind_name, key, values["subject_type"], values))
     docs = []
     for key, records in by_subject.items():
-        docs += publish_subject(key, records, catalog, today).docs
+        docs += subject_documents(key, records, catalog, today).docs
     return docs

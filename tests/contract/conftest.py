@@ -10,47 +10,23 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from credit.search import SearchIndex
 from credit.search.embedded import EmbeddedIndex
 from tests.conftest import TODAY, make_settings
 from tests.contract import builders
 from tests.contract.world import world_rows
+from tests.helpers import answers, free_port, wait_until_up
 
 BACKENDS = ("embedded", "elasticsearch")
 START_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).ok
-    except requests.RequestException:
-        return False
-
-
-def wait_until_up(url: str, timeout: float = START_TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _answers(url):
-            return True
-        time.sleep(0.2)
-    return False
 
 
 class StandIn:
@@ -58,7 +34,7 @@ class StandIn:
 
     def __init__(self, exe: str, data_dir: Path):
         self.exe, self.data_dir = exe, data_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(data_dir.parent / "noida-db.log", "wb")
         # Its own process group: `noida-db` is a launcher whose server is a child process.
@@ -80,7 +56,7 @@ class StandIn:
 
     def start_service(self) -> None:
         self._service("start")
-        if not wait_until_up(self.url):
+        if not wait_until_up(self.url, START_TIMEOUT):
             raise RuntimeError("noida-db did not answer again after restart")
 
     def close(self) -> None:
@@ -119,7 +95,7 @@ def elastic(tmp_path_factory, run_prefix):
     url = os.environ.get("ELASTICSEARCH_URL")
     if url:
         yield Elastic(url.rstrip("/"), f"Elasticsearch at {url}", None)
-        if _answers(url):   # whatever a failed teardown left behind
+        if answers(url):   # whatever a failed teardown left behind
             delete_indices(url, run_prefix)
         return
     exe = _noida_exe()
@@ -128,7 +104,7 @@ def elastic(tmp_path_factory, run_prefix):
         return
     standin = StandIn(exe, tmp_path_factory.mktemp("noida") / "data")
     try:
-        yield Elastic(standin.url, "noida-db stand-in", standin) if wait_until_up(standin.url) else None
+        yield Elastic(standin.url, "noida-db stand-in", standin) if wait_until_up(standin.url, START_TIMEOUT) else None
     finally:
         standin.close()
 
@@ -168,7 +144,7 @@ def make_index(request, elastic, run_prefix, tmp_path):
     yield make
     for index, prefix in made:
         index.close()
-        if prefix and _answers(elastic.url):   # if the node is down, the end of the run cleans up
+        if prefix and answers(elastic.url):   # if the node is down, the end of the run cleans up
             delete_indices(elastic.url, prefix)
 
 

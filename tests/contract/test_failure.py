@@ -14,6 +14,7 @@ from credit.db import migrate
 from credit.search import SearchError, SubjectQuery
 from tests.conftest import TODAY, make_settings
 from tests.contract.world import GUANGGU
+from tests.helpers import answers, free_port
 
 TIMEOUT = 1.5   # CREDIT_SEARCH_TIMEOUT for these tests
 SLACK = 1.0     # process and scheduling overhead on a busy 2-core CI machine
@@ -80,9 +81,7 @@ def test_a_slow_engine_fails_within_the_timeout(tmp_path):
 
 
 def test_an_unreachable_engine_fails_at_once(tmp_path):
-    with socket.socket() as s:     # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    url = f"http://127.0.0.1:{free_port()}"
     index = elastic_index(url, tmp_path)
     try:
         elapsed, exc = timed(lambda: index.search_subjects(SubjectQuery(text="光谷", today=TODAY)))
@@ -98,16 +97,8 @@ def standin(elastic):
     if elastic is None or elastic.standin is None:
         pytest.skip("stopping the engine mid-test needs the noida-db stand-in started by this test session")
     yield elastic.standin
-    if not _up(elastic.url):
+    if not answers(elastic.url):
         elastic.standin.start_service()   # whatever the test did, leave the engine running
-
-
-def _up(url: str) -> bool:
-    import requests
-    try:
-        return requests.get(url, timeout=1).ok
-    except requests.RequestException:
-        return False
 
 
 def test_engine_stopped_mid_test_then_back(standin, make_index, world_docs):

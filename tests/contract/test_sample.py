@@ -21,8 +21,8 @@ from tests.contract.conftest import BACKENDS, delete_indices
 def sample_docs(request, catalog) -> list[dict]:
     pytest.importorskip("indexer.sample", reason="the sample generator is not there yet")
     from credit.db import session_factory
+    from indexer.pool import executor
     from indexer.publisher import all_documents, all_subject_keys
-    from indexer.workers import executor
 
     settings, _report = request.getfixturevalue("sample_instance")
     keys = all_subject_keys(session_factory(settings.database_url))

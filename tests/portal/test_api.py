@@ -154,7 +154,7 @@ def test_operation_path_prefers_literal_segments():
 
 
 def test_long_profile_sections_say_where_the_rest_is(client, api, monkeypatch):
-    monkeypatch.setattr("portal.queries.SECTION_SIZE", 1)
+    monkeypatch.setattr("portal.lookups.SECTION_SIZE", 1)
     _, body = api(f"/subjects/{mini.GUANGGU[1]}")
     assert len(body["licences"]) == 1 and body["counts"]["licences"] == 2
     assert body["more"]["penalties"] is None

@@ -2,12 +2,11 @@
 and desktop widths under test-artifacts/. No JavaScript is needed by the pages themselves."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.helpers import serving
 from tests.portal import mini
 from tests.portal.conftest import portal_app
 
@@ -23,12 +22,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def live_server(mini_instance):
-    server = make_server("127.0.0.1", 0, portal_app(mini_instance), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(portal_app(mini_instance)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

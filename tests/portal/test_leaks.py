@@ -28,7 +28,7 @@ from credit.catalog import Catalog
 from credit.codes import is_citizen_id, is_luhn_valid, normalize_code
 from credit.search import RecordQuery, SubjectQuery
 from indexer.readers import expand, headers_and_rows
-from portal.queries import SECTIONS
+from portal.lookups import SECTIONS
 from tests.conftest import TODAY
 from tests.portal.conftest import portal_app
 

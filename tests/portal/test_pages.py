@@ -228,7 +228,7 @@ def test_every_page_has_landmarks_and_one_h1(client):
 
 
 def test_long_profile_sections_link_to_all_records(client, monkeypatch):
-    monkeypatch.setattr("portal.queries.SECTION_SIZE", 1)
+    monkeypatch.setattr("portal.lookups.SECTION_SIZE", 1)
     html = text(client.get(f"/subjects/{mini.GUANGGU[1]}"))
     assert html.count('class="record"') == 3  # one per kind
     link = f"/subjects/{mini.GUANGGU[1]}/records?kind=licence"
@@ -275,7 +275,7 @@ def test_profile_header_shows_list_memberships(client):
 
 
 def test_memberships_are_worst_first_and_end_with_their_window():
-    from portal.queries import memberships
+    from portal.lookups import memberships
 
     doc = {"lists": [{"type": "red", "type_label": "红名单", "name": "A级纳税人", "until": "2030-01-01"},
                      {"type": "focus", "type_label": "重点关注名单", "name": "经营异常名录", "until": "2030-01-01"},

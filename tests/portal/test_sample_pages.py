@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.queries import SECTIONS
+from portal.lookups import SECTIONS
 from tests.portal.conftest import portal_app
 from tests.portal.test_leaks import all_subject_codes
 

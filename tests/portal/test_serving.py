@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.helpers import free_port, wait_until_up
 from tests.portal import mini
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +27,7 @@ def gunicorn(mini_instance):
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or workers still booting
-                time.sleep(0.1)
-        else:
+        if not wait_until_up(base + "/healthz"):   # not listening yet, or workers still booting
             pytest.fail("gunicorn did not start: " + process.stderr.read1().decode(errors="replace"))
         yield base
     finally:

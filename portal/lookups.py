@@ -108,7 +108,7 @@ class Profile:
         return {SECTIONS[kind]: results.total for kind, results in self.sections.items()}
 
 
-def public_record(doc: dict) -> dict:
+def shown_record(doc: dict) -> dict:
     """A public record as pages and the API show it; an open-ended window has no end date."""
     record = {key: doc.get(key) for key in RECORD_KEYS}
     if record["public_until"] == FOREVER.isoformat():
@@ -118,7 +118,7 @@ def public_record(doc: dict) -> dict:
 
 def _records(index: SearchIndex, query: RecordQuery, paging: Paging) -> Results:
     page = index.search_records(replace(query, page=paging.page, size=paging.size, after=paging.after))
-    return Results(total=page.total, items=[public_record(h.doc) for h in page.hits], paging=paging,
+    return Results(total=page.total, items=[shown_record(h.doc) for h in page.hits], paging=paging,
                    next=page.next_after, facets=page.facets)
 
 
@@ -271,7 +271,7 @@ def record(index: SearchIndex, doc_id: str, today: date) -> dict:
             raise not_found("该记录链接已失效（记录编号已更新）。请通过搜索或主体页面重新查看该记录。",
                             "record_not_found")
         raise not_found("该记录不存在，或已不在公示期内。", "record_not_found")
-    return public_record(doc)
+    return shown_record(doc)
 
 
 def list_totals(index: SearchIndex, slugs: tuple[str, ...], today: date) -> dict[str, int]:
@@ -291,6 +291,6 @@ def latest(index: SearchIndex, today: date) -> dict[str, list[dict]]:
 
 @lru_cache(maxsize=8)
 def _latest(index: SearchIndex, today: date, period: int) -> dict[str, list[dict]]:
-    return {kind: [public_record(hit.doc) for hit in
+    return {kind: [shown_record(hit.doc) for hit in
                    index.search_records(RecordQuery(kinds=(kind,), size=LATEST_SIZE, today=today)).hits]
             for kind in ("licence", "penalty")}

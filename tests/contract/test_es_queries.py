@@ -2,7 +2,7 @@
 
 The noida-db stand-in accepts some requests real Elasticsearch refuses (searching a field mapped
 `index: false`, sorting without doc values, a phrase query on a field indexed without positions),
-so these rules are checked here, on the bodies queries.py builds. And every read must carry the
+so these rules are checked here, on the bodies es_queries.py builds. And every read must carry the
 publicity filter."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from analyzers import analyze_query
-from credit.search import RecordQuery, SubjectQuery, mapping, queries
+from credit.search import RecordQuery, SubjectQuery, es_queries, mapping
 from credit.search.base import encode_cursor
 
 TODAY = date(2025, 6, 1)
@@ -21,17 +21,17 @@ LEAF_QUERIES = ("term", "terms", "range", "match", "match_phrase")
 def reads() -> list[dict]:
     q = analyze_query("武汉市光谷科技有限公司")
     return [
-        queries.subject_search(SubjectQuery(text="x", today=TODAY, facets=True), q),
-        queries.subject_search(SubjectQuery(code="91420111000000101X", kind="penalty", department="税务局",
+        es_queries.subject_search(SubjectQuery(text="x", today=TODAY, facets=True), q),
+        es_queries.subject_search(SubjectQuery(code="91420111000000101X", kind="penalty", department="税务局",
                                             region="420100", date_from=TODAY - timedelta(days=9), date_to=TODAY,
                                             today=TODAY, after=encode_cursor([12.5, "9142"])), None),
-        queries.record_search(RecordQuery(subject_code="9142", kinds=("licence", "list"), list_type="red",
+        es_queries.record_search(RecordQuery(subject_code="9142", kinds=("licence", "list"), list_type="red",
                                           list_name="A级纳税人", department="税务局", region="420000",
                                           date_from=TODAY - timedelta(days=9), date_to=TODAY, today=TODAY,
                                           facets=True)),
-        queries.record_search(RecordQuery(today=TODAY, after=encode_cursor([1717200000000, "abc"]))),
-        queries.record_counts(["9142", "9144"], TODAY),
-        queries.document("s-9142", TODAY),
+        es_queries.record_search(RecordQuery(today=TODAY, after=encode_cursor([1717200000000, "abc"]))),
+        es_queries.record_counts(["9142", "9144"], TODAY),
+        es_queries.document("s-9142", TODAY),
     ]
 
 
@@ -104,14 +104,14 @@ def test_sorted_and_aggregated_fields_have_doc_values(body):
 
 
 def test_pages_use_from_inside_the_window_and_search_after_beyond():
-    page_3 = queries.subject_search(SubjectQuery(today=TODAY, page=3, size=20), None)
+    page_3 = es_queries.subject_search(SubjectQuery(today=TODAY, page=3, size=20), None)
     assert page_3["from"] == 40 and "search_after" not in page_3
-    deep = queries.subject_search(SubjectQuery(today=TODAY, size=20, after=encode_cursor([0.0, "9142"])), None)
+    deep = es_queries.subject_search(SubjectQuery(today=TODAY, size=20, after=encode_cursor([0.0, "9142"])), None)
     assert "from" not in deep and deep["search_after"] == [0.0, "9142"]
 
 
 def test_the_expire_query_selects_exactly_what_the_filter_hides():
-    assert queries.expired(TODAY) == {"range": {"public_until": {"lt": TODAY.isoformat()}}}
+    assert es_queries.expired(TODAY) == {"range": {"public_until": {"lt": TODAY.isoformat()}}}
 
 
 def test_documents_of_publish_fit_the_strict_mapping(world_docs):

@@ -1,4 +1,5 @@
-"""From full records to the public documents the search index holds (masked, windowed, tokenized).
+"""From full records to the public documents the search index holds (masked, windowed, tokenized),
+and the shape of those documents (RecordDocument, SubjectDocument), which every engine stores.
 
 This is the only producer of public documents: whatever it leaves out can never be shown. A
 subject's documents are always rebuilt together from all of its records, so a correction, a
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, TypedDict
 
 from analyzers import analyze_name
 from credit.catalog import Catalog, Column
@@ -18,6 +19,67 @@ from credit.publicity import FOREVER, PERSON, publicity
 from credit.regions import region_label, region_path
 
 SOLE_TRADER = "个体工商户"
+
+# The shape of the public documents, the one definition the Elasticsearch mapping
+# (credit/search/mapping.py) and the embedded engine's tables follow (tests/contract/test_document_shape.py
+# holds them to it). Every field is kept in the stored body (Elasticsearch _source, the embedded
+# engine's JSON body) and mapped in Elasticsearch; the embedded engine copies the fields it filters,
+# sorts or matches on into columns. BODY_ONLY fields are never searched by either engine: shown only.
+BODY_ONLY = frozenset({"fields", "lists"})
+
+
+class RecordDocument(TypedDict):
+    id: str                    # the record's public id
+    doc_type: str              # "record"
+    kind: str                  # licence | penalty | list
+    subject_code: str | None   # registered code; None for natural persons (no public subject page)
+    subject_name: str
+    subject_type: str
+    list_type: str | None      # the list's slug (list entries only)
+    list_name: str | None
+    department: str
+    department_code: str
+    region: list[str]          # province, prefecture and county division codes
+    decided_on: str            # ISO day
+    public_until: str          # last public day, ISO (FOREVER when open-ended)
+    title: str
+    objection: bool            # an objection is pending
+    fields: dict[str, str]     # body only: the catalogue's shown columns, masked
+
+
+class NameTerms(TypedDict):
+    terms: str                 # jieba search-mode terms, space-separated
+    chars: str                 # single characters, space-separated
+
+
+class ListEntry(TypedDict):
+    type: str
+    type_label: str
+    name: str
+    until: str
+
+
+class SubjectDocument(TypedDict):
+    id: str                    # subject_doc_id(code)
+    doc_type: str              # "subject"
+    code: str
+    name: str                  # current name
+    former_names: list[str]
+    codes: list[str]           # every registered code
+    subject_type: str
+    region: list[str]
+    region_name: str
+    name_norm: str
+    name_core: str
+    former_norms: list[str]
+    names: list[NameTerms]     # current name first, then former names
+    departments: list[str]
+    dates: list[str]           # decision days of its public records
+    licence_until: str | None  # last public day of any licence / penalty / list entry
+    penalty_until: str | None
+    list_until: str | None
+    public_until: str
+    lists: list[ListEntry]     # body only: the lists it is on, shown in results
 
 
 class RecordLike(Protocol):
@@ -71,7 +133,8 @@ def public_subject_code(record: RecordLike) -> str | None:
     return registered_code(record.values) or None
 
 
-def public_record(record: RecordLike, catalog: Catalog, today: date, private: tuple[str, ...] = ()) -> dict | None:
+def record_document(record: RecordLike, catalog: Catalog, today: date,
+                    private: tuple[str, ...] = ()) -> RecordDocument | None:
     """The public document of one record, or None when it may not be shown today. `private`
     adds personal names to mask that other records of the subject hold."""
     values = record.values
@@ -93,7 +156,7 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
         fields["publicity_until"] = pub.until.isoformat()  # a deadline past the rules is shown as capped
     code = public_subject_code(record)
     list_type = values.get("list_type")
-    return {
+    doc: RecordDocument = {
         "id": record.public_id,
         "doc_type": "record",
         "kind": record.kind,
@@ -111,11 +174,13 @@ def public_record(record: RecordLike, catalog: Catalog, today: date, private: tu
         "objection": record.objection == "pending",
         "fields": fields,
     }
+    return doc
 
 
 @dataclass
 class SubjectDocs:
-    docs: list[dict]     # every public document of the subject (records, then the subject entry)
+    # every public document of the subject (records, then the subject entry)
+    docs: list[RecordDocument | SubjectDocument]
     hidden: list[str]    # ids of its documents that may not be shown (to delete from the index)
 
 
@@ -125,11 +190,11 @@ def _names_by_recency(docs: Iterable[dict]) -> list[str]:
     return list(dict.fromkeys(name for _, name in dated))
 
 
-def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
+def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
     ids = [r.public_id for r in records]
     private = private_names(records)
-    docs = {d["id"]: d for d in (public_record(r, catalog, today, private) for r in records) if d}
+    docs = {d["id"]: d for d in (record_document(r, catalog, today, private) for r in records) if d}
     hidden = [i for i in ids if i not in docs]
     public = [d for d in docs.values() if d["subject_code"] == code]
     if not public:
@@ -146,7 +211,7 @@ def publish_subject(code: str, records: list[RecordLike], catalog: Catalog, toda
             key = (d["list_type"], d["list_name"] or "")
             lists[key] = max(lists.get(key, ""), d["public_until"])
     region = region_path(code)
-    subject = {
+    subject: SubjectDocument = {
         "id": subject_doc_id(code),
         "doc_type": "subject",
         "code": code,
