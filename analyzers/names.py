@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from analyzers.normalize import normalize
-from analyzers.tokenize import chars, company_forms, region_names, terms
+from analyzers.tokenize import chars, company_forms, region_words, terms
 
 _BRACKETS = re.compile(r"\([^)]*\)")
 # Stock-exchange decorations of short names: *ST / ST prefixes, A/B share-class suffixes.
@@ -44,7 +44,7 @@ class QueryTerms:
 
 @lru_cache(maxsize=1)
 def _affixes() -> tuple[re.Pattern, re.Pattern]:
-    regions = sorted((normalize(r) for r in region_names()), key=len, reverse=True)
+    regions = sorted((normalize(r) for r in region_words()), key=len, reverse=True)
     forms = sorted((normalize(f) for f in company_forms()), key=len, reverse=True)
     prefix = re.compile("^(?:" + "|".join(map(re.escape, regions)) + ")+")
     suffix = re.compile("(?:" + "|".join(map(re.escape, forms)) + ")+$")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import jieba
 
-_HERE = Path(__file__).parent
-_REGIONS = _HERE.parent / "credit" / "data" / "regions.tsv"
-_COMPANY_FORMS = _HERE / "company_forms.txt"
+from analyzers.regions import places
+
+_COMPANY_FORMS = Path(__file__).with_name("company_forms.txt")
 # A term is a run of CJK characters or of ASCII letters/digits; punctuation never is.
 _TERM = re.compile(r"^[\w\u3400-\u9fff]+$")
 _ADMIN_SUFFIX = re.compile(r"(省|市|自治州|地区|盟|自治县|县|区|旗|自治区|特别行政区)$")
@@ -19,15 +19,10 @@ _ADMIN_SUFFIX = re.compile(r"(省|市|自治州|地区|盟|自治县|县|区|旗
 jieba.setLogLevel(logging.WARNING)
 
 
-def region_names() -> list[str]:
-    """Division names and their short forms (湖北省 → 湖北, 洪山区 → 洪山)."""
+def region_words() -> list[str]:
+    """Place names and their short forms (湖北省 → 湖北, 洪山区 → 洪山)."""
     names = set()
-    for line in _REGIONS.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or "\t" not in line:
-            continue
-        name = line.split("\t", 1)[1].strip()
-        if name in ("市辖区", "县", "省直辖县级行政区划"):
-            continue
+    for name in places().values():
         names.add(name)
         short = _ADMIN_SUFFIX.sub("", name)
         if len(short) >= 2:
@@ -43,7 +38,7 @@ def company_forms() -> list[str]:
 def _tokenizer() -> jieba.Tokenizer:
     tok = jieba.Tokenizer()
     tok.initialize()
-    for word in region_names():
+    for word in region_words():
         tok.add_word(word, freq=20000)
     for word in company_forms():
         tok.add_word(word, freq=50000)

@@ -179,3 +179,11 @@ def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
         profile=data["profiles"][profile],
         prohibited=_prohibited(data.get("prohibited_columns"), kinds),
     )
+
+
+# The record kinds, in catalogue order; profiles change rules, never kinds, and the search index
+# has a publicity-window field per kind.
+RECORD_KINDS: tuple[str, ...] = tuple(load_catalog().kinds)
+# The subject types (the values of the subject_type column) the rules single out, by their role.
+ORGANISATION, PERSON, SOLE_TRADER = (load_catalog().subject_types[role]
+                                     for role in ("organisation", "person", "sole_trader"))

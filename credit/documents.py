@@ -11,14 +11,12 @@ from datetime import date
 from typing import Iterable, Protocol, TypedDict
 
 from analyzers import analyze_name
-from credit.catalog import Catalog, Column
+from credit.catalog import PERSON, SOLE_TRADER, Catalog, Column
 from credit.codes import mask_id_number, registered_code
 from credit.ids import subject_doc_id
 from credit.masking import mask_person_name, scrub
-from credit.publicity import FOREVER, PERSON, publicity
+from credit.publicity import FOREVER, publicity
 from credit.regions import region_label, region_path
-
-SOLE_TRADER = "个体工商户"
 
 # The shape of the public documents, the one definition the Elasticsearch mapping
 # (credit/search/mapping.py) and the embedded engine's tables follow (tests/contract/test_document_shape.py

@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from credit.catalog import Catalog
+from credit.catalog import PERSON, Catalog
 from credit.dates import add_months, parse_date
 
 FOREVER = date(9999, 12, 31)
-PERSON = "自然人"
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked
     if kind == "list":
         return _list_publicity(values, catalog, today)
     if values.get("subject_type") == PERSON:
-        return _hidden("自然人信息不公开")
+        return _hidden(f"{PERSON}信息不公开")
     if kind == "licence":
         valid_to = parse_date(values["valid_to"])
         return _window(add_months(valid_to, catalog.profile["licence"]["months_after_validity"]), today)
@@ -98,5 +97,5 @@ def _list_publicity(values: dict, catalog: Catalog, today: date) -> Publicity:
     if values.get("removed_on"):
         return _hidden("已移出名单")
     if values.get("subject_type") == PERSON and not catalog.natural_persons_public(values.get("list_name", "")):
-        return _hidden("该名单不公开自然人")
+        return _hidden(f"该名单不公开{PERSON}")
     return _window(parse_date(values.get("valid_to")) or FOREVER, today)

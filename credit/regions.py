@@ -2,17 +2,8 @@
 (characters 3–8 of a USCC, the first 6 of a registration number) and its parents."""
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-REGIONS_FILE = Path(__file__).with_name("data") / "regions.tsv"
-
-
-@lru_cache(maxsize=1)
-def region_names() -> dict[str, str]:
-    rows = (line.split("\t") for line in REGIONS_FILE.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#"))
-    return {code: name for code, name in rows}
+# The table belongs to analyzers, whose tokenizer needs the same names and depends on nothing here.
+from analyzers.regions import GROUPINGS, region_names
 
 
 def division_of(code: str) -> str | None:
@@ -33,5 +24,5 @@ def region_path(code: str) -> list[str]:
 
 def region_label(codes: list[str]) -> str:
     names = region_names()
-    parts = [names[c] for c in codes if names[c] not in ("市辖区", "县", "省直辖县级行政区划")]
+    parts = [names[c] for c in codes if names[c] not in GROUPINGS]
     return "".join(parts)

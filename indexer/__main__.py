@@ -146,13 +146,15 @@ def cmd_sample(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from credit.catalog import RECORD_KINDS
+
     parser = argparse.ArgumentParser(prog="python -m indexer", description="信用信息入库与检索索引工具")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="校验并导入信源单位报送的文件（CSV/XLSX/JSON Lines，可为目录）")
     p.add_argument("paths", nargs="+")
-    p.add_argument("--kind", choices=["licence", "penalty", "list"], help="记录类型（默认按表头判断）")
+    p.add_argument("--kind", choices=RECORD_KINDS, help="记录类型（默认按表头判断）")
     p.add_argument("--report", help="把质量报告写成JSON文件")
     p.add_argument("--wait", action="store_true", help="另一个导入正在运行时排队等待它结束（默认立即退出）")
     p.set_defaults(func=cmd_ingest)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from credit.catalog import Catalog, Column, Kind
+from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, Kind
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
 from credit.publicity import publicity_cap
@@ -156,16 +156,16 @@ def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
         problems.append(Problem(kind.column("removed_on").header, BAD_DATE, "移出日期早于列入日期"))
     subject_type = values.get("subject_type")
     first = kind.column("code_uscc").header
-    if subject_type == "法人及非法人组织" and not any(values.get(k) for k in SUBJECT_CODE_KEYS) and first not in already:
-        problems.append(Problem(first, NO_LEGAL_CODE, "法人及非法人组织须填写有效的统一社会信用代码或其他行政相对人代码之一"))
-    if subject_type == "个体工商户" and not subject_key(values) and first not in already:
-        problems.append(Problem(first, NO_LEGAL_CODE, "个体工商户须填写统一社会信用代码、注册号或经营者证件号码"))
-    if subject_type == "自然人" and not values.get("id_no") and kind.column("id_no").header not in already:
-        problems.append(Problem(kind.column("id_no").header, MISSING_REQUIRED, "自然人须填写证件号码"))
-    if subject_type == "自然人" and _under_age(kind, values):
+    if subject_type == ORGANISATION and not any(values.get(k) for k in SUBJECT_CODE_KEYS) and first not in already:
+        problems.append(Problem(first, NO_LEGAL_CODE, f"{ORGANISATION}须填写有效的统一社会信用代码或其他行政相对人代码之一"))
+    if subject_type == SOLE_TRADER and not subject_key(values) and first not in already:
+        problems.append(Problem(first, NO_LEGAL_CODE, f"{SOLE_TRADER}须填写统一社会信用代码、注册号或经营者证件号码"))
+    if subject_type == PERSON and not values.get("id_no") and kind.column("id_no").header not in already:
+        problems.append(Problem(kind.column("id_no").header, MISSING_REQUIRED, f"{PERSON}须填写证件号码"))
+    if subject_type == PERSON and _under_age(kind, values):
         id_col, date_col = kind.column("id_no"), kind.column(kind.date_field)
         problems.append(Problem(id_col.header, UNDER_AGE,
-                                f"按{id_col.header}推算，该自然人在{date_col.header}（{values[kind.date_field]}）"
+                                f"按{id_col.header}推算，该{PERSON}在{date_col.header}（{values[kind.date_field]}）"
                                 f"未满18周岁，未成年人的信息不予归集；如证件号码或日期填错，请更正后重新报送"))
     return problems
 

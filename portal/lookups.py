@@ -15,12 +15,11 @@ from functools import lru_cache
 from markupsafe import escape
 
 from analyzers import analyze_query
-from credit.catalog import Catalog
+from credit.catalog import RECORD_KINDS, Catalog
 from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_problem
 from credit.ids import subject_doc_id
 from credit.publicity import FOREVER
 from credit.search import MAX_RESULT_WINDOW, Hit, RecordQuery, SearchIndex, SubjectQuery
-from credit.search.base import RECORD_KINDS
 from portal.errors import invalid, not_found
 
 # Record kind → the name of its section in a profile (and of its count in a search result).

@@ -8,7 +8,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from credit.search.base import RECORD_KINDS
+from credit.catalog import RECORD_KINDS
 from portal.errors import PAGE_NUMBER_WRONG, invalid
 from portal.lookups import PAGE_SIZE, Filters, Paging
 
@@ -68,7 +68,7 @@ def _cursor(args: MultiDict) -> str | None:
 def filters(args: MultiDict) -> Filters:
     kind = text(args, "kind") or None
     if kind and kind not in RECORD_KINDS:
-        raise invalid("记录类型应为 licence、penalty 或 list", "invalid_kind")
+        raise invalid(f"记录类型应为 {'、'.join(RECORD_KINDS[:-1])} 或 {RECORD_KINDS[-1]}", "invalid_kind")
     region = text(args, "region") or None
     if region and not _REGION.fullmatch(region):
         raise invalid("地区应为6位行政区划代码")

@@ -12,10 +12,9 @@ from typing import NamedTuple
 
 from flask import Flask, current_app, request, url_for
 
-from credit.catalog import Catalog
+from analyzers.regions import GROUPINGS, region_names
+from credit.catalog import RECORD_KINDS, Catalog
 from credit.codes import REGNO_SHAPE, USCC_SHAPE
-from credit.regions import region_names
-from credit.search.base import RECORD_KINDS
 from portal.extensions import limiter
 
 # The columns a record's card shows in a profile or list (the detail page shows them all).
@@ -33,8 +32,6 @@ _NUMBERED = re.compile(r"^.+_\d+[（(](.+)[）)]$")
 # and document and licence numbers (typed text, since every department numbers its own way).
 WHOLE_TYPES = {"uscc", "code", "citizen_id"}
 WHOLE_COLUMNS = {"doc_no", "licence_no"}
-# Division names that are not places (GB/T 2260 groupings); never offered as a filter.
-_GROUPINGS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ def region_options(province: str) -> list[tuple[str, str]]:
     names = region_names()
     prefectures = [(code, name) for code, name in names.items()
                    if code[:2] == province[:2] and code.endswith("00") and code != province
-                   and name not in _GROUPINGS]
+                   and name not in GROUPINGS]
     return ([(province, names[province])] if province in names else []) + prefectures
 
 

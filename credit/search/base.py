@@ -14,11 +14,11 @@ from datetime import date
 from typing import Iterable
 
 from analyzers.names import QueryTerms, highlight_subject
+from credit.catalog import RECORD_KINDS
 
 # Deepest offset a page number may reach (as Elasticsearch's index.max_result_window); deeper
 # pages are read with the `after` cursor each page returns.
 MAX_RESULT_WINDOW = 10_000
-RECORD_KINDS = ("licence", "penalty", "list")
 
 
 class SearchError(Exception):
@@ -92,6 +92,13 @@ class Page:
     next_after: str | None = None
     # {"kind": {value: n}, "department": {value: n}} when asked for
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def check_kind(kind: str) -> str:
+    """A subject query's record kind, refused unless the catalogue defines it."""
+    if kind not in RECORD_KINDS:
+        raise QueryError(f"未知的记录类型：{kind}")
+    return kind
 
 
 def check_depth(page: int, size: int) -> int:

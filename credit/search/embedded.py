@@ -41,6 +41,7 @@ import orjson
 
 from analyzers import analyze_query
 from credit.batches import chunks
+from credit.catalog import RECORD_KINDS
 from credit.search.base import (
     Hit,
     Page,
@@ -50,10 +51,12 @@ from credit.search.base import (
     SearchIndex,
     SubjectQuery,
     check_depth,
+    check_kind,
     decode_cursor,
     encode_cursor,
     subject_hit,
 )
+from credit.search.ranking import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
 SCHEMA_VERSION = 5
 SCHEMA = f"""
@@ -83,11 +86,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS subject_fts USING fts5(terms, chars, tokenize
 
 log = logging.getLogger(__name__)
 
-# Ranking, shared with the Elasticsearch query builder (credit/search/es_queries.py): exact name ≫
-# exact former name ≫ exact core name ≫ query as one contiguous phrase ≫ BM25 (terms weighted
-# twice the single characters).
-BOOST_EXACT, BOOST_FORMER, BOOST_CORE, BOOST_PHRASE = 1000.0, 500.0, 100.0, 20.0
-WEIGHT_TERMS, WEIGHT_CHARS = 2.0, 1.0
 BROAD_QUERY = 5000
 CACHE_KIB = 256 * 1024
 
@@ -339,7 +337,7 @@ class EmbeddedIndex(SearchIndex):
     def _subject_facets(self, base: str, params: list, today: date) -> dict:
         conn = self._conn()
         kinds = {}
-        for kind in ("licence", "penalty", "list"):
+        for kind in RECORD_KINDS:
             n = conn.execute(f"SELECT count(*) {base} AND m.{kind}_until >= ?", params + [today.isoformat()]).fetchone()[0]
             if n:
                 kinds[kind] = n
@@ -603,8 +601,7 @@ def _subject_filters(query: SubjectQuery) -> tuple[str, list]:
     today = query.today.isoformat()
     where, params = ["m.public_until >= ?"], [today]
     if query.kind:
-        if query.kind not in ("licence", "penalty", "list"):
-            raise QueryError(f"未知的记录类型：{query.kind}")
+        check_kind(query.kind)
         where.append(f"m.{query.kind}_until >= ?")
         params.append(today)
     for field, value in (("codes", query.code), ("departments", query.department), ("region", query.region)):

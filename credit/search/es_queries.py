@@ -2,17 +2,19 @@
 
 Every read goes through `public_only`, which adds the publicity window (public_until >= the day
 asked about) and the document type, so no caller can forget them. The ranking is the embedded
-engine's (credit/search/embedded.py), term for term: all query characters required in one name
-(a nested `names` document: current or one former name); BM25 over that name's jieba terms
-(weight 2) and characters (weight 1), the best name counting; constant bonuses for the exact
-name, an exact former name, the exact core name and the characters as one phrase in one name."""
+engine's (credit/search/embedded.py; constants in ranking.py), term for term: all query
+characters required in one name (a nested `names` document: current or one former name); BM25
+over that name's jieba terms (weight 2) and characters (weight 1), the best name counting;
+constant bonuses for the exact name, an exact former name, the exact core name and the
+characters as one phrase in one name."""
 from __future__ import annotations
 
 from datetime import date
 
 from analyzers import QueryTerms
-from credit.search.base import RECORD_KINDS, QueryError, RecordQuery, SubjectQuery, check_depth, decode_cursor
-from credit.search.embedded import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
+from credit.catalog import RECORD_KINDS
+from credit.search.base import QueryError, RecordQuery, SubjectQuery, check_depth, check_kind, decode_cursor
+from credit.search.ranking import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
 SUBJECT_SORT = [{"_score": "desc"}, {"code": "asc"}]
 RECORD_SORT = [{"decided_on": "desc"}, {"id": "asc"}]
@@ -72,8 +74,7 @@ def _date_range(field: str, date_from: date | None, date_to: date | None) -> lis
 def subject_filters(query: SubjectQuery) -> list[dict]:
     filters = []
     if query.kind:
-        if query.kind not in RECORD_KINDS:
-            raise QueryError(f"未知的记录类型：{query.kind}")
+        check_kind(query.kind)
         # A subject "has a public record of this kind" while that kind's last public day lasts.
         filters.append({"range": {f"{query.kind}_until": {"gte": query.today.isoformat()}}})
     for field, value in (("codes", query.code), ("departments", query.department), ("region", query.region)):

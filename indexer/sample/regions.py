@@ -1,19 +1,16 @@
-"""Where subjects are registered: GB/T 2260 divisions (credit.regions) as names are written."""
+"""Where subjects are registered: GB/T 2260 divisions (analyzers.regions) as names are written."""
 from __future__ import annotations
 
 import random
 
-from credit.regions import region_names
-
-# GB/T 2260 entries that group counties rather than name a place.
-_NOT_PLACES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+from analyzers.regions import places
 
 
 class Regions:
     """GB/T 2260 names and the county-level codes subjects are registered in."""
 
     def __init__(self):
-        self.names = {code: name for code, name in region_names().items() if name not in _NOT_PLACES}
+        self.names = places()
         counties = [c for c in self.names if not c.endswith("00") and c[:2] not in ("71", "81", "82")]
         self.wuhan = [c for c in counties if c.startswith("4201")]
         self.hubei = [c for c in counties if c.startswith("42") and not c.startswith("4201")]
