@@ -61,3 +61,14 @@ def sample_instance(sample_dir, tmp_path_factory):
     settings = make_settings(tmp_path_factory.mktemp("instance"))
     report = ingest_into(settings, [str(sample_dir)])
     return settings, report
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL server from Debian's packages (or CREDIT_TEST_POSTGRES_URL)."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not installed (apt-get install postgresql) and CREDIT_TEST_POSTGRES_URL is unset")
+        yield url

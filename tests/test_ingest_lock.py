@@ -19,7 +19,6 @@ from credit.models import IngestRun, Record
 from indexer.ingest import IngestBusy, Ingester, ingest_lock
 from tests.conftest import make_settings
 from tests.helpers import wait_until
-from tests.postgres import postgres_server
 from tests.test_cli import ROOT, indexer
 from tests.test_ingest import TODAY, penalty_row, write_csv
 
@@ -118,14 +117,6 @@ def test_waiting_ingests_queue_and_both_get_everything_in(tmp_path):
 
 
 # -- PostgreSQL: an advisory lock ------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with postgres_server() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not installed (apt-get install postgresql) and CREDIT_TEST_POSTGRES_URL is unset")
-        yield url
-
 
 def test_postgres_ingests_take_turns(postgres_url, tmp_path):
     settings = make_settings(tmp_path, database_url=postgres_url)

@@ -1,27 +1,17 @@
 """The store on PostgreSQL (production): migrations, ingest with corrections, publishing."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from credit.db import session_factory
 from credit.models import Record
 from credit.search import RecordQuery, SubjectQuery, open_index
 from tests.conftest import TODAY, ingest_into, make_settings
-from tests.postgres import postgres_server
 
 
 def stored_records(url: str) -> dict:
     with session_factory(url)() as session:
         return {r.identity: (r.values, r.revoked) for r in session.scalars(select(Record))}
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with postgres_server() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not installed (apt-get install postgresql) and CREDIT_TEST_POSTGRES_URL is unset")
-        yield url
 
 
 def test_sample_ingests_into_postgres_like_sqlite(postgres_url, sample_dir, sample_instance, tmp_path):

@@ -2,6 +2,7 @@
 and desktop widths under test-artifacts/. No JavaScript is needed by the pages themselves."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,23 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("device", WIDTHS)
-def test_search_then_profile_in_a_browser(live_server, browser, device):
+@contextmanager
+def opened(browser, device: str):
+    """A page at the device's size, with JavaScript off: the pages must work without it."""
     width, height = WIDTHS[device]
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                   java_script_enabled=False)
-    page = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
     try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_search_then_profile_in_a_browser(live_server, browser, device):
+    width = WIDTHS[device][0]
+    with opened(browser, device) as page:
         page.goto(live_server + "/")
         page.screenshot(path=str(ARTIFACTS / f"home-{device}.png"), full_page=True)
         page.get_by_label("企业名称、简称或统一社会信用代码").fill("光谷科技")
@@ -59,8 +69,6 @@ def test_search_then_profile_in_a_browser(live_server, browser, device):
         # Nothing wider than the screen: no sideways scrolling on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(ARTIFACTS / f"profile-{device}.png"), full_page=True)
-    finally:
-        context.close()
     assert (ARTIFACTS / f"profile-{device}.png").stat().st_size > 10_000
 
 
@@ -90,12 +98,8 @@ CONTRAST = """selector => Object.fromEntries([...document.querySelectorAll(selec
 
 @pytest.mark.parametrize("device", WIDTHS)
 def test_codes_stay_whole_and_list_flags_read_well(live_server, browser, device):
-    width, height = WIDTHS[device]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  java_script_enabled=False)
-    page = context.new_page()
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
+    width = WIDTHS[device][0]
+    with opened(browser, device) as page:
         page.goto(live_server + "/search?q=长江建设")
         flag = page.locator(".result .flag-black").first
         assert flag.inner_text() == "黑名单 · 严重违法失信企业"
@@ -127,5 +131,3 @@ def test_codes_stay_whole_and_list_flags_read_well(live_server, browser, device)
         # Every list's colours pass WCAG AA for normal text (4.5:1), with room to spare in daylight.
         assert set(contrast) == {"flag flag-black", "flag flag-red", "flag flag-focus"}
         assert min(contrast.values()) >= 6, contrast
-    finally:
-        context.close()
