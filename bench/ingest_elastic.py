@@ -140,7 +140,7 @@ def main() -> int:
 
         # 2. Bulk indexing alone, from documents already built.
         keys = all_subject_keys(session_factory(settings.database_url))
-        docs = list(all_documents(settings.database_url, catalog, keys, date.today(), executor(1)))
+        docs = list(all_documents(settings, catalog, keys, date.today(), executor(1)))
         for chunk in (int(c) for c in args.chunks.split(",")):
             index.bulk_chunk = chunk
             started = time.perf_counter()

@@ -1,18 +1,16 @@
-"""Settings from the environment (CREDIT_*), with working defaults for the embedded mode."""
+"""Every setting and limit, named and documented once. Those with an environment variable (CREDIT_*)
+are read when Settings() is built, at the start of the app or command; tests pass values instead.
+
+The README's configuration tables are checked against this module (tests/test_settings.py)."""
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
-
-def env(name: str, default: str) -> str:
-    """A setting from the environment; an empty variable counts as unset."""
-    return os.environ.get(name) or default
-
-
-INSTANCE = Path(env("CREDIT_INSTANCE_PATH", str(Path(__file__).resolve().parent.parent / "instance")))
+ROOT = Path(__file__).resolve().parent.parent
 # Elasticsearch index names are lowercase, refuse \ / * ? " < > | , # : and spaces, and may not
 # start with - _ + (nor ., which marks hidden indices). 200 characters leave room for the
 # "-public-v12" suffixes within the 255-byte limit.
@@ -23,42 +21,96 @@ class SettingsError(ValueError):
     """A setting from the environment that cannot work; the message says which and why."""
 
 
+def setting(name: str, default: Any, parse: Callable[[Any], Any] = str, shown: str | None = None):
+    """A field read from the environment variable `name` (an empty variable counts as unset).
+    `shown` is its default as the README states it, when that is not the literal default."""
+    return field(default_factory=lambda: parse(os.environ.get(name) or default),
+                 metadata={"env": name, "shown": f"`{default}`" if shown is None else shown})
+
+
+def _workers(value: str | None) -> int:
+    return int(value) if value is not None else os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(default_factory=lambda: env("CREDIT_DATABASE_URL", f"sqlite:///{INSTANCE / 'credit.sqlite3'}"))
+    # -- storage and engine ----------------------------------------------------------------------
+    # Where the embedded defaults keep their files (database, search file, ingest lock).
+    instance_path: Path = setting("CREDIT_INSTANCE_PATH", ROOT / "instance", Path, shown="`instance/`")
+    # Empty: a SQLite file under instance_path.
+    database_url: str = setting("CREDIT_DATABASE_URL", "", shown="`sqlite:///instance/credit.sqlite3`")
     # "embedded" (a SQLite FTS5 file under instance/), "embedded:///path/to/file", or an
     # Elasticsearch URL (http:// or https://).
-    search_url: str = field(default_factory=lambda: env("CREDIT_SEARCH_URL", "embedded"))
+    search_url: str = setting("CREDIT_SEARCH_URL", "embedded")
     # Index (Elasticsearch) or table-name prefix, so several deployments or test runs can share an engine.
-    search_prefix: str = field(default_factory=lambda: env("CREDIT_SEARCH_PREFIX", "credit"))
-    catalog: str = field(default_factory=lambda: env("CREDIT_CATALOG", "default"))
+    search_prefix: str = setting("CREDIT_SEARCH_PREFIX", "credit")
+    catalog: str = setting("CREDIT_CATALOG", "default")
+
+    # -- ingest and publishing -------------------------------------------------------------------
     # Rows written to the database per transaction: what a crash can lose at most is one batch.
-    ingest_batch: int = field(default_factory=lambda: int(env("CREDIT_INGEST_BATCH", "2000")))
+    ingest_batch: int = setting("CREDIT_INGEST_BATCH", "2000", int)
     # Characters one field of a source file may hold (every format); a row with a longer field is
     # rejected as 字段过长 and the rest of the file read on.
-    ingest_max_field: int = field(default_factory=lambda: int(env("CREDIT_INGEST_MAX_FIELD", "32768")))
+    ingest_max_field: int = setting("CREDIT_INGEST_MAX_FIELD", "32768", int)
+    # Processes that validate rows and build public documents (1: all in the calling process).
+    ingest_workers: int = setting("CREDIT_INGEST_WORKERS", None, _workers, shown="number of CPUs")
+    # Subjects per database query and per index write when publishing.
+    publish_chunk: int = 1000
 
-    # Elasticsearch (when CREDIT_SEARCH_URL is http(s)://…; several nodes may be listed, comma-separated).
+    # -- Elasticsearch (when search_url is http(s)://…; several nodes may be listed, comma-separated)
     # Authentication: an API key (the base64 "id:key" string Elasticsearch prints), or a user name
     # and password; user:password@ in the URL works too. Empty = no authentication.
-    es_api_key: str = field(default_factory=lambda: env("CREDIT_ES_API_KEY", ""))
-    es_username: str = field(default_factory=lambda: env("CREDIT_ES_USERNAME", ""))
-    es_password: str = field(default_factory=lambda: env("CREDIT_ES_PASSWORD", ""))
+    es_api_key: str = setting("CREDIT_ES_API_KEY", "", shown="—")
+    es_username: str = setting("CREDIT_ES_USERNAME", "", shown="—")
+    es_password: str = setting("CREDIT_ES_PASSWORD", "", shown="—")
     # PEM file of the CA that signed the cluster's HTTPS certificate (empty = the system's CAs).
-    es_ca_certs: str = field(default_factory=lambda: env("CREDIT_ES_CA_CERTS", ""))
+    es_ca_certs: str = setting("CREDIT_ES_CA_CERTS", "", shown="—")
     # Seconds a search may take before it fails with SearchError (the portal answers 503): a slow
     # engine must not hold every portal worker. Timed-out reads are not retried for the same reason.
-    search_timeout: float = field(default_factory=lambda: float(env("CREDIT_SEARCH_TIMEOUT", "5")))
+    search_timeout: float = setting("CREDIT_SEARCH_TIMEOUT", "5", float)
     # Seconds one bulk write or index-management call may take: the indexer can wait, readers cannot.
-    search_write_timeout: float = field(default_factory=lambda: float(env("CREDIT_SEARCH_WRITE_TIMEOUT", "120")))
+    search_write_timeout: float = setting("CREDIT_SEARCH_WRITE_TIMEOUT", "120", float)
     # Retries of a request that failed to connect or got 429/502/503/504 (bulk items rejected
     # with 429 are retried as many times, with backoff).
-    search_retries: int = field(default_factory=lambda: int(env("CREDIT_SEARCH_RETRIES", "2")))
+    search_retries: int = setting("CREDIT_SEARCH_RETRIES", "2", int)
     # Shards and replicas of each new index version (read at the next `indexer reindex`).
-    es_shards: int = field(default_factory=lambda: int(env("CREDIT_ES_SHARDS", "1")))
-    es_replicas: int = field(default_factory=lambda: int(env("CREDIT_ES_REPLICAS", "1")))
+    es_shards: int = setting("CREDIT_ES_SHARDS", "1", int)
+    es_replicas: int = setting("CREDIT_ES_REPLICAS", "1", int)
+
+    # -- portal ------------------------------------------------------------------------------------
+    # Signs nothing sensitive yet (no sessions on public pages); set it in production anyway.
+    secret_key: str = setting("CREDIT_SECRET_KEY", "dev-only-not-secret", shown="a development value")
+    site_name: str = setting("CREDIT_SITE_NAME", "信用信息公示查询平台")
+    # The province whose prefectures the region filter offers (GB/T 2260 code).
+    home_region: str = setting("CREDIT_HOME_REGION", "420000")
+    # One budget per client address, shared by every page and API route (anti-scraping).
+    ratelimit_anonymous: str = setting("CREDIT_RATELIMIT_ANONYMOUS", "60/minute;1000/hour")
+    # memory:// counts per worker process; use redis://… so the limit holds across workers.
+    ratelimit_storage_url: str = setting("CREDIT_RATELIMIT_STORAGE_URL", "memory://")
+    # How many reverse proxies in front of the portal append to X-Forwarded-For; 0 ignores
+    # the header entirely, so a client cannot pick its own rate-limit key.
+    trusted_proxies: int = setting("CREDIT_TRUSTED_PROXIES", "0", int)
+    # Records per kind on a profile; the rest are on the subject's records page.
+    section_size: int = 20
+    # Newest licences, and newest penalties, on the home page.
+    latest_size: int = 8
+
+    # -- portal caches (per worker) --------------------------------------------------------------
+    # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
+    # (a few MB) are kept. A size or lifetime of 0 turns a cache off.
+    search_cache: int = 2048
+    search_ttl: float = 60
+    # Answers about the whole index take long to count on a large one and change only with an
+    # ingest: measured at 100,000 subjects, the newest licences take ~200 ms and the department
+    # counts ~500 ms. The newest records and the list totals share latest_ttl.
+    latest_cache: int = 8
+    latest_ttl: float = 60
+    departments_cache: int = 16
+    departments_ttl: float = 600
 
     def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.instance_path / 'credit.sqlite3'}")
         # Checked at start-up, not at the first index request, where the engine's own refusal
         # would come back as "search unavailable".
         if not SEARCH_PREFIX.fullmatch(self.search_prefix):
@@ -67,5 +119,5 @@ class Settings:
 
     def embedded_search_path(self) -> Path:
         if self.search_url == "embedded":
-            return INSTANCE / "search.sqlite3"
+            return self.instance_path / "search.sqlite3"
         return Path(self.search_url.removeprefix("embedded://"))

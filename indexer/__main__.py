@@ -109,16 +109,16 @@ def _manifest(folder: Path) -> dict | None:
 def cmd_reindex(args) -> int:
     from credit.search import open_index
     from credit.search.base import RebuildInProgress
-    from indexer.pool import default_workers, executor
+    from indexer.pool import executor
     from indexer.publisher import forget_parent_connections, rebuild_documents
 
     settings, catalog = _context()
     index = open_index(settings)
     try:
         # The bar shows after a second: a refused run prints its message alone.
-        with executor(default_workers(), on_start=forget_parent_connections) as pool, \
+        with executor(settings.ingest_workers, on_start=forget_parent_connections) as pool, \
                 tqdm(desc="重建检索索引", unit="主体", disable=args.quiet, delay=1) as bar:
-            written = index.rebuild(rebuild_documents(settings.database_url, catalog, date.today(), pool, progress=bar))
+            written = index.rebuild(rebuild_documents(settings, catalog, date.today(), pool, progress=bar))
     except RebuildInProgress as exc:
         # Exit 4: another run holds the lock, and this one changed nothing.
         print(f"错误：{exc}。本次未做任何改动。", file=sys.stderr)

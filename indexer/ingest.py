@@ -28,14 +28,14 @@ from tqdm import tqdm
 from analyzers import analyze_name
 from credit.batches import chunks
 from credit.catalog import Catalog, HeaderPlan, Kind
-from credit.config import INSTANCE, Settings
+from credit.config import Settings
 from credit.db import engine_for, migrate, session_factory
 from credit.documents import public_subject_code
 from credit.ids import new_public_id, subject_doc_id
 from credit.models import IngestRun, Record, SourceFile, utcnow
 from credit.publicity import is_revoked
 from credit.search import open_index
-from indexer.pool import default_workers, executor, ordered_map
+from indexer.pool import executor, ordered_map
 from indexer.publisher import forget_parent_connections, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
 from indexer.validate import Problem, identity, subject_key
@@ -127,12 +127,13 @@ ADVISORY_KEY = 0x63726564_69740001
 
 
 @contextmanager
-def ingest_lock(database_url: str, *, wait: bool = False, on_wait: Callable[[], None] | None = None,
+def ingest_lock(settings: Settings, *, wait: bool = False, on_wait: Callable[[], None] | None = None,
                 poll: float = 0.5) -> Iterator[None]:
     """Hold the database's ingest lock: two ingests writing the same records at once would collide
     (the second dies on the unique identity). The lock lives as long as the process holding it, so
     a killed ingest never leaves it behind. Raises IngestBusy when it is taken and `wait` is false."""
-    lock = _AdvisoryLock(database_url) if _is_postgres(database_url) else _FileLock(_lock_file(database_url))
+    url = settings.database_url
+    lock = _AdvisoryLock(url) if _is_postgres(url) else _FileLock(_lock_file(url, settings.instance_path))
     try:
         if not lock.acquire():
             if not wait:
@@ -150,12 +151,12 @@ def _is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-def _lock_file(url: str) -> Path:
+def _lock_file(url: str, instance_path: Path) -> Path:
     """Beside the SQLite file (whoever can write it can lock it); under instance/ otherwise."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database).with_name(Path(parsed.database).name + ".ingest.lock")
-    return INSTANCE / "ingest.lock"
+    return instance_path / "ingest.lock"
 
 
 class _FileLock:
@@ -218,14 +219,14 @@ class Ingester:
         self.sessions = session_factory(settings.database_url)
         self.today = today or date.today()
         self.batch, self.progress = batch or settings.ingest_batch, progress
-        self.workers = workers or default_workers()
+        self.workers = workers or settings.ingest_workers
 
     def run(self, paths: list[str], kind: str | None = None, *, wait: bool = False,
             on_wait: Callable[[], None] | None = None) -> Report:
         """Ingest these files and folders, under the ingest lock (IngestBusy if another ingest holds
         it and `wait` is false). An interruption is recorded with the report so far, then raised."""
         files = expand(paths)
-        with ingest_lock(self.settings.database_url, wait=wait, on_wait=on_wait):
+        with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
             migrate(self.settings.database_url)   # under the lock: two first runs must not both create the schema
             report, run_id = Report(), self._start_run()
             try:

@@ -16,10 +16,6 @@ from typing import Callable, Iterable, Iterator
 
 PR_SET_PDEATHSIG = 1   # linux/prctl.h
 
-def default_workers() -> int:
-    return int(os.environ.get("CREDIT_INGEST_WORKERS") or os.cpu_count() or 1)
-
-
 class _InProcess(Executor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()

@@ -26,8 +26,6 @@ from credit.models import Record
 from credit.search import SearchIndex, open_index
 from indexer.pool import ordered_map
 
-CHUNK = 1000  # subjects per database query and per index write
-
 
 @dataclass
 class PublishStats:
@@ -87,7 +85,7 @@ def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: da
             progress=None) -> PublishStats:
     """Write the current public documents of these subjects and remove what may no longer be shown."""
     stats = PublishStats()
-    tasks = ((settings, catalog.profile_name, chunk, today) for chunk in chunks(sorted(set(keys)), CHUNK))
+    tasks = ((settings, catalog.profile_name, chunk, today) for chunk in chunks(sorted(set(keys)), settings.publish_chunk))
     for written, refused, removed, subjects in ordered_map(pool, publish_chunk, tasks):
         stats.written += written
         stats.failed += refused
@@ -105,21 +103,22 @@ def all_subject_keys(sessions: sessionmaker[Session]) -> list[str]:
         return list(session.scalars(select(Record.subject_key).distinct().order_by(Record.subject_key)))
 
 
-def rebuild_documents(database_url: str, catalog: Catalog, today: date, pool: Executor,
+def rebuild_documents(settings: Settings, catalog: Catalog, today: date, pool: Executor,
                       progress=None) -> Iterator[dict]:
     """Every public document, for SearchIndex.rebuild: the subjects are listed only when the first
     document is asked for, i.e. once the new version receives concurrent writes, so a subject
     ingested just before is either listed here or written there. `progress` learns the total then."""
-    keys = all_subject_keys(session_factory(database_url))
+    keys = all_subject_keys(session_factory(settings.database_url))
     if progress is not None:
         progress.reset(total=len(keys))
-    yield from all_documents(database_url, catalog, keys, today, pool, progress)
+    yield from all_documents(settings, catalog, keys, today, pool, progress)
 
 
-def all_documents(database_url: str, catalog: Catalog, keys: list[str], today: date, pool: Executor,
+def all_documents(settings: Settings, catalog: Catalog, keys: list[str], today: date, pool: Executor,
                   progress=None) -> Iterator[dict]:
     """Every public document of these subjects, built from the database (for a full rebuild)."""
-    tasks = ((database_url, catalog.profile_name, chunk, today) for chunk in chunks(keys, CHUNK))
+    tasks = ((settings.database_url, catalog.profile_name, chunk, today)
+             for chunk in chunks(keys, settings.publish_chunk))
     for docs, _hidden, subjects in ordered_map(pool, build_chunk, tasks):
         yield from docs
         if progress:

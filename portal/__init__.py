@@ -1,7 +1,8 @@
 """The public portal: a Flask app over the public search index (SPEC §9).
 
 `create_app(config)` builds one app; `config` may carry CREDIT_SETTINGS (a credit.config.Settings,
-to point at another instance) and TODAY (a date, to judge publicity windows on another day)."""
+to point at another instance or change a limit) and TODAY (a date, to judge publicity windows on
+another day)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,8 @@ from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.search import open_index
 from portal import api, errors, present, public
-from portal.config import from_env
+from portal.caches import Caches
+from portal.config import flask_config
 from portal.extensions import limiter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +31,11 @@ SECURITY_HEADERS = {
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(from_env())
-    app.config.update(config or {})
-    settings = app.config.setdefault("CREDIT_SETTINGS", Settings())
+    config = config or {}
+    settings = config.get("CREDIT_SETTINGS") or Settings()
+    app.config.update(flask_config(settings))
+    app.config.update(config)
+    app.config["CREDIT_SETTINGS"] = settings
     app.json.ensure_ascii = False   # readable Chinese in API answers
     app.json.sort_keys = False      # total, items, next: in the order documented
 
@@ -43,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["credit_index"] = open_index(settings)
     app.extensions["credit_catalog"] = load_catalog(settings.catalog)
+    app.extensions["credit_caches"] = Caches(settings)
     errors.register(app)   # first: its request check runs before the rate limiter's
     limiter.init_app(app)
     present.register(app)

@@ -32,14 +32,14 @@ def _facets(args) -> bool:
 @bp.get("/search")
 def search():
     args = request.args
-    results = lookups.search(current.index(), params.text(args, "q"), params.filters(args),
+    results = lookups.search(current.index(), current.caches(), params.text(args, "q"), params.filters(args),
                              params.paging(args, sizeable=True), current.today())
     return jsonify(_page(results, by_code=results.by_code, suggestions=results.suggestions))
 
 
 @bp.get("/subjects/<code>")
 def subject(code: str):
-    profile = lookups.subject_profile(current.index(), code, current.today())
+    profile = lookups.subject_profile(current.index(), code, current.today(), current.settings().section_size)
     sections = {lookups.SECTIONS[kind]: results.items for kind, results in profile.sections.items()}
     more = {lookups.SECTIONS[kind]: _more_url(profile.subject["code"], kind, results)
             for kind, results in profile.sections.items()}

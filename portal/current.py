@@ -1,15 +1,26 @@
-"""What every view needs from the app it runs in: the search index and the day it answers for."""
+"""What every view needs from the app it runs in: the search index, its caches, the settings and the day
+it answers for."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask import current_app
 
+from credit.config import Settings
 from credit.search import SearchIndex
+from portal.caches import Caches
 
 
 def index() -> SearchIndex:
     return current_app.extensions["credit_index"]
+
+
+def caches() -> Caches:
+    return current_app.extensions["credit_caches"]
+
+
+def settings() -> Settings:
+    return current_app.config["CREDIT_SETTINGS"]
 
 
 def today() -> date:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 
 from markupsafe import escape
 
@@ -20,22 +18,12 @@ from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_probl
 from credit.ids import subject_doc_id
 from credit.publicity import FOREVER
 from credit.search import MAX_RESULT_WINDOW, Hit, RecordQuery, SearchIndex, SubjectQuery
+from portal.caches import Caches
 from portal.errors import invalid, not_found
 
 # Record kind → the name of its section in a profile (and of its count in a search result).
 SECTIONS = {"licence": "licences", "penalty": "penalties", "list": "list_entries"}
 PAGE_SIZE = 20         # results per page unless the API asks for another size
-SECTION_SIZE = 20      # records per kind on a profile; the rest are on the subject's records page
-LATEST_SIZE = 8        # newest licences, and newest penalties, on the home page
-# Answers about the whole index (the newest records, the departments) take long to count on a large
-# one and change only with an ingest, so each worker reuses them for this long (seconds): measured
-# at 100,000 subjects, the newest licences take ~200 ms and the department counts ~500 ms.
-LATEST_TTL = 60
-DEPARTMENTS_TTL = 600
-# Name searches: an ingest shows in search within this many seconds; the cache holds this many
-# answers per worker (a few MB).
-SEARCH_TTL = 60
-SEARCH_CACHE = 2048
 _CODE_CHARS = re.compile(r"^[0-9A-Z-]{5,30}$")
 _DOC_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 # Record ids before they became random (migration 0002): those links cannot be mapped to a record.
@@ -123,18 +111,17 @@ def _records(index: SearchIndex, query: RecordQuery, paging: Paging) -> Results:
 
 # -- search ----------------------------------------------------------------------------------------
 
-def search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today: date) -> SearchResults:
+def search(index: SearchIndex, caches: Caches, q: str, filters: Filters, paging: Paging, today: date
+           ) -> SearchResults:
     """Subjects by name, or by exact code when the input looks like one (SPEC §5).
 
     Public search answers the same for everyone and popular names are asked again and again, so
-    each worker reuses an answer for up to SEARCH_TTL seconds (the day is part of the key, so a
-    record still leaves on the day after its window)."""
-    return _cached_search(index, q, filters, paging, today, _period(SEARCH_TTL))
+    each worker reuses an answer for a while (the day is part of the key, so a record still leaves
+    on the day after its window)."""
+    return caches.get("search", (q, filters, paging, today), lambda: _search(index, q, filters, paging, today))
 
 
-@lru_cache(maxsize=SEARCH_CACHE)
-def _cached_search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today: date,
-                   _period: int) -> SearchResults:
+def _search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today: date) -> SearchResults:
     if not q and not filters:
         raise invalid("请输入企业名称、简称或统一社会信用代码", "missing_query")
     code = normalize_code(q)
@@ -193,18 +180,12 @@ def _shorter_names(index: SearchIndex, q: str, today: date) -> list[str]:
     return []
 
 
-def _period(seconds: int) -> int:
-    """A number that changes every `seconds`: in a cache key, it makes the cached answer expire."""
-    return int(time.monotonic() // seconds)
-
-
-def departments(index: SearchIndex, today: date, list_type: str | None = None) -> list[str]:
+def departments(index: SearchIndex, caches: Caches, today: date, list_type: str | None = None) -> list[str]:
     """The departments with the most public records (of one list, if given), for a department filter."""
-    return _departments(index, today, list_type, _period(DEPARTMENTS_TTL))
+    return caches.get("departments", (today, list_type), lambda: _departments(index, today, list_type))
 
 
-@lru_cache(maxsize=16)
-def _departments(index: SearchIndex, today: date, list_type: str | None, period: int) -> list[str]:
+def _departments(index: SearchIndex, today: date, list_type: str | None) -> list[str]:
     page = index.search_records(RecordQuery(list_type=list_type, size=1, facets=True, today=today))
     return sorted(page.facets.get("department", {}))
 
@@ -233,9 +214,10 @@ def find_subject(index: SearchIndex, raw_code: str, today: date) -> dict:
     return {**subject, "lists": memberships(doc, today)}
 
 
-def subject_profile(index: SearchIndex, raw_code: str, today: date) -> Profile:
+def subject_profile(index: SearchIndex, raw_code: str, today: date, section_size: int) -> Profile:
+    """A subject and the latest `section_size` public records of each kind."""
     subject = find_subject(index, raw_code, today)
-    paging = Paging(size=SECTION_SIZE)
+    paging = Paging(size=section_size)
     sections = {kind: _records(index, RecordQuery(subject_code=subject["code"], kinds=(kind,), today=today), paging)
                 for kind in RECORD_KINDS}
     return Profile(subject=subject, sections=sections)
@@ -273,23 +255,15 @@ def record(index: SearchIndex, doc_id: str, today: date) -> dict:
     return shown_record(doc)
 
 
-def list_totals(index: SearchIndex, slugs: tuple[str, ...], today: date) -> dict[str, int]:
+def list_totals(index: SearchIndex, caches: Caches, slugs: tuple[str, ...], today: date) -> dict[str, int]:
     """How many entries each list holds today, for the home page's list cards."""
-    return _list_totals(index, slugs, today, _period(LATEST_TTL))
+    return caches.get("list_totals", (slugs, today), lambda: {
+        slug: index.search_records(RecordQuery(list_type=slug, size=1, today=today)).total for slug in slugs})
 
 
-@lru_cache(maxsize=8)
-def _list_totals(index: SearchIndex, slugs: tuple[str, ...], today: date, period: int) -> dict[str, int]:
-    return {slug: index.search_records(RecordQuery(list_type=slug, size=1, today=today)).total for slug in slugs}
-
-
-def latest(index: SearchIndex, today: date) -> dict[str, list[dict]]:
-    """The newest public licences and penalties (each labelled with its department), by kind."""
-    return _latest(index, today, _period(LATEST_TTL))
-
-
-@lru_cache(maxsize=8)
-def _latest(index: SearchIndex, today: date, period: int) -> dict[str, list[dict]]:
-    return {kind: [shown_record(hit.doc) for hit in
-                   index.search_records(RecordQuery(kinds=(kind,), size=LATEST_SIZE, today=today)).hits]
-            for kind in ("licence", "penalty")}
+def latest(index: SearchIndex, caches: Caches, today: date, size: int) -> dict[str, list[dict]]:
+    """The newest `size` public licences and penalties (each labelled with its department), by kind."""
+    return caches.get("latest", (today, size), lambda: {
+        kind: [shown_record(hit.doc) for hit in
+               index.search_records(RecordQuery(kinds=(kind,), size=size, today=today)).hits]
+        for kind in ("licence", "penalty")})

@@ -15,20 +15,21 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", latest=lookups.latest(current.index(), current.today()),
-                           list_totals=lookups.list_totals(current.index(), tuple(catalog().list_types),
-                                                           current.today()))
+    index, caches, today = current.index(), current.caches(), current.today()
+    return render_template("public/home.html", latest=lookups.latest(index, caches, today, current.settings().latest_size),
+                           list_totals=lookups.list_totals(index, caches, tuple(catalog().list_types), today))
 
 
 @bp.get("/search")
 def search():
     q, filters = params.text(request.args, "q"), params.filters(request.args)
     page = partial(render_template, "public/search.html", q=q, filters=filters, results=None,
-                   departments=lookups.departments(current.index(), current.today()))
+                   departments=lookups.departments(current.index(), current.caches(), current.today()))
     if not q and not filters:
         return page()
     try:
-        return page(results=lookups.search(current.index(), q, filters, params.paging(request.args), current.today()))
+        return page(results=lookups.search(current.index(), current.caches(), q, filters, params.paging(request.args),
+                                           current.today()))
     except PortalError as error:
         # A wrong check character is answered beside the search box, where it can be corrected.
         return page(error=error), error.status
@@ -36,7 +37,7 @@ def search():
 
 @bp.get("/subjects/<code>")
 def subject(code: str):
-    profile = lookups.subject_profile(current.index(), code, current.today())
+    profile = lookups.subject_profile(current.index(), code, current.today(), current.settings().section_size)
     return render_template("public/subject.html", profile=profile, subject=profile.subject)
 
 
@@ -54,7 +55,8 @@ def list_page(list_type: str):
     results = lookups.list_entries(current.index(), catalog(), list_type, filters, params.paging(request.args),
                                    current.today())
     return render_template("public/list.html", list_type=list_type, filters=filters, results=results,
-                           departments=lookups.departments(current.index(), current.today(), list_type))
+                           departments=lookups.departments(current.index(), current.caches(), current.today(),
+                                                             list_type))
 
 
 @bp.get("/records/<record_id>")

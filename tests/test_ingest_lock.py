@@ -24,8 +24,9 @@ from tests.test_ingest import TODAY, penalty_row, write_csv
 
 HOLD = """
 import sys
+from credit.config import Settings
 from indexer.ingest import ingest_lock
-with ingest_lock(sys.argv[1]):
+with ingest_lock(Settings(database_url=sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()
 """
@@ -124,7 +125,7 @@ def test_postgres_ingests_take_turns(postgres_url, tmp_path):
     path = write_csv(tmp_path / "p.csv", penalties(range(1, 11), fine="7"))
     ingester = Ingester(settings, load_catalog(), today=TODAY, workers=1, progress=False)
     waiting, result = threading.Event(), {}
-    with ingest_lock(postgres_url):
+    with ingest_lock(settings):
         with pytest.raises(IngestBusy, match="另一个导入正在运行"):
             ingester.run([str(path)])
         queued = threading.Thread(target=lambda: result.update(

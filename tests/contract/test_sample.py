@@ -26,7 +26,7 @@ def sample_docs(request, catalog) -> list[dict]:
 
     settings, _report = request.getfixturevalue("sample_instance")
     keys = all_subject_keys(session_factory(settings.database_url))
-    return list(all_documents(settings.database_url, catalog, keys, TODAY, executor(1)))
+    return list(all_documents(settings, catalog, keys, TODAY, executor(1)))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -164,17 +164,16 @@ def test_a_publish_refreshes_the_index_once(sample_dir, elastic, run_prefix, tmp
         pytest.skip("Elasticsearch: ELASTICSEARCH_URL is not set and the noida-db stand-in is not available")
     from elasticsearch import Elasticsearch
 
-    import indexer.publisher
     from credit.search import open_index
 
-    monkeypatch.setenv("CREDIT_INGEST_WORKERS", "1")      # chunks written in this process, where they are counted
-    monkeypatch.setattr(indexer.publisher, "CHUNK", 50)    # several chunks
     with Elasticsearch(elastic.url) as client:
         indices = type(client.indices)                     # every client's `indices` is one of these
     refreshed, refresh = [], indices.refresh
     monkeypatch.setattr(indices, "refresh", lambda self, **kw: refreshed.append(kw["index"]) or refresh(self, **kw))
     prefix = f"{run_prefix}-refresh"
-    settings = make_settings(tmp_path, search_url=elastic.url, search_prefix=prefix, es_replicas=0)
+    # One worker: chunks are written in this process, where they are counted; several chunks.
+    settings = make_settings(tmp_path, search_url=elastic.url, search_prefix=prefix, es_replicas=0,
+                             ingest_workers=1, publish_chunk=50)
     try:
         report = ingest_into(settings, [str(sample_dir)])
         assert refreshed == [f"{prefix}-public"]

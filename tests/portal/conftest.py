@@ -1,6 +1,7 @@
 """Portal fixtures: apps over the mini data set (exact assertions) and over the generated sample."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -36,3 +37,9 @@ def app(mini_instance):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def short_sections(mini_instance):
+    """A client of an app whose profiles show one record per kind."""
+    return portal_app(replace(mini_instance, section_size=1)).test_client()

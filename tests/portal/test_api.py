@@ -153,12 +153,13 @@ def test_operation_path_prefers_literal_segments():
     assert operation_path("/api/v1/subjects/X/records") == "/subjects/{code}/records"
 
 
-def test_long_profile_sections_say_where_the_rest_is(client, api, monkeypatch):
-    monkeypatch.setattr("portal.lookups.SECTION_SIZE", 1)
-    _, body = api(f"/subjects/{mini.GUANGGU[1]}")
+def test_long_profile_sections_say_where_the_rest_is(short_sections):
+    path = f"{PREFIX}/subjects/{mini.GUANGGU[1]}"
+    body = short_sections.get(path).get_json()
+    validate_response("GET", path, 200, body)
     assert len(body["licences"]) == 1 and body["counts"]["licences"] == 2
     assert body["more"]["penalties"] is None
-    rest = client.get(body["more"]["licences"]).get_json()
+    rest = short_sections.get(body["more"]["licences"]).get_json()
     assert [r["id"] for r in rest["items"]] != [body["licences"][0]["id"]] and len(rest["items"]) == 1
 
 

@@ -227,8 +227,8 @@ def test_every_page_has_landmarks_and_one_h1(client):
             assert landmark in html, (url, landmark)
 
 
-def test_long_profile_sections_link_to_all_records(client, monkeypatch):
-    monkeypatch.setattr("portal.lookups.SECTION_SIZE", 1)
+def test_long_profile_sections_link_to_all_records(short_sections):
+    client = short_sections
     html = text(client.get(f"/subjects/{mini.GUANGGU[1]}"))
     assert html.count('class="record"') == 3  # one per kind
     link = f"/subjects/{mini.GUANGGU[1]}/records?kind=licence"
