@@ -7,7 +7,7 @@ noida-db stand-in on a free 127.0.0.1 port and stops it afterwards. Three measur
 1. end to end: `indexer ingest` of N generated subjects with the Elasticsearch index
    (rows read, validated, stored, published) — records/s;
 2. bulk indexing alone: `rebuild()` of the same public documents, already built in memory, into a
-   fresh index version — documents/s, for each --chunks size (how BULK_CHUNK was chosen);
+   fresh index version — documents/s, for each --chunks size (how Settings.es_bulk_chunk was chosen);
 3. queries: name searches (full, short and partial names), a filtered subject list, a list page,
    and pages 50 deep through `after` cursors — p50/p99 in ms.
 

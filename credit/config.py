@@ -76,6 +76,29 @@ class Settings:
     # Shards and replicas of each new index version (read at the next `indexer reindex`).
     es_shards: int = setting("CREDIT_ES_SHARDS", "1", int)
     es_replicas: int = setting("CREDIT_ES_REPLICAS", "1", int)
+    # Documents, and bytes, per bulk request. Elastic's tuning guide says to start at 1,000-5,000
+    # documents or 5-15 MB and measure. Public documents average ~1.1 KB, so 1,000 are ~1 MB: the
+    # small end, which keeps a resent request cheap. The noida-db stand-in cannot settle it (flat
+    # from 500 to 5,000); measure on the real cluster with `bench/ingest_elastic.py --chunks
+    # 500,1000,5000` before raising it. The byte cap guards against unusually large records.
+    es_bulk_chunk: int = 1000
+    es_bulk_max_bytes: int = 10 * 1024 * 1024
+    # Candidate values each shard sends for a facet, so that the facet_size most frequent are
+    # exact across shards (Elasticsearch's own default, size × 1.5 + 10, can miss some).
+    es_facet_shard_size: int = 500
+
+    # -- search, the same on every engine -----------------------------------------------------
+    # Deepest result a page number reaches (Elasticsearch's index.max_result_window, applied at the
+    # next reindex); deeper pages are read with the `after` cursor each page returns.
+    result_window: int = 10_000
+    # Values per facet (departments, record kinds) when a search asks for facets.
+    facet_size: int = 20
+    # Embedded engine: past this many matching subjects (a bare region such as 武汉) BM25, at ~1 µs
+    # per match, gives way to the shorter name as the last ranking key.
+    embedded_broad_query: int = 5000
+    # Embedded engine: SQLite page cache per connection, KiB. Bulk writes touch B-tree pages all
+    # over the file (random document ids); with SQLite's default 2 MB they are read again and again.
+    embedded_cache_kib: int = 256 * 1024
 
     # -- portal ------------------------------------------------------------------------------------
     # Signs nothing sensitive yet (no sessions on public pages); set it in production anyway.
@@ -90,6 +113,21 @@ class Settings:
     # How many reverse proxies in front of the portal append to X-Forwarded-For; 0 ignores
     # the header entirely, so a client cannot pick its own rate-limit key.
     trusted_proxies: int = setting("CREDIT_TRUSTED_PROXIES", "0", int)
+    # Results per page unless the API asks for another size, and the most it may ask for.
+    page_size: int = 20
+    max_page_size: int = 100
+    # Characters in a search box or filter value.
+    max_text: int = 100
+    # Characters in an `after` cursor: the engines' cursors are under 120. Longer ones are refused
+    # before decoding (a long one could nest arrays deeper than the JSON parser's stack).
+    max_cursor: int = 300
+    # The portal's own limits on a request, below gunicorn's (gunicorn.conf.py), so that an
+    # over-long request is refused in the portal's words and not by gunicorn's plain English page.
+    # The longest request the pages and API make (every filter at max_text, percent-encoded
+    # Chinese) is under 3 KB; 8 KB of headers is what common reverse proxies pass.
+    max_url: int = 4096            # bytes of path and query string, as sent
+    max_header_bytes: int = 8192   # all header names and values together
+    max_header_fields: int = 64
     # Records per kind on a profile; the rest are on the subject's records page.
     section_size: int = 20
     # Newest licences, and newest penalties, on the home page.

@@ -21,8 +21,6 @@ from xml.etree import ElementTree
 from indexer.validate import Problem
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
-# Characters a field may hold (CREDIT_INGEST_MAX_FIELD); a longer one rejects its row.
-DEFAULT_MAX_FIELD = 32 * 1024
 WHOLE_ROW = "（整行）"   # the field named by a problem that is not one column's
 
 
@@ -73,7 +71,9 @@ def detect_encoding(head: bytes) -> str:
         raise FileError("无法识别文件编码（应为UTF-8或GBK/GB18030）") from exc
 
 
-def headers_and_rows(path: Path, max_field: int = DEFAULT_MAX_FIELD) -> tuple[list[str], Iterator[Row]]:
+def headers_and_rows(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
+    """The header and the rows of a source file; a field longer than max_field characters
+    (Settings.ingest_max_field) rejects its row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _csv(path, max_field)

@@ -10,13 +10,12 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import RequestRedirect
 
-from credit.search import MAX_RESULT_WINDOW, QueryError, SearchError
+from credit.search import QueryError, SearchError
 
 UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
 # Pages say what to do on a page where the API's words name parameters and cursors.
 PAGE_NUMBER_WRONG = "页码应为从 1 开始的整数。请从第 1 页开始浏览。"
-PAGE_TOO_DEEP = (f"结果太多，网页只能翻看前 {MAX_RESULT_WINDOW} 条。请用筛选条件（如数据来源单位、地区、日期）"
-                 "缩小范围后再查看。")
+PAGE_TOO_DEEP = "结果太多，网页只能翻看前 {window} 条。请用筛选条件（如数据来源单位、地区、日期）缩小范围后再查看。"
 _DEEP = "页码过深"   # how base.check_depth's refusal begins
 
 # Machine-readable codes and default messages for the HTTP errors raised outside our views.
@@ -49,15 +48,6 @@ def not_found(message: str, code: str = "not_found") -> PortalError:
     return PortalError(404, code, message)
 
 
-# The portal's own limits on a request, below gunicorn's (gunicorn.conf.py), so that an over-long
-# request is refused here, in the portal's words, and not by gunicorn's plain English page. The
-# longest request the pages and API make (every filter at its 100-character limit, percent-encoded
-# Chinese) is under 3 KB; 8 KB of headers is what common reverse proxies pass.
-MAX_URL = 4096            # bytes of path and query string, as sent
-MAX_HEADER_BYTES = 8192   # all header names and values together
-MAX_HEADER_FIELDS = 64
-
-
 def wants_json() -> bool:
     """Under /api/ every answer is JSON, whatever the path looks like after it (//api/… included)."""
     path = re.sub("/{2,}", "/", request.path)
@@ -77,7 +67,8 @@ def _http_error(exc: HTTPException):
 
 def _query_error(exc: QueryError):
     message = str(exc)
-    return respond(invalid(message, "invalid_query", PAGE_TOO_DEEP if message.startswith(_DEEP) else None))
+    deep = PAGE_TOO_DEEP.format(window=current_app.config["CREDIT_SETTINGS"].result_window)
+    return respond(invalid(message, "invalid_query", deep if message.startswith(_DEEP) else None))
 
 
 def _search_error(exc: SearchError):
@@ -95,21 +86,18 @@ def check_request() -> None:
     """Refuse, before any work, what is too large to be a request of ours, and API paths that
     Werkzeug would only redirect (with an HTML page) to a path with merged slashes: under /api/ an
     encoded slash belongs to a parameter, so that other path is not what was asked for."""
-    environ = request.environ
+    environ, settings = request.environ, current_app.config["CREDIT_SETTINGS"]
     # The path as sent (servers keep it in RAW_URI or REQUEST_URI, some with the query string).
     path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
-    if len(path) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+    if len(path) + len(environ.get("QUERY_STRING", "")) > settings.max_url:
         raise RequestURITooLarge()
-    if _headers_too_large(environ):
+    headers = [(key, value) for key, value in environ.items()
+               if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]
+    if (len(headers) > settings.max_header_fields
+            or sum(len(k) + len(v) for k, v in headers) > settings.max_header_bytes):
         raise RequestHeaderFieldsTooLarge()
     if wants_json() and isinstance(request.routing_exception, RequestRedirect):
         raise NotFound()
-
-
-def _headers_too_large(environ: dict) -> bool:
-    headers = [(key, value) for key, value in environ.items()
-               if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]
-    return len(headers) > MAX_HEADER_FIELDS or sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES
 
 
 def register(app: Flask) -> None:

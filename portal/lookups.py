@@ -17,13 +17,12 @@ from credit.catalog import RECORD_KINDS, Catalog
 from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_problem
 from credit.ids import subject_doc_id
 from credit.publicity import FOREVER
-from credit.search import MAX_RESULT_WINDOW, Hit, RecordQuery, SearchIndex, SubjectQuery
+from credit.search import Hit, RecordQuery, SearchIndex, SubjectQuery
 from portal.caches import Caches
 from portal.errors import invalid, not_found
 
 # Record kind → the name of its section in a profile (and of its count in a search result).
 SECTIONS = {"licence": "licences", "penalty": "penalties", "list": "list_entries"}
-PAGE_SIZE = 20         # results per page unless the API asks for another size
 _CODE_CHARS = re.compile(r"^[0-9A-Z-]{5,30}$")
 _DOC_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 # Record ids before they became random (migration 0002): those links cannot be mapped to a record.
@@ -50,8 +49,9 @@ class Filters:
 
 @dataclass(frozen=True)
 class Paging:
+    size: int
+    window: int                # the deepest result page numbers reach (Settings.result_window)
     page: int = 1
-    size: int = PAGE_SIZE
     after: str | None = None   # cursor from the previous page: any depth, no page numbers
 
 
@@ -71,7 +71,7 @@ class Results:
     def last_page(self) -> int:
         """The last page a page number can reach (deeper pages need the `after` cursor)."""
         size = self.paging.size
-        return max(1, min(math.ceil(self.total / size), MAX_RESULT_WINDOW // size))
+        return max(1, min(math.ceil(self.total / size), self.paging.window // size))
 
     @property
     def past_end(self) -> bool:
@@ -217,7 +217,7 @@ def find_subject(index: SearchIndex, raw_code: str, today: date) -> dict:
 def subject_profile(index: SearchIndex, raw_code: str, today: date, section_size: int) -> Profile:
     """A subject and the latest `section_size` public records of each kind."""
     subject = find_subject(index, raw_code, today)
-    paging = Paging(size=section_size)
+    paging = Paging(size=section_size, window=section_size)   # the first page only
     sections = {kind: _records(index, RecordQuery(subject_code=subject["code"], kinds=(kind,), today=today), paging)
                 for kind in RECORD_KINDS}
     return Profile(subject=subject, sections=sections)

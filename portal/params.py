@@ -1,22 +1,20 @@
 """Query-string parameters → the portal's query objects, refusing bad input with a message.
 
-Pages and API read their parameters here, so both accept exactly the same input."""
+Pages and API read their parameters here, so both accept exactly the same input, within the
+limits of the app's settings (credit.config)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
 from credit.catalog import RECORD_KINDS
+from portal import current
 from portal.errors import PAGE_NUMBER_WRONG, invalid
-from portal.lookups import PAGE_SIZE, Filters, Paging
+from portal.lookups import Filters, Paging
 
-MAX_TEXT = 100         # characters in a search box or filter value
-MAX_PAGE_SIZE = 100
-# Characters in an `after` cursor: the engines' cursors are under 120. Longer ones are refused
-# before decoding (a long one could nest arrays deeper than the JSON parser's stack).
-MAX_CURSOR = 300
 # ASCII digits only: \d and str.isdigit() also accept ４, ² and ①, which int() or a division code refuse.
 _DIGITS = re.compile(r"[0-9]+")
 _REGION = re.compile(r"[0-9]{6}")
@@ -25,9 +23,9 @@ _MAX_DIGITS = 9
 
 
 def text(args: MultiDict, name: str) -> str:
-    value = " ".join((args.get(name) or "").split())
-    if len(value) > MAX_TEXT:
-        raise invalid(f"输入过长：最多{MAX_TEXT}个字符")
+    value, most = " ".join((args.get(name) or "").split()), current.settings().max_text
+    if len(value) > most:
+        raise invalid(f"输入过长：最多{most}个字符")
     return value
 
 
@@ -60,7 +58,7 @@ def _number(digits: str) -> int:
 
 def _cursor(args: MultiDict) -> str | None:
     value = (args.get("after") or "").strip()
-    if len(value) > MAX_CURSOR:
+    if len(value) > current.settings().max_cursor:
         raise invalid("翻页游标无效", "invalid_query")
     return value or None
 
@@ -82,7 +80,8 @@ def filters(args: MultiDict) -> Filters:
 
 def paging(args: MultiDict, sizeable: bool = False) -> Paging:
     """Page number (and, for the API, page size and the `after` cursor)."""
+    settings = current.settings()
+    paging = Paging(size=settings.page_size, window=settings.result_window, page=_int(args, "page", 1))
     if not sizeable:
-        return Paging(page=_int(args, "page", 1))
-    return Paging(page=_int(args, "page", 1), size=_int(args, "size", PAGE_SIZE, MAX_PAGE_SIZE),
-                  after=_cursor(args))
+        return paging
+    return replace(paging, size=_int(args, "size", settings.page_size, settings.max_page_size), after=_cursor(args))

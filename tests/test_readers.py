@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from credit.catalog import load_catalog
+from credit.config import Settings
 from indexer.readers import WHOLE_ROW, BadRow, FileError, headers_and_rows
 from indexer.validate import clean_text
 from tests.test_ingest import penalty_row
@@ -30,7 +31,7 @@ def numbered(n: int) -> list[dict]:
     return [penalty_row(**{"行政处罚决定书文号": f"{i}号"}) for i in range(1, n + 1)]
 
 
-def read(path, max_field: int = 32768) -> list[tuple[int, object]]:
+def read(path, max_field: int = Settings().ingest_max_field) -> list[tuple[int, object]]:
     return list(headers_and_rows(path, max_field)[1])
 
 
@@ -149,7 +150,7 @@ def test_a_line_that_is_not_an_object_is_said_to_be_so(tmp_path, line, what):
 def test_a_first_line_that_is_not_an_object_does_not_refuse_the_file(tmp_path):
     good = [json.dumps(r, ensure_ascii=False) for r in numbered(2)]
     path = write_jsonl(tmp_path / "p.jsonl", ["[\"表头\"]", "", good[0], good[1]])
-    headers, rows = headers_and_rows(path)
+    headers, rows = headers_and_rows(path, Settings().ingest_max_field)
     assert "行政处罚决定书文号" in headers
     got = list(rows)
     assert doc_nos(got) == {3: "1号", 4: "2号"} and bad(got)[1].problem.code == "not_json_object"
@@ -157,7 +158,7 @@ def test_a_first_line_that_is_not_an_object_does_not_refuse_the_file(tmp_path):
 
 def test_a_file_with_no_object_is_refused(tmp_path):
     with pytest.raises(FileError, match="没有带字段的JSON对象"):
-        headers_and_rows(write_jsonl(tmp_path / "p.jsonl", ["[1]", "2", "x"]))
+        headers_and_rows(write_jsonl(tmp_path / "p.jsonl", ["[1]", "2", "x"]), Settings().ingest_max_field)
 
 
 def test_a_key_twice_in_one_line_is_rejected(tmp_path):

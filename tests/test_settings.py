@@ -43,3 +43,31 @@ def test_the_environment_is_read_when_settings_are_built(monkeypatch, tmp_path):
     assert settings.database_url == f"sqlite:///{tmp_path / 'credit.sqlite3'}"
     assert settings.embedded_search_path() == tmp_path / "search.sqlite3"
     assert settings.ingest_workers == 3
+
+
+def test_the_openapi_document_states_the_limits_the_portal_applies():
+    from portal.api import openapi_document
+
+    settings, document = Settings(), openapi_document()
+    sizes = [document["components"]["parameters"]["size"]["schema"]["maximum"]] + [
+        document["components"]["schemas"][name]["properties"]["size"]["maximum"]
+        for name in ("SearchResults", "SubjectRecords", "ListEntries")]
+    assert set(sizes) == {settings.max_page_size}
+    texts = {document["components"]["parameters"][name]["schema"]["maxLength"] for name in ("q", "department", "list_name")}
+    assert texts == {settings.max_text}
+
+
+def test_limits_are_set_through_settings(tmp_path):
+    """A portal built with other limits applies them: nothing reads a module constant instead."""
+    from portal import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, max_page_size=5, max_text=4, result_window=40, max_url=300)
+    client = create_app({"CREDIT_SETTINGS": settings, "TESTING": True}).test_client()
+    assert client.get("/api/v1/search?q=光谷&size=5").json["size"] == 5
+    too_many = client.get("/api/v1/search?q=光谷&size=6")
+    assert too_many.status_code == 400 and "最大为5" in too_many.json["error"]["message"]
+    assert "最多4个字符" in client.get("/api/v1/search?q=武汉光谷科技").json["error"]["message"]
+    deep = client.get("/search?page=3&q=光谷")
+    assert "前 40 条" in deep.get_data(as_text=True)
+    assert client.get("/search?q=" + "a" * 300).status_code == 414

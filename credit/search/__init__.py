@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from credit.config import Settings
 from credit.search.base import (
-    MAX_RESULT_WINDOW,
     Hit,
     Page,
     QueryError,
@@ -13,7 +12,7 @@ from credit.search.base import (
     SubjectQuery,
 )
 
-__all__ = ["MAX_RESULT_WINDOW", "Hit", "Page", "QueryError", "RecordQuery", "SearchError", "SearchIndex",
+__all__ = ["Hit", "Page", "QueryError", "RecordQuery", "SearchError", "SearchIndex",
            "SubjectQuery", "open_index"]
 
 
@@ -24,5 +23,5 @@ def open_index(settings: Settings) -> SearchIndex:
         return ElasticIndex.from_settings(settings)
     if url == "embedded" or url.startswith("embedded://"):
         from credit.search.embedded import EmbeddedIndex
-        return EmbeddedIndex(settings.embedded_search_path())
+        return EmbeddedIndex(settings.embedded_search_path(), settings)
     raise ValueError(f"CREDIT_SEARCH_URL must be 'embedded', 'embedded:///path' or an http(s) URL, not {url!r}")

@@ -16,10 +16,6 @@ from typing import Iterable
 from analyzers.names import QueryTerms, highlight_subject
 from credit.catalog import RECORD_KINDS
 
-# Deepest offset a page number may reach (as Elasticsearch's index.max_result_window); deeper
-# pages are read with the `after` cursor each page returns.
-MAX_RESULT_WINDOW = 10_000
-
 
 class SearchError(Exception):
     """The engine could not answer (down, slow, misconfigured)."""
@@ -101,13 +97,13 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def check_depth(page: int, size: int) -> int:
-    """The offset of a page, refused past the result window."""
+def check_depth(page: int, size: int, window: int) -> int:
+    """The offset of a page, refused past the result window (Settings.result_window)."""
     if page < 1 or size < 1:
         raise QueryError("页码和每页条数必须为正整数")
     offset = (page - 1) * size
-    if offset + size > MAX_RESULT_WINDOW:
-        raise QueryError(f"页码过深：最多浏览前{MAX_RESULT_WINDOW}条，请缩小范围或使用 after 游标翻页")
+    if offset + size > window:
+        raise QueryError(f"页码过深：最多浏览前{window}条，请缩小范围或使用 after 游标翻页")
     return offset
 
 

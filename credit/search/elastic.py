@@ -59,15 +59,6 @@ from credit.search.base import (
 
 log = logging.getLogger(__name__)
 
-# Documents per bulk request. Elastic's tuning guide says to start at 1,000-5,000 documents or
-# 5-15 MB and measure. Public documents average ~1.1 KB (max ~1.7 KB on the generated sample), so
-# 1,000 documents are ~1 MB: the small end, which keeps a retried request cheap. The noida-db
-# stand-in cannot settle it (22k documents: 2.4k/2.7k/2.5k documents/s at 500/1,000/5,000 per
-# request, i.e. flat), so measure on the real cluster with
-# `bench/ingest_elastic.py --chunks 500,1000,5000` before raising it. The byte cap guards
-# against unusually large records.
-BULK_CHUNK = 1000
-BULK_MAX_BYTES = 10 * 1024 * 1024
 # How many failed documents are logged one by one in a call (all of them are counted).
 FAILURES_LOGGED = 50
 # The keys of a search body that say where in the results a page starts, not what is searched.
@@ -163,19 +154,19 @@ def _safe_url(url: str) -> str:
 
 
 class ElasticIndex(SearchIndex):
-    def __init__(self, client: Elasticsearch, prefix: str, *, timeout: float = 5.0, write_timeout: float = 120.0,
-                 retries: int = 2, shards: int = 1, replicas: int = 1, url: str = "", bulk_chunk: int = BULK_CHUNK):
+    def __init__(self, client: Elasticsearch, settings: Settings, url: str = ""):
         self.client = client
-        self.prefix = prefix
-        self.alias = mapping.alias_name(prefix)
+        self.settings = settings
+        self.prefix = settings.search_prefix
+        self.alias = mapping.alias_name(self.prefix)
         self.building = f"{self.alias}-building"   # the version a rebuild is filling, while it does
-        self.timeout, self.write_timeout, self.retries = timeout, write_timeout, retries
-        self.shards, self.replicas = shards, replicas
+        self.timeout, self.write_timeout = settings.search_timeout, settings.search_write_timeout
+        self.retries = settings.search_retries
         self.url = url
-        self.bulk_chunk = bulk_chunk
+        self.bulk_chunk = settings.es_bulk_chunk
         # Writers may wait longer than readers, and a timed-out bulk request is safe to resend
         # (every action names its document id, so a repeat overwrites rather than duplicates).
-        self.writer = client.options(request_timeout=write_timeout, retry_on_timeout=True)
+        self.writer = client.options(request_timeout=self.write_timeout, retry_on_timeout=True)
         self._ready = False
 
     @classmethod
@@ -197,10 +188,7 @@ class ElasticIndex(SearchIndex):
             client = Elasticsearch(hosts, **options)
         except ValueError as exc:
             raise ValueError(f"CREDIT_SEARCH_URL 无效：{exc}") from exc
-        return cls(client, settings.search_prefix, timeout=settings.search_timeout,
-                   write_timeout=settings.search_write_timeout, retries=settings.search_retries,
-                   shards=settings.es_shards, replicas=settings.es_replicas,
-                   url=", ".join(_safe_url(h) for h in hosts))
+        return cls(client, settings, url=", ".join(_safe_url(h) for h in hosts))
 
     def close(self) -> None:
         self.client.close()
@@ -232,7 +220,7 @@ class ElasticIndex(SearchIndex):
 
     def _create_version(self, name: str, *, building: bool) -> None:
         """A new version: the first one live at once, a rebuild's behind the building alias."""
-        settings = mapping.index_settings(self.shards, self.replicas)
+        settings = mapping.index_settings(self.settings)
         if building:
             settings.update(mapping.BUILD_SETTINGS)
         client = self.writer if building else self.client
@@ -267,7 +255,7 @@ class ElasticIndex(SearchIndex):
         fails is returned, never dropped."""
         done, failures = 0, []
         for ok, item in streaming_bulk(self.writer, actions, index=index, chunk_size=self.bulk_chunk,
-                                       max_chunk_bytes=BULK_MAX_BYTES, raise_on_error=False,
+                                       max_chunk_bytes=self.settings.es_bulk_max_bytes, raise_on_error=False,
                                        max_retries=self.retries, initial_backoff=1, max_backoff=30, **options):
             op, result = next(iter(item.items()))
             status = result.get("status")
@@ -354,7 +342,7 @@ class ElasticIndex(SearchIndex):
                 self._report(failures, "写入")
                 raise SearchError(f"重建中止：{len(failures)} 条文档未能写入新索引（如 {failures[0].id}：{failures[0].reason}），"
                                   "原索引继续提供服务")
-            self.writer.indices.put_settings(index=fresh, settings=mapping.live_settings(self.replicas))
+            self.writer.indices.put_settings(index=fresh, settings=mapping.live_settings(self.settings.es_replicas))
             self.writer.indices.refresh(index=fresh)
             lock.renew(force=True)   # still ours: nobody took over while we were building
             # The switch: one atomic call, so every search sees either the old or the new version.
@@ -421,7 +409,7 @@ class ElasticIndex(SearchIndex):
         q = analyze_query(query.text) if query.text else None
         if q is not None and q.empty:
             return Page(total=0, hits=[])
-        resp = self._search(es_queries.subject_search(query, q))
+        resp = self._search(es_queries.subject_search(query, q, self.settings))
         hits = [subject_hit(h["_source"], round(float(h["sort"][0]), 6), q) for h in resp["hits"]["hits"]]
         page = Page(total=resp["hits"]["total"]["value"], hits=hits, next_after=_next_cursor(resp, query.size))
         if query.facets:
@@ -431,7 +419,7 @@ class ElasticIndex(SearchIndex):
         return page
 
     def search_records(self, query: RecordQuery) -> Page:
-        resp = self._search(es_queries.record_search(query))
+        resp = self._search(es_queries.record_search(query, self.settings))
         page = Page(total=resp["hits"]["total"]["value"], hits=[Hit(doc=h["_source"]) for h in resp["hits"]["hits"]],
                     next_after=_next_cursor(resp, query.size))
         if query.facets:

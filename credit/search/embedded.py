@@ -42,6 +42,7 @@ import orjson
 from analyzers import analyze_query
 from credit.batches import chunks
 from credit.catalog import RECORD_KINDS
+from credit.config import Settings
 from credit.search.base import (
     Hit,
     Page,
@@ -86,9 +87,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS subject_fts USING fts5(terms, chars, tokenize
 
 log = logging.getLogger(__name__)
 
-BROAD_QUERY = 5000
-CACHE_KIB = 256 * 1024
-
 # Names are full-text rows of their own, so "every query character" is asked of each name alone
 # (安信 must not find a subject whose current name holds 信 and former name 安). A name's rowid
 # encodes its subject (rowid // NAME_SLOTS), so a match finds its subject by arithmetic rather than a
@@ -120,8 +118,11 @@ def _match_expression(q) -> str:
 
 
 class EmbeddedIndex(SearchIndex):
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, settings: Settings | None = None):
+        settings = settings or Settings()
         self.path = Path(path)
+        self.result_window, self.facet_size = settings.result_window, settings.facet_size
+        self.broad_query, self.cache_kib = settings.embedded_broad_query, settings.embedded_cache_kib
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with _flock(self._beside(".pointer.lock")):
@@ -168,7 +169,7 @@ class EmbeddedIndex(SearchIndex):
             return conn
         self.close()
         try:
-            conn = _connect(self.path.with_name(name), create=False)
+            conn = _connect(self.path.with_name(name), self.cache_kib, create=False)
         except sqlite3.OperationalError:
             if self._pointer() == name:
                 raise
@@ -235,7 +236,7 @@ class EmbeddedIndex(SearchIndex):
 
     def _rebuild_locked(self, docs: Iterable[dict]) -> int:
         fresh, old = self._new_version()
-        live, new = _connect(old, create=False), _connect(fresh, create=False)
+        live, new = _connect(old, self.cache_kib, create=False), _connect(fresh, self.cache_kib, create=False)
         try:
             _start_journal(live)   # from here on writes are journaled; only now is `docs` read
             written = _fill(new, docs)
@@ -307,10 +308,10 @@ class EmbeddedIndex(SearchIndex):
             found, found_params = _matched_names(q, ranked=False)
             total = conn.execute(f"SELECT count(*) FROM (SELECT {columns}{found}) AS m WHERE {where}",
                                  found_params + params).fetchone()[0]
-            # BM25 costs ~1 µs per match; past BROAD_QUERY matches (a bare region such as 武汉), rank
-            # on the bonuses and then the shorter name, which is what BM25 amounts to when each
-            # name holds the few query characters once. 武汉 on 100k subjects: 72 → 38 ms.
-            ranked = total <= BROAD_QUERY
+            # Past broad_query matches, rank on the bonuses and then the shorter name, which is what
+            # BM25 amounts to when each name holds the few query characters once. 武汉 on 100k
+            # subjects: 72 → 38 ms.
+            ranked = total <= self.broad_query
             found, found_params = _matched_names(q, ranked)
             relevance = "n.relevance" if ranked else "-length(s.name_norm) / 1000.0"
             source = (f"(SELECT {columns}, {relevance} + ? * (s.name_norm = ?) + ? * (s.name_core = ?)"
@@ -320,7 +321,7 @@ class EmbeddedIndex(SearchIndex):
             source_params = [BOOST_EXACT, q.norm, BOOST_CORE, q.core, BOOST_FORMER, q.norm,
                              BOOST_PHRASE, "chars : " + _quote(" ".join(q.phrase)), *found_params]
         base = f"FROM {source} AS m WHERE {where}"
-        page_where, page_params, offset = _keyset(query, "m.score < ?", "m.code > ?")
+        page_where, page_params, offset = _keyset(query, "m.score < ?", "m.code > ?", self.result_window)
         # Rank on narrow rows, then fetch the bodies of the one page: sorting thousands of
         # matches with their JSON bodies attached was the slow part of broad queries.
         rows = conn.execute(
@@ -343,14 +344,14 @@ class EmbeddedIndex(SearchIndex):
                 kinds[kind] = n
         departments = dict(conn.execute(
             f"SELECT value, count(*) FROM subject_values WHERE field = 'departments' AND subject IN (SELECT m.rowid {base})"
-            " GROUP BY value ORDER BY count(*) DESC, value LIMIT 20", params))
+            " GROUP BY value ORDER BY count(*) DESC, value LIMIT ?", params + [self.facet_size]))
         return {"kind": kinds, "department": departments}
 
     def search_records(self, query: RecordQuery) -> Page:
         where, params = _record_filters(query)
         conn = self._conn()
         total = conn.execute(f"SELECT count(*) FROM docs WHERE {where}", params).fetchone()[0]
-        page_where, page_params, offset = _keyset(query, "decided_on < ?", "id > ?")
+        page_where, page_params, offset = _keyset(query, "decided_on < ?", "id > ?", self.result_window)
         rows = conn.execute(
             f"SELECT body, decided_on, id FROM docs WHERE id IN (SELECT id FROM docs WHERE {where}{page_where}"
             " ORDER BY decided_on DESC, id LIMIT ? OFFSET ?) ORDER BY decided_on DESC, id",
@@ -360,7 +361,7 @@ class EmbeddedIndex(SearchIndex):
         if query.facets:
             page.facets = {
                 field: dict(conn.execute(f"SELECT {field}, count(*) FROM docs WHERE {where} GROUP BY {field} "
-                                         "ORDER BY count(*) DESC, " + field + " LIMIT 20", params))
+                                         "ORDER BY count(*) DESC, " + field + " LIMIT ?", params + [self.facet_size]))
                 for field in ("kind", "department")}
         return page
 
@@ -386,16 +387,16 @@ class EmbeddedIndex(SearchIndex):
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _connect(path: Path, create: bool = True) -> sqlite3.Connection:
+def _connect(path: Path, cache_kib: int | None = None, create: bool = True) -> sqlite3.Connection:
     """A connection to a version file; with create=False the file must exist (SQLite would
-    otherwise make an empty one where a rebuild has just removed the old version)."""
+    otherwise make an empty one where a rebuild has just removed the old version). Connections
+    that read or write many documents get a page cache of cache_kib (Settings.embedded_cache_kib)."""
     target = str(path) if create else f"{path.absolute().as_uri()}?mode=rw"
     conn = sqlite3.connect(target, timeout=30, check_same_thread=False, uri=not create)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    # A large page cache: bulk writes touch B-tree pages all over the file (random document ids),
-    # and with SQLite's default 2 MB they are read and written back again and again.
-    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    if cache_kib:
+        conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     # Checkpoint the write-ahead log every ~64 MB instead of SQLite's 4 MB: each checkpoint syncs
     # the file, and bulk ingest would otherwise pay for one on nearly every commit.
     conn.execute("PRAGMA wal_autocheckpoint=16384")
@@ -635,13 +636,13 @@ def _record_filters(query: RecordQuery) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def _keyset(query, before: str, tie: str) -> tuple[str, list, int]:
+def _keyset(query, before: str, tie: str, window: int) -> tuple[str, list, int]:
     """Offset paging within the result window, or keyset paging after a cursor (any depth).
 
     `before` compares the sort key with the cursor's first value (e.g. "score < ?"), `tie` breaks
     ties on the second."""
     if not query.after:
-        return "", [], check_depth(query.page, query.size)
+        return "", [], check_depth(query.page, query.size, window)
     values = decode_cursor(query.after)
     if len(values) != 2:
         raise QueryError("翻页游标无效")

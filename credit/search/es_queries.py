@@ -13,15 +13,12 @@ from datetime import date
 
 from analyzers import QueryTerms
 from credit.catalog import RECORD_KINDS
+from credit.config import Settings
 from credit.search.base import QueryError, RecordQuery, SubjectQuery, check_depth, check_kind, decode_cursor
 from credit.search.ranking import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
 SUBJECT_SORT = [{"_score": "desc"}, {"code": "asc"}]
 RECORD_SORT = [{"decided_on": "desc"}, {"id": "asc"}]
-FACET_SIZE = 20
-# Terms aggregations are exact only when every shard returns every value; departments and kinds
-# number in the dozens, so asking each shard for this many makes the facet counts exact.
-FACET_SHARD_SIZE = 500
 
 
 def public_only(query: dict | None, doc_types: tuple[str, ...], today: date, filters: list[dict] = ()) -> dict:
@@ -92,10 +89,10 @@ def record_filters(query: RecordQuery) -> list[dict]:
     return filters + _date_range("decided_on", query.date_from, query.date_to)
 
 
-def _page(query: SubjectQuery | RecordQuery, cursor_types: tuple[type, type]) -> dict:
+def _page(query: SubjectQuery | RecordQuery, cursor_types: tuple[type, type], window: int) -> dict:
     """`from` within the result window, or `search_after` a cursor (any depth)."""
     if not query.after:
-        return {"from": check_depth(query.page, query.size), "size": query.size}
+        return {"from": check_depth(query.page, query.size, window), "size": query.size}
     values = decode_cursor(query.after)
     if len(values) != 2 or not all(isinstance(value, kind) and not isinstance(value, bool)
                                    for value, kind in zip(values, cursor_types, strict=True)):
@@ -103,39 +100,39 @@ def _page(query: SubjectQuery | RecordQuery, cursor_types: tuple[type, type]) ->
     return {"size": query.size, "search_after": values}
 
 
-def _terms_facet(field: str) -> dict:
+def _terms_facet(field: str, settings: Settings) -> dict:
     # Most frequent first, ties by value: the order the embedded engine gives.
-    return {"terms": {"field": field, "size": FACET_SIZE, "shard_size": FACET_SHARD_SIZE,
+    return {"terms": {"field": field, "size": settings.facet_size, "shard_size": settings.es_facet_shard_size,
                       "order": [{"_count": "desc"}, {"_key": "asc"}]}}
 
 
-def subject_search(query: SubjectQuery, q: QueryTerms | None) -> dict:
+def subject_search(query: SubjectQuery, q: QueryTerms | None, settings: Settings) -> dict:
     """The body of a subject search: best match first, then by code (a stable order for cursors)."""
     body = {
         "query": public_only(name_match(q) if q else None, ("subject",), query.today, subject_filters(query)),
         "sort": SUBJECT_SORT,
         "track_total_hits": True,   # the portal shows an exact total
-        **_page(query, (float | int, str)),
+        **_page(query, (float | int, str), settings.result_window),
     }
     if query.facets:
         today = query.today.isoformat()
         body["aggs"] = {
             "kind": {"filters": {"filters": {k: {"range": {f"{k}_until": {"gte": today}}} for k in RECORD_KINDS}}},
-            "department": _terms_facet("departments"),
+            "department": _terms_facet("departments", settings),
         }
     return body
 
 
-def record_search(query: RecordQuery) -> dict:
+def record_search(query: RecordQuery, settings: Settings) -> dict:
     """The body of a record search (lists, profiles): most recent first, then by id."""
     body = {
         "query": public_only(None, ("record",), query.today, record_filters(query)),
         "sort": RECORD_SORT,
         "track_total_hits": True,
-        **_page(query, (int, str)),   # decided_on sorts as epoch milliseconds
+        **_page(query, (int, str), settings.result_window),   # decided_on sorts as epoch milliseconds
     }
     if query.facets:
-        body["aggs"] = {"kind": _terms_facet("kind"), "department": _terms_facet("department")}
+        body["aggs"] = {"kind": _terms_facet("kind", settings), "department": _terms_facet("department", settings)}
     return body
 
 

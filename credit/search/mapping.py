@@ -7,7 +7,7 @@ characters, and Elasticsearch only splits them on spaces. It needs no Chinese pl
 index side and query side can never tokenize differently."""
 from __future__ import annotations
 
-from credit.search.base import MAX_RESULT_WINDOW
+from credit.config import Settings
 
 # The analyzer of pre-tokenized text: split on whitespace, nothing else. No lowercase or ASCII
 # folding filters: analyzers.normalize already case-folded and NFKC-normalized every term, and a
@@ -82,18 +82,18 @@ PROPERTIES = {
 MAPPINGS = {"dynamic": "strict", "properties": PROPERTIES}
 
 
-def index_settings(shards: int, replicas: int) -> dict:
+def index_settings(settings: Settings) -> dict:
     """Settings of a live index version.
 
     BM25 keeps Elasticsearch's defaults (k1=1.2, b=0.75), which are also FTS5's, so both engines
     weigh term frequency and name length alike; the ranking rules of SPEC §5 come from the
     constant-score bonuses in es_queries.py, which dwarf any BM25 difference."""
     return {
-        "number_of_shards": shards,
-        "number_of_replicas": replicas,
+        "number_of_shards": settings.es_shards,
+        "number_of_replicas": settings.es_replicas,
         # The same deepest offset the interface enforces (base.check_depth): deeper pages go
         # through search_after, never through `from`.
-        "max_result_window": MAX_RESULT_WINDOW,
+        "max_result_window": settings.result_window,
         "analysis": {"analyzer": {PRETOKENIZED: {"type": "custom", "tokenizer": "whitespace"}}},
     }
 

@@ -128,7 +128,7 @@ def make_index(request, elastic, run_prefix, tmp_path):
 
     def make(backend: str, **overrides) -> SearchIndex:
         if backend == "embedded":
-            index = EmbeddedIndex(tmp_path / f"search-{len(made)}.sqlite3")
+            index = EmbeddedIndex(tmp_path / f"search-{len(made)}.sqlite3", make_settings(tmp_path, **overrides))
             made.append((index, None))
             return index
         if elastic is None:

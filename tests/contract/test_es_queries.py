@@ -11,25 +11,27 @@ from datetime import date, timedelta
 import pytest
 
 from analyzers import analyze_query
+from credit.config import Settings
 from credit.search import RecordQuery, SubjectQuery, es_queries, mapping
 from credit.search.base import encode_cursor
 
 TODAY = date(2025, 6, 1)
+SETTINGS = Settings()
 LEAF_QUERIES = ("term", "terms", "range", "match", "match_phrase")
 
 
 def reads() -> list[dict]:
     q = analyze_query("武汉市光谷科技有限公司")
     return [
-        es_queries.subject_search(SubjectQuery(text="x", today=TODAY, facets=True), q),
+        es_queries.subject_search(SubjectQuery(text="x", today=TODAY, facets=True), q, SETTINGS),
         es_queries.subject_search(SubjectQuery(code="91420111000000101X", kind="penalty", department="税务局",
                                             region="420100", date_from=TODAY - timedelta(days=9), date_to=TODAY,
-                                            today=TODAY, after=encode_cursor([12.5, "9142"])), None),
+                                            today=TODAY, after=encode_cursor([12.5, "9142"])), None, SETTINGS),
         es_queries.record_search(RecordQuery(subject_code="9142", kinds=("licence", "list"), list_type="red",
                                           list_name="A级纳税人", department="税务局", region="420000",
                                           date_from=TODAY - timedelta(days=9), date_to=TODAY, today=TODAY,
-                                          facets=True)),
-        es_queries.record_search(RecordQuery(today=TODAY, after=encode_cursor([1717200000000, "abc"]))),
+                                          facets=True), SETTINGS),
+        es_queries.record_search(RecordQuery(today=TODAY, after=encode_cursor([1717200000000, "abc"])), SETTINGS),
         es_queries.record_counts(["9142", "9144"], TODAY),
         es_queries.document("s-9142", TODAY),
     ]
@@ -104,9 +106,9 @@ def test_sorted_and_aggregated_fields_have_doc_values(body):
 
 
 def test_pages_use_from_inside_the_window_and_search_after_beyond():
-    page_3 = es_queries.subject_search(SubjectQuery(today=TODAY, page=3, size=20), None)
+    page_3 = es_queries.subject_search(SubjectQuery(today=TODAY, page=3, size=20), None, SETTINGS)
     assert page_3["from"] == 40 and "search_after" not in page_3
-    deep = es_queries.subject_search(SubjectQuery(today=TODAY, size=20, after=encode_cursor([0.0, "9142"])), None)
+    deep = es_queries.subject_search(SubjectQuery(today=TODAY, size=20, after=encode_cursor([0.0, "9142"])), None, SETTINGS)
     assert "from" not in deep and deep["search_after"] == [0.0, "9142"]
 
 

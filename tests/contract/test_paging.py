@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from credit.search import QueryError, RecordQuery, SubjectQuery, base
+from credit.search import QueryError, RecordQuery, SubjectQuery
 from tests.conftest import TODAY, walk
 from tests.contract import builders, oracle
 from tests.contract.builders import licence, uscc
@@ -32,40 +32,43 @@ def many(index, many_docs):
 
 
 @pytest.fixture
-def small_window(monkeypatch):
-    """A result window of 60 instead of 10,000, so 'deep' is reached with a small data set."""
-    monkeypatch.setattr(base, "MAX_RESULT_WINDOW", 60)
+def narrow(backend, make_index, many_docs):
+    """`many` with a result window of 60 instead of 10,000, so 'deep' is reached with a small data set."""
+    index = make_index(backend, result_window=60)
+    index.upsert(many_docs)
+    index.refresh()
+    return index
 
 
 @pytest.mark.parametrize("text", ["", "湖北贸易"])
-def test_cursors_walk_every_subject_once_in_order(many, many_docs, small_window, text):
+def test_cursors_walk_every_subject_once_in_order(narrow, many_docs, text):
     q = SubjectQuery(text=text, today=TODAY, size=20)
-    codes = [h.doc["code"] for h in walk(many.search_subjects, q)]
+    codes = [h.doc["code"] for h in walk(narrow.search_subjects, q)]
     assert codes == oracle.subject_codes(many_docs, q)
     assert len(codes) == MANY
 
 
-def test_page_numbers_inside_the_window(many, many_docs, small_window):
+def test_page_numbers_inside_the_window(narrow, many_docs):
     expected = oracle.subject_codes(many_docs, SubjectQuery(today=TODAY))
     for page_no in (1, 2, 3):
-        page = many.search_subjects(SubjectQuery(text="湖北贸易", today=TODAY, size=20, page=page_no))
+        page = narrow.search_subjects(SubjectQuery(text="湖北贸易", today=TODAY, size=20, page=page_no))
         assert [h.doc["code"] for h in page.hits] == expected[(page_no - 1) * 20:page_no * 20]
         assert page.total == MANY
 
 
-def test_pages_beyond_the_window_are_refused(many, small_window):
+def test_pages_beyond_the_window_are_refused(narrow):
     with pytest.raises(QueryError):
-        many.search_subjects(SubjectQuery(today=TODAY, size=20, page=4))
+        narrow.search_subjects(SubjectQuery(today=TODAY, size=20, page=4))
     with pytest.raises(QueryError):
-        many.search_records(RecordQuery(today=TODAY, size=20, page=4))
+        narrow.search_records(RecordQuery(today=TODAY, size=20, page=4))
     with pytest.raises(QueryError):
-        many.search_subjects(SubjectQuery(today=TODAY, size=0))
+        narrow.search_subjects(SubjectQuery(today=TODAY, size=0))
 
 
-def test_a_page_number_page_continues_with_its_cursor(many, many_docs, small_window):
+def test_a_page_number_page_continues_with_its_cursor(narrow, many_docs):
     expected = oracle.subject_codes(many_docs, SubjectQuery(today=TODAY))
-    third = many.search_subjects(SubjectQuery(today=TODAY, size=20, page=3))
-    rest = walk(many.search_subjects, SubjectQuery(today=TODAY, size=20, after=third.next_after))
+    third = narrow.search_subjects(SubjectQuery(today=TODAY, size=20, page=3))
+    rest = walk(narrow.search_subjects, SubjectQuery(today=TODAY, size=20, after=third.next_after))
     assert [h.doc["code"] for h in third.hits + rest] == expected[40:]
 
 
@@ -74,9 +77,9 @@ def test_last_short_page_has_no_cursor(many):
     assert len(page.hits) == MANY - 100 and page.next_after is None
 
 
-def test_record_cursors_walk_in_date_order(many, many_docs, small_window):
+def test_record_cursors_walk_in_date_order(narrow, many_docs):
     q = RecordQuery(today=TODAY, size=20)
-    ids = [h.doc["id"] for h in walk(many.search_records, q)]
+    ids = [h.doc["id"] for h in walk(narrow.search_records, q)]
     assert ids == oracle.record_ids(many_docs, q)
     assert len(ids) == MANY
 

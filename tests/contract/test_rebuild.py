@@ -239,11 +239,11 @@ def test_a_failed_rebuild_leaves_the_alias_and_no_half_built_index(es, world_doc
     assert es.client.count(index=f"{es.prefix}-locks")["count"] == 0    # the lock was released
 
 
-def test_leftovers_of_a_crashed_rebuild_are_cleaned_by_the_next(es, world_docs):
+def test_leftovers_of_a_crashed_rebuild_are_cleaned_by_the_next(es, world_docs, tmp_path):
     from credit.search import mapping
 
     es.client.indices.create(index=f"{es.prefix}-public-v7", mappings=mapping.MAPPINGS,
-                             settings=mapping.index_settings(1, 0))
+                             settings=mapping.index_settings(make_settings(tmp_path, es_replicas=0)))
     es.rebuild(iter(world_docs))
     assert versions(es) == {f"{es.prefix}-public-v8": [f"{es.prefix}-public"]}
 
@@ -286,11 +286,9 @@ def test_an_expired_lock_is_taken_over(es, world_docs):
 
 
 def test_many_documents_go_in_several_bulk_chunks(es, world_docs):
-    from credit.search.elastic import BULK_CHUNK
-
     subject = oracle.subjects(world_docs)[0]
     docs = [{**subject, "id": f"s-X{i:05d}", "code": f"X{i:05d}", "codes": [f"X{i:05d}"]}
-            for i in range(BULK_CHUNK * 2 + 7)]
+            for i in range(es.bulk_chunk * 2 + 7)]
     assert es.rebuild(iter(docs)) == len(docs)
     assert es.search_subjects(SubjectQuery(today=TODAY)).total == len(docs)
 

@@ -26,6 +26,7 @@ import pytest
 
 from credit.catalog import Catalog
 from credit.codes import is_citizen_id, is_luhn_valid, normalize_code
+from credit.config import Settings
 from credit.search import RecordQuery, SubjectQuery
 from indexer.readers import expand, headers_and_rows
 from portal.lookups import SECTIONS
@@ -165,7 +166,7 @@ def read_secrets(sample_dir: Path, catalog: Catalog) -> Secrets:
     rejected = {(b["file"], b["line"]) for b in manifest["bad_rows"]}
     secrets = Secrets()
     for path in expand([str(sample_dir)]):
-        headers, rows = headers_and_rows(path)
+        headers, rows = headers_and_rows(path, Settings().ingest_max_field)
         kind_name = catalog.detect_kind(headers)
         if kind_name is None:
             continue
