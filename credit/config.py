@@ -133,6 +133,30 @@ class Settings:
     # Newest licences, and newest penalties, on the home page.
     latest_size: int = 8
 
+    # -- real-name access (SPEC §6) ---------------------------------------------------------------
+    # Production: session cookies only over HTTPS, the development identity provider refuses to
+    # start, and the development secret key is refused.
+    production: bool = setting("CREDIT_PRODUCTION", "0", lambda v: str(v).lower() in ("1", "true", "yes"))
+    # The OpenID Connect provider (its issuer URL; discovery at /.well-known/openid-configuration).
+    # Empty: no login; /login says so.
+    oidc_issuer: str = setting("CREDIT_OIDC_ISSUER", "", shown="—")
+    oidc_client_id: str = setting("CREDIT_OIDC_CLIENT_ID", "credit-portal")
+    oidc_client_secret: str = setting("CREDIT_OIDC_CLIENT_SECRET", "", shown="—")
+    oidc_scope: str = setting("CREDIT_OIDC_SCOPE", "openid profile")
+    # Which ID-token claims carry the verified identity: providers name them differently.
+    oidc_claim_uscc: str = setting("CREDIT_OIDC_CLAIM_USCC", "uscc")
+    oidc_claim_id_number: str = setting("CREDIT_OIDC_CLAIM_ID_NUMBER", "id_number")
+    oidc_claim_name: str = setting("CREDIT_OIDC_CLAIM_NAME", "name")
+    oidc_claim_subject_type: str = setting("CREDIT_OIDC_CLAIM_SUBJECT_TYPE", "subject_type")
+    # A session ends after this many minutes without a request, and this many hours after login.
+    session_idle_minutes: int = setting("CREDIT_SESSION_IDLE_MINUTES", "30", int)
+    session_max_hours: int = setting("CREDIT_SESSION_MAX_HOURS", "8", int)
+    # Key of the HMAC under which authorization codes are stored (empty: the secret key). Changing
+    # it invalidates every code issued.
+    auth_code_key: str = setting("CREDIT_AUTH_CODE_KEY", "", shown="the secret key")
+    # Years the query log is kept (the measures: 2 in one city, 5 in another).
+    query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)
+
     # -- portal caches (per worker) --------------------------------------------------------------
     # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
     # (a few MB) are kept. A size or lifetime of 0 turns a cache off.
