@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEARCH_PREFIX = re.compile(r"[a-z0-9][a-z0-9._+-]{0,199}")
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class SettingsError(ValueError):
     """A setting from the environment that cannot work; the message says which and why."""
 
@@ -102,7 +105,7 @@ class Settings:
 
     # -- portal ------------------------------------------------------------------------------------
     # Signs nothing sensitive yet (no sessions on public pages); set it in production anyway.
-    secret_key: str = setting("CREDIT_SECRET_KEY", "dev-only-not-secret", shown="a development value")
+    secret_key: str = setting("CREDIT_SECRET_KEY", DEV_SECRET_KEY, shown="a development value")
     site_name: str = setting("CREDIT_SITE_NAME", "信用信息公示查询平台")
     # The province whose prefectures the region filter offers (GB/T 2260 code).
     home_region: str = setting("CREDIT_HOME_REGION", "420000")
@@ -154,6 +157,9 @@ class Settings:
     # Key of the HMAC under which authorization codes are stored (empty: the secret key). Changing
     # it invalidates every code issued.
     auth_code_key: str = setting("CREDIT_AUTH_CODE_KEY", "", shown="the secret key")
+    # Wrong authorization-code tries allowed per querier and, separately, per subject named: the
+    # first limit slows a guesser, the second blocks it. Only refused tries count.
+    ratelimit_code_tries: str = setting("CREDIT_RATELIMIT_CODE_TRIES", "5/minute;20/day")
     # Years the query log is kept (the measures: 2 in one city, 5 in another).
     query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)
 
@@ -173,6 +179,9 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.instance_path / 'credit.sqlite3'}")
+        if self.production and (self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32):
+            raise SettingsError("CREDIT_PRODUCTION=1 时必须设置 CREDIT_SECRET_KEY（至少32个字符的随机值）：它签名登录会话，"
+                                "未设置 CREDIT_AUTH_CODE_KEY 时也是授权码的密钥")
         # Checked at start-up, not at the first index request, where the engine's own refusal
         # would come back as "search unavailable".
         if not SEARCH_PREFIX.fullmatch(self.search_prefix):

@@ -145,6 +145,41 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_verify_log(args) -> int:
+    from credit.db import session_factory
+    from credit.querylog import check
+
+    settings, _catalog = _context()
+    with session_factory(settings.database_url)() as session:
+        result = check(session)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"查询日志校验未通过：{len(result.problems)} 处问题（已检查 {result.checked} 条）")
+        return 1
+    print(f"查询日志完整：已校验 {result.checked} 条；链头 第 {result.head_seq} 条 {result.head_hash}")
+    return 0
+
+
+def cmd_prune_log(args) -> int:
+    from credit.db import session_factory
+    from credit.querylog import ChainBroken, prune, retention_cutoff
+
+    settings, _catalog = _context()
+    before = retention_cutoff(settings.query_log_years)
+    with session_factory(settings.database_url)() as session:
+        try:
+            removed = prune(session, before)
+        except ChainBroken as exc:
+            for problem in exc.problems:
+                print(problem)
+            print("查询日志校验未通过，未清理任何条目：请先查明上述问题（python -m indexer verify-log）", file=sys.stderr)
+            return 1
+        session.commit()
+    print(f"已清理 {before:%Y-%m-%d %H:%M} (UTC) 之前的查询日志 {removed} 条（保存 {settings.query_log_years} 年）")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from credit.catalog import RECORD_KINDS
 
@@ -170,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subjects", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("verify-log", help="校验查询日志的哈希链（发现被改动、删除、插入或调换的条目）")
+    p.set_defaults(func=cmd_verify_log)
+
+    p = sub.add_parser("prune-log", help="清理超过保存期（CREDIT_QUERY_LOG_YEARS）的查询日志")
+    p.set_defaults(func=cmd_prune_log)
 
     args = parser.parse_args(argv)
     from credit.config import SettingsError

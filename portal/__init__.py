@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.search import open_index
-from portal import api, errors, present, public
+from portal import account, api, authorized, errors, login, present, public
 from portal.caches import Caches
 from portal.config import flask_config
-from portal.extensions import limiter
+from portal.extensions import csrf, limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 # The pages need no script and load nothing from elsewhere: say so, so a browser refuses any that
@@ -50,8 +50,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["credit_caches"] = Caches(settings)
     errors.register(app)   # first: its request check runs before the rate limiter's
     limiter.init_app(app)
+    login.init_app(app, settings)
+    csrf.init_app(app)
+    # The API's one state-changing call takes JSON only (see api.authorized_query), which a
+    # cross-site form cannot send: the form token is for the pages.
+    csrf.exempt(api.bp)
     present.register(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(authorized.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.after_request(_secure)
     return app
@@ -59,4 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _secure(response):
     response.headers.update(SECURITY_HEADERS)
+    if login.identity() is not None or request.blueprint in ("account", "authorized"):
+        # Non-public records and one-time codes: never kept by a browser or a proxy.
+        response.headers["Cache-Control"] = "no-store"
     return response

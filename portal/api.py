@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, request, url_for
 
-from portal import current, lookups, params
+from credit import access
+from portal import authorized, current, login, lookups, params
+from portal.errors import PortalError, invalid
 from portal.extensions import limiter
 from portal.present import catalog
 
@@ -72,6 +74,39 @@ def list_entries(list_type: str):
 @bp.get("/records/<record_id>")
 def record(record_id: str):
     return jsonify(lookups.record(current.index(), record_id, current.today()))
+
+
+# -- real-name access: the logged-in client's own record, and a record through an authorization code
+
+def _disclosure(disclosure: access.Disclosure) -> dict:
+    return {"subject": {"key": disclosure.subject_key, "name": disclosure.subject_name}, "how": disclosure.how,
+            "purpose": disclosure.purpose,
+            "records": [{"id": r.id, "kind": r.kind, "decided_on": r.decided_on, "state": r.state, "public": r.public,
+                         "public_until": r.until, "objection": r.objection, "fields": r.fields}
+                        for r in disclosure.records]}
+
+
+@bp.get("/me")
+@login.required
+def me():
+    disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.SELF, today=current.today(),
+                             now=login.now(), address=request.remote_addr)
+    return jsonify(_disclosure(disclosure))
+
+
+@bp.post("/authorized")
+@login.required
+@authorized.code_tries
+def authorized_query():
+    # JSON only: a cross-site form cannot send it without a preflight, which the portal never allows.
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("subject", "code")):
+        raise invalid('请求体应为 JSON：{"subject": "主体代码或名称", "code": "授权码"}')
+    try:
+        disclosure = authorized.use_code(body["subject"], body["code"])
+    except access.Refused:
+        raise PortalError(403, "not_authorized", authorized.REFUSED) from None
+    return jsonify(_disclosure(disclosure))
 
 
 @bp.get("/openapi.json")

@@ -26,3 +26,9 @@ def settings() -> Settings:
 def today() -> date:
     """The publicity windows are judged on this day; tests set TODAY to travel in time."""
     return current_app.config.get("TODAY") or date.today()
+
+
+def code_key() -> str:
+    """The key authorization codes are stored under (HMAC)."""
+    settings = current_app.config["CREDIT_SETTINGS"]
+    return settings.auth_code_key or settings.secret_key

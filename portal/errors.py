@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import RequestRedirect
 
@@ -21,6 +22,8 @@ _DEEP = "页码过深"   # how base.check_depth's refusal begins
 # Machine-readable codes and default messages for the HTTP errors raised outside our views.
 HTTP_ERRORS = {
     400: ("invalid_input", "请求参数有误"),
+    401: ("login_required", "请先登录"),
+    403: ("forbidden", "无权访问"),
     404: ("not_found", "您访问的页面不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
     414: ("uri_too_long", "请求地址过长，请缩短查询内容后重试"),
@@ -65,6 +68,10 @@ def _http_error(exc: HTTPException):
     return respond(PortalError(exc.code or 500, code, message))
 
 
+def _csrf_error(exc: CSRFError):
+    return respond(PortalError(400, "form_expired", "页面已过期或来源不明，请返回并刷新页面后重试"))
+
+
 def _query_error(exc: QueryError):
     message = str(exc)
     deep = PAGE_TOO_DEEP.format(window=current_app.config["CREDIT_SETTINGS"].result_window)
@@ -107,5 +114,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(PortalError, respond)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(SearchError, _search_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -14,7 +14,7 @@ from flask import Flask, current_app, request, url_for
 
 from analyzers.regions import GROUPINGS, region_names
 from credit.catalog import RECORD_KINDS, Catalog
-from credit.codes import REGNO_SHAPE, USCC_SHAPE
+from credit.codes import REGNO_SHAPE, USCC_SHAPE, mask_id_number
 from portal.extensions import limiter
 
 # The columns a record's card shows in a profile or list (the detail page shows them all).
@@ -23,6 +23,8 @@ SUMMARY_COLUMNS = {
     "penalty": ("violation_type", "penalty_types", "content"),
     "list": ("list_name", "reason", "authority", "valid_to"),
 }
+# How a query-log entry read a record, as its subject reads it.
+READ_WAYS = {"self": "本人", "code": "授权码", "institution": "信用服务机构", "staff": "信用中心工作人员"}
 # Who a list entry is about, shown where entries of many subjects are listed together.
 IDENTITY_COLUMNS = ("code_uscc", "id_no")
 # 行政相对人代码_1（统一社会信用代码） reads as 统一社会信用代码: a numbered standard column is
@@ -137,5 +139,6 @@ def register(app: Flask) -> None:
     app.extensions["credit_labels"] = Labels.of(app.extensions["credit_catalog"])
     for helper in (record_fields, summary_fields, code_label, list_names, page_url, page_numbers, retry_wait):
         app.add_template_global(helper)
-    app.jinja_env.globals.update(labels=app.extensions["credit_labels"], record_kinds=RECORD_KINDS,
+    app.add_template_global(mask_id_number, "mask_id")
+    app.jinja_env.globals.update(labels=app.extensions["credit_labels"], record_kinds=RECORD_KINDS, read_ways=READ_WAYS,
                                  regions=region_options(app.config["HOME_REGION"]))

@@ -20,6 +20,8 @@ from the catalogue (credit.catalog), the check characters from credit.codes. Mod
   licences, penalties, list_entries  the records, on what they share: records (the subject's
                            columns, templates), blanks, departments, dates
   faults, spellings        the deliberately bad rows and corrections; secrets as clerks spell them
+  demo                     the records of the development identity provider's test identities
+                           (idp/identities.json, data/demo.yaml): the same in every data set
   columns, writers         rows as the catalogue's cells; CSV (UTF-8, GB18030), JSON Lines, XLSX,
                            the manifest
   randomness               the one seeded generator and weighted draws

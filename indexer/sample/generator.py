@@ -11,6 +11,7 @@ from credit.catalog import load_catalog
 
 from .columns import Columns
 from .dates import OTHER_DATE_STYLES
+from .demo import DemoRecords
 from .departments import Departments
 from .faults import Corrections, Faults
 from .licences import Licences
@@ -52,6 +53,7 @@ def generate(out_dir: str | Path, subjects: int = 1000, seed: int = 1, today: da
     try:
         for _ in tqdm(range(subjects), desc="样例数据", unit="主体", file=sys.stderr, disable=not progress):
             generator.subject_records()
+        generator.demo_records()
     finally:
         generator.close()
     manifest = generator.manifest()
@@ -65,10 +67,13 @@ class Generator:
         self.rng = rng = FastRandom(seed)
         self.seed, self.subjects, self.today = seed, subjects, today
         catalog, regions, taken = load_catalog(), Regions(), Taken(3 * subjects)
+        departments = Departments(rng, regions)
+        self.demo = DemoRecords(catalog, departments, today)
+        self.demo.claim(taken)
         names = Names(rng, regions, taken)
         people = People(rng, regions, taken, names, Spellings(rng, catalog.scrub["compound_surnames"]))
         self.subject_maker = Subjects(rng, regions, taken, names, people)
-        shop = Workshop(rng, today, catalog, regions, names, people, Departments(rng, regions))
+        shop = Workshop(rng, today, catalog, regions, names, people, departments)
         self.licences, self.penalties, self.lists = Licences(shop), Penalties(shop), ListEntries(shop)
         self.columns = Columns(catalog)
         self.faults = Faults(rng, today, catalog, self.columns, people)
@@ -116,6 +121,15 @@ class Generator:
             self._rename(subject, records)
         for kind, row in records:
             self._emit(kind, row)
+
+    def demo_records(self) -> None:
+        """The demo identities' records (demo.py), after all others in the bulk files; a revoked
+        one re-sent in the corrections file like the random revocations."""
+        for kind, row, revoked in self.demo.rows():
+            self.bulk[kind].write(self.columns.cells(kind, row, date.isoformat))
+            if revoked:
+                self.corrections_sink.write(self.columns.cells(kind, revoked, date.isoformat))
+                self.resent.revocations += 1
 
     def _rename(self, subject: Subject, records: list[tuple[str, dict]]) -> None:
         """Records decided before the change carry the former name, later ones the new name."""

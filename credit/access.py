@@ -1,0 +1,194 @@
+"""THE gate to non-public data (SPEC §6): every read of a subject's full record — by the subject
+itself or by a holder of its authorization code (later: institutions, staff) — goes through
+`read`, which checks the access, reads the database and writes the query log in one transaction.
+If the log entry cannot be written, the transaction fails and nothing is shown.
+
+Every refusal of a code holder is the same `Refused`, whatever the cause (unknown subject, wrong,
+expired, revoked or used-up code, nothing in scope), so a refusal tells a guesser nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from credit import querylog
+from credit.authcodes import AuthorizationCode, CodeRefusal, code_hash
+from credit.catalog import Catalog, Column
+from credit.codes import looks_like_code, mask_id_number, normalize_code
+from credit.logins import Identity
+from credit.masking import scrub
+from credit.models import Record
+from credit.publicity import publicity
+
+SELF, CODE = "self", "code"
+OWN_READ_REASON = "本人查询"
+# States in which a record's publicity has ended for good: the subject's and staff's alone, never a
+# code holder's, whatever the code's scope (SPEC §6).
+ENDED = ("已过公示期", "已撤销", "已信用修复，停止公示", "已移出名单")
+
+
+class Refused(Exception):
+    """One answer for every refused code use."""
+
+
+@dataclass(frozen=True)
+class ShownRecord:
+    id: str                    # the record's public id (also what the query log lists)
+    kind: str
+    decided_on: str
+    state: str                 # 公示中, 已过公示期, 不予公示（简易程序）…
+    public: bool
+    until: str | None          # last public day (or when it was, for ended windows)
+    objection: str | None
+    fields: dict[str, str]     # column key → value as this reader may see it
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    subject_key: str
+    subject_name: str
+    how: str
+    records: list[ShownRecord]
+    purpose: str
+    code: AuthorizationCode | None = None
+
+
+def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *, how: str, today: date,
+         now: datetime, address: str | None, subject: str = "", code: str = "", code_key: str = "") -> Disclosure:
+    """The records `querier` may see, logged. how=SELF: the querier's own records (its verified code
+    or ID number decides whose). how=CODE: the record of `subject` (code or exact name) within the
+    scope of authorization `code`; raises Refused otherwise."""
+    try:
+        with sessions.begin() as session:
+            if how == SELF:
+                key, grant = querier.key, None
+                shown = [_shown(r, catalog, today, querier, own=True) for r in _records_of(session, key)]
+                purpose = OWN_READ_REASON
+            elif how == CODE:
+                key, grant, shown = _use_code(session, catalog, querier, subject, code, code_key, today, now)
+                purpose = grant.purpose
+            else:
+                raise ValueError(f"unknown access: {how}")
+            name = _current_name(session, key) or (querier.name if how == SELF else "")
+            querylog.append(session, querier_id=querier.key, querier_name=querier.name, how=how, subject_key=key,
+                            subject_name=name, items=[s.id for s in shown], address=address,
+                            code_id=grant.id if grant else None, reason=purpose, at=now)
+            return Disclosure(subject_key=key, subject_name=name, how=how, records=shown, purpose=purpose,
+                              code=grant)
+    except _Refusal as refusal:   # the read's transaction is rolled back; the refusal is kept
+        _note_refusal(sessions, querier, refusal.subject_key, address, now)
+        raise Refused() from None
+
+
+class _Refusal(Exception):
+    def __init__(self, subject_key: str | None):
+        self.subject_key = subject_key
+
+
+def _use_code(session: Session, catalog: Catalog, querier: Identity, subject: str, code: str, code_key: str,
+              today: date, now: datetime) -> tuple[str, AuthorizationCode, list[ShownRecord]]:
+    grant = _grant(session, subject, code, code_key, now)
+    if grant is None:
+        raise _Refusal(_subject_key(session, subject))
+    shown = [s for s in (_shown(r, catalog, today, querier, own=False) for r in _records_of(session, grant.subject_key))
+             if _in_scope(s, grant)]
+    # Counted in the database, so two simultaneous uses of a code's last use cannot both succeed.
+    counted = session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == grant.id, AuthorizationCode.uses < AuthorizationCode.max_uses,
+               AuthorizationCode.revoked_at.is_(None))
+        .values(uses=AuthorizationCode.uses + 1)).rowcount
+    if not shown or counted != 1:
+        raise _Refusal(grant.subject_key)
+    return grant.subject_key, grant, shown
+
+
+def subject_name(sessions: sessionmaker[Session], identity: Identity) -> str:
+    """The name the records give the identity's subject (its registered name), else the verified name."""
+    with sessions() as session:
+        return _current_name(session, identity.key) or identity.name
+
+
+# -- checks -------------------------------------------------------------------------------------
+
+def _grant(session: Session, subject: str, code: str, code_key: str, now: datetime) -> AuthorizationCode | None:
+    """The code's row when it is active and for the named subject."""
+    if not code or not subject:
+        return None
+    row = session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(code, code_key)))
+    if row is None or row.state(now) != "active":
+        return None
+    if _subject_key(session, subject) != row.subject_key:
+        return None
+    return row
+
+
+def _subject_key(session: Session, subject: str) -> str | None:
+    """The subject a querier names: a registered code or ID number exactly, else an exact name."""
+    text = " ".join(subject.split())
+    code = normalize_code(text)
+    if looks_like_code(code) or len(code) == 18:
+        found = session.scalar(select(Record.subject_key).where(Record.subject_key == code).limit(1))
+        if found:
+            return found
+    return session.scalar(select(Record.subject_key).where(Record.subject_name == text).limit(1))
+
+
+def _in_scope(record: ShownRecord, grant: AuthorizationCode) -> bool:
+    if record.kind not in grant.kinds or record.state in ENDED:
+        return False
+    return record.public or grant.include_unpublished
+
+
+def _note_refusal(sessions: sessionmaker[Session], querier: Identity, subject_key: str | None,
+                  address: str | None, now: datetime) -> None:
+    with sessions.begin() as session:
+        session.add(CodeRefusal(at=now, querier_id=querier.key, querier_name=querier.name,
+                                subject_key=subject_key, address=address))
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def _records_of(session: Session, key: str) -> list[Record]:
+    if not key:
+        return []
+    return list(session.scalars(select(Record).where(Record.subject_key == key)
+                                .order_by(Record.decided_on.desc(), Record.id.desc())))
+
+
+def _current_name(session: Session, key: str | None) -> str:
+    if not key:
+        return ""
+    return session.scalar(select(Record.subject_name).where(Record.subject_key == key)
+                          .order_by(Record.decided_on.desc(), Record.id.desc()).limit(1)) or ""
+
+
+def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own: bool) -> ShownRecord:
+    pub = publicity(record.kind, record.values, catalog, today, revoked=record.revoked,
+                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended")
+    kind = catalog.kinds[record.kind]
+    columns = kind.columns if own else kind.shown_columns
+    fields = {}
+    for col in columns:
+        value = _value(col, record.values.get(col.key), reader, catalog)
+        if value:
+            fields[col.key] = value
+    return ShownRecord(id=record.public_id, kind=record.kind, decided_on=str(record.values.get(kind.date_field, "")),
+                       state=pub.state, public=pub.public, until=pub.until.isoformat() if pub.until else None,
+                       objection=record.objection, fields=fields)
+
+
+def _value(col: Column, value, reader: Identity, catalog: Catalog) -> str:
+    """A cell as this reader sees it: a citizen ID number in full only to its holder; free text with
+    the ID, phone and account numbers in it masked (they may be anyone's), names as written."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, list):
+        return "；".join(map(str, value))
+    if col.type == "citizen_id":
+        return str(value) if reader.id_number and value == reader.id_number else mask_id_number(str(value))
+    if col.type == "text":
+        return scrub(str(value), catalog, ())
+    return col.label(str(value)) if not isinstance(value, float) else f"{value:g}"

@@ -1,0 +1,37 @@
+"""Real-name identities over the mini data set, and a session for one of them.
+
+Logging in through the provider is tested over real HTTP in test_login.py; the access tests start
+the same server-side session directly, so each can act as any identity at once."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from credit import logins
+from credit.db import session_factory
+from credit.logins import Identity
+from portal.login import SESSION_KEY
+from tests.portal import mini
+
+ORG_A = Identity(subject="org-a", name=mini.CHANGJIANG[0], subject_type="法人及非法人组织", uscc=mini.CHANGJIANG[1])
+ORG_B = Identity(subject="org-b", name=mini.GUANGGU[0], subject_type="法人及非法人组织", uscc=mini.GUANGGU[1])
+ORG_ENDED = Identity(subject="org-c", name=mini.PINGAN[0], subject_type="法人及非法人组织", uscc=mini.PINGAN[1])
+PERSON = Identity(subject="person", name=mini.PERSON[0], subject_type="自然人", id_number=mini.PERSON[1])
+SHOP = Identity(subject="shop", name=mini.SHOP[0], subject_type="个体工商户", uscc=mini.SHOP[1])
+CLERK = Identity(subject="clerk", name="钱银行", subject_type="自然人", id_number=mini.citizen_id("42010119900909004"))
+CLERK_2 = Identity(subject="clerk-2", name="孙信贷", subject_type="自然人", id_number=mini.citizen_id("42010119910101005"))
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def log_in(client, identity: Identity, now: datetime | None = None) -> None:
+    settings = client.application.config["CREDIT_SETTINGS"]
+    token = logins.start(session_factory(settings.database_url), identity, None, now or datetime.now(timezone.utc))
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = token
+        session.permanent = True
+
+
+def csrf_token(client, path: str = "/account") -> str:
+    """The form token of a page, as a browser would read it from the form."""
+    return _CSRF.search(client.get(path).get_data(as_text=True)).group(1)

@@ -1,0 +1,288 @@
+"""Who sees which non-public record (SPEC §6): the subject itself, code holders, everyone else —
+asserted on content, with every allowed read logged exactly once and every refusal saying nothing."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+
+from credit import querylog
+from credit.db import session_factory
+from credit.models import Record
+from credit.querylog import QueryLogEntry
+from tests.conftest import TODAY, ingest_into, make_settings
+from tests.portal import mini
+from tests.portal.conftest import portal_app
+from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSON, SHOP, csrf_token, log_in
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("access")
+    settings = make_settings(folder, ratelimit_code_tries="1000/minute")
+    report = ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
+    assert report.total("rejected") == 0
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(instance):
+    return portal_app(instance)
+
+
+def client_as(app, identity=None):
+    client = app.test_client()
+    if identity is not None:
+        log_in(client, identity)
+    return client
+
+
+def records_of(settings, key: str) -> dict[str, Record]:
+    with session_factory(settings.database_url)() as db:
+        return {r.public_id: r for r in db.scalars(select(Record).where(Record.subject_key == key))}
+
+
+def log_count(settings) -> int:
+    with session_factory(settings.database_url)() as db:
+        return db.scalar(select(func.count()).select_from(QueryLogEntry))
+
+
+def last_entry(settings) -> QueryLogEntry:
+    with session_factory(settings.database_url)() as db:
+        return db.scalar(select(QueryLogEntry).order_by(QueryLogEntry.seq.desc()).limit(1))
+
+
+def new_code(client, kinds=("licence", "penalty", "list"), unpublished=False, days=30, uses=3,
+             purpose="贷款审批") -> str:
+    form = {"csrf_token": csrf_token(client), "purpose": purpose, "kinds": list(kinds), "days": str(days),
+            "max_uses": str(uses)}
+    if unpublished:
+        form["include_unpublished"] = "1"
+    page = client.post("/account/codes", data=form)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return re.search(r'id="auth-code">([0-9A-Z-]+)<', page.get_data(as_text=True)).group(1)
+
+
+def use(client, subject: str, code: str):
+    return client.post("/api/v1/authorized", json={"subject": subject, "code": code})
+
+
+# -- anonymous -------------------------------------------------------------------------------------
+
+def test_anonymous_reaches_nothing_non_public(app):
+    client = client_as(app)
+    assert client.get("/account").headers["Location"].endswith("/login")
+    assert client.get("/authorized").headers["Location"].endswith("/login")
+    me = client.get("/api/v1/me")
+    assert me.status_code == 401 and me.json["error"]["code"] == "login_required"
+    refused = use(client, mini.CHANGJIANG[1], "AAAAA-AAAAA-AAAAA-AAAAA")
+    assert refused.status_code == 401 and "records" not in refused.json
+
+
+# -- one's own record ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", [ORG_A, PERSON, SHOP], ids=["organisation", "natural-person", "sole-trader"])
+def test_a_subject_sees_every_record_held_about_it_and_nothing_else(app, instance, who):
+    held = records_of(instance, who.key)
+    assert held
+    before = log_count(instance)
+    me = client_as(app, who).get("/api/v1/me")
+    assert me.status_code == 200 and me.headers["Cache-Control"] == "no-store"
+    shown = {r["id"]: r for r in me.json["records"]}
+    assert set(shown) == set(held)
+    assert me.json["subject"]["key"] == who.key
+    # Exactly one log entry, listing exactly what was shown.
+    assert log_count(instance) == before + 1
+    entry = last_entry(instance)
+    assert (entry.how, entry.querier_id, entry.subject_key, sorted(entry.items)) == \
+           ("self", who.key, who.key, sorted(held))
+
+
+def test_states_and_reasons_are_shown_to_the_subject(app):
+    states = {r["fields"].get("doc_no") or r["fields"].get("list_name"): r["state"]
+              for r in client_as(app, ORG_A).get("/api/v1/me").json["records"]}
+    assert states["武市监罚〔{}〕3号".format((TODAY - timedelta(days=300)).year)] == "不予公示（简易程序）"
+    assert states["武市监罚〔{}〕4号".format((TODAY - timedelta(days=310)).year)] == "不予公示（仅警告）"
+    assert states["严重违法失信企业"] == "公示中"
+    ended = {r["state"] for r in client_as(app, ORG_ENDED).get("/api/v1/me").json["records"]}
+    assert {"已过公示期", "已移出名单", "公示中"} <= ended
+    person = {r["state"] for r in client_as(app, PERSON).get("/api/v1/me").json["records"]}
+    assert "自然人信息不公开" in person
+
+
+def test_a_natural_person_sees_its_own_id_number_and_others_see_it_masked(app):
+    mine = client_as(app, PERSON).get("/api/v1/me").get_data(as_text=True)
+    assert mini.PERSON[1] in mine
+    shop = client_as(app, SHOP).get("/api/v1/me").get_data(as_text=True)
+    assert mini.SHOP_OPERATOR_ID not in shop
+    assert mini.SHOP_OPERATOR_ID[:6] + "********" + mini.SHOP_OPERATOR_ID[-4:] in shop
+
+
+def test_the_account_page_lists_records_and_no_one_elses(app):
+    page = client_as(app, ORG_A).get("/account").get_data(as_text=True)
+    assert mini.CHANGJIANG[0] in page and "不予公示（简易程序）" in page
+    assert mini.GUANGGU[0] not in page and "鄂武市监许" not in page   # B's licences
+    assert mini.CHANGJIANG[1] in page
+
+
+def test_nothing_typed_widens_whose_record_is_shown(app):
+    client = client_as(app, ORG_B)
+    for path in (f"/api/v1/me?code={mini.CHANGJIANG[1]}", f"/api/v1/me?subject={mini.CHANGJIANG[1]}",
+                 f"/account?code={mini.CHANGJIANG[1]}"):
+        body = client.get(path).get_data(as_text=True)
+        assert mini.CHANGJIANG[0] not in body and mini.GUANGGU[0] in body
+
+
+# -- authorization codes ---------------------------------------------------------------------------
+
+def test_a_code_is_shown_once_and_stored_only_as_a_keyed_hash(app, instance):
+    owner = client_as(app, ORG_A)
+    code = new_code(owner)
+    assert len(code.replace("-", "")) == 20
+    assert code not in owner.get("/account").get_data(as_text=True)
+    assert "…" + code[-4:] in owner.get("/account").get_data(as_text=True)
+    with session_factory(instance.database_url)() as db:
+        dump = "\n".join(str(row) for row in db.execute(text("SELECT * FROM authorization_codes")))
+    assert code not in dump and code.replace("-", "") not in dump
+    import hashlib
+    assert hashlib.sha256(code.replace("-", "").encode()).hexdigest() not in dump   # keyed, not a bare hash
+
+
+def test_a_code_holder_sees_exactly_the_scope(app, instance):
+    owner, clerk = client_as(app, ORG_A), client_as(app, CLERK)
+    held = records_of(instance, ORG_A.key)
+    public_penalties = {i for i, r in held.items() if r.kind == "penalty" and "〔" in r.values["doc_no"]
+                        and r.values.get("procedure") != "简易程序" and r.values.get("penalty_types") != ["警告"]}
+    code = new_code(owner, kinds=("penalty",))
+    shown = use(clerk, mini.CHANGJIANG[1], code)
+    assert shown.status_code == 200
+    assert {r["id"] for r in shown.json["records"]} == public_penalties
+    assert all(r["kind"] == "penalty" and r["public"] for r in shown.json["records"])
+
+    wider = new_code(owner, kinds=("penalty", "list"), unpublished=True)
+    shown = use(clerk, mini.CHANGJIANG[0], wider)   # by exact name this time
+    states = {r["state"] for r in shown.json["records"]}
+    assert {"公示中", "不予公示（简易程序）", "不予公示（仅警告）"} <= states
+    assert {r["kind"] for r in shown.json["records"]} == {"penalty", "list"}
+
+
+def test_ended_and_removed_records_are_never_a_code_holders(app, instance):
+    code = new_code(client_as(app, ORG_ENDED), unpublished=True)
+    shown = use(client_as(app, CLERK), mini.PINGAN[1], code)
+    assert shown.status_code == 200
+    states = {r["state"] for r in shown.json["records"]}
+    assert "已过公示期" not in states and "已移出名单" not in states
+    held = {r.values.get("doc_no") for r in records_of(instance, ORG_ENDED.key).values()}
+    assert any(doc for doc in held if doc and doc.endswith("5号"))
+    assert all(not (r["fields"].get("doc_no") or "").endswith("5号") for r in shown.json["records"])
+
+
+def test_each_use_is_logged_once_and_the_subject_sees_who_looked(app, instance):
+    owner, clerk = client_as(app, ORG_A), client_as(app, CLERK)
+    code = new_code(owner, purpose="房屋租赁审核")
+    before = log_count(instance)
+    assert use(clerk, mini.CHANGJIANG[1], code).status_code == 200
+    assert log_count(instance) == before + 1
+    entry = last_entry(instance)
+    assert (entry.how, entry.querier_id, entry.querier_name, entry.subject_key, entry.reason) == \
+           ("code", CLERK.key, CLERK.name, ORG_A.key, "房屋租赁审核")
+    assert entry.code_id is not None and entry.items
+    page = owner.get("/account").get_data(as_text=True)
+    assert CLERK.name in page and "房屋租赁审核" in page
+
+
+REFUSALS = ["wrong code", "unknown subject", "other subject", "expired", "revoked", "used up", "out of scope"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_every_refusal_is_the_same_answer_and_logs_no_read(app, instance, case):
+    owner, clerk = client_as(app, ORG_A), client_as(app, CLERK)
+    code = new_code(owner, kinds=("licence",) if case == "out of scope" else ("penalty",), uses=1)
+    subject = {"unknown subject": "91420100MA4KZZZZZZ", "other subject": mini.GUANGGU[1]}.get(case, mini.CHANGJIANG[1])
+    if case == "wrong code":
+        code = code[:-1] + ("2" if code[-1] != "2" else "3")
+    if case == "revoked":
+        code_id = re.findall(r'/account/codes/(\d+)/revoke', owner.get("/account").get_data(as_text=True))[0]
+        owner.post(f"/account/codes/{code_id}/revoke", data={"csrf_token": csrf_token(owner)})
+    if case == "used up":
+        assert use(clerk, subject, code).status_code == 200
+    if case == "expired":
+        later = NOW + timedelta(days=31)
+        clerk = portal_app(instance, NOW=later).test_client()
+        log_in(clerk, CLERK, now=later)
+    before = log_count(instance)
+    refused = use(clerk, subject, code)
+    assert refused.status_code == 403
+    assert refused.json == {"error": {"code": "not_authorized", "message": refused.json["error"]["message"]}}
+    assert refused.json["error"]["message"] == use(client_as(app, CLERK), "nobody", "x").json["error"]["message"]
+    assert log_count(instance) == before
+    page = clerk.post("/authorized", data={"csrf_token": csrf_token(clerk, "/authorized"), "subject": subject,
+                                           "code": code})
+    assert page.status_code == 403 and mini.CHANGJIANG[0] not in page.get_data(as_text=True).split("</header>")[1]
+
+
+def test_the_subject_sees_refused_tries_against_it(app):
+    owner = client_as(app, ORG_A)
+    use(client_as(app, CLERK_2), mini.CHANGJIANG[1], "WRONG-WRONG-WRONG-WRONG")
+    assert CLERK_2.name in owner.get("/account").get_data(as_text=True)
+
+
+def test_a_subject_cannot_revoke_anothers_code(app):
+    owner, other = client_as(app, ORG_A), client_as(app, ORG_B)
+    code = new_code(owner)
+    code_id = re.findall(r'/account/codes/(\d+)/revoke', owner.get("/account").get_data(as_text=True))[0]
+    assert other.post(f"/account/codes/{code_id}/revoke", data={"csrf_token": csrf_token(other)}).status_code == 404
+    assert use(client_as(app, CLERK), mini.CHANGJIANG[1], code).status_code == 200
+
+
+def test_bad_code_requests_are_explained_and_create_nothing(app, instance):
+    owner = client_as(app, ORG_A)
+    token = csrf_token(owner)
+    for form, message in (({"purpose": "", "kinds": ["penalty"], "days": "30", "max_uses": "1"}, "查询事由"),
+                          ({"purpose": "贷款", "kinds": [], "days": "30", "max_uses": "1"}, "至少选择"),
+                          ({"purpose": "贷款", "kinds": ["penalty"], "days": "91", "max_uses": "1"}, "有效期"),
+                          ({"purpose": "贷款", "kinds": ["penalty"], "days": "abc", "max_uses": "1"}, "有效期"),
+                          ({"purpose": "贷款", "kinds": ["penalty"], "days": "9", "max_uses": "0"}, "可用次数")):
+        page = owner.post("/account/codes", data={**form, "csrf_token": token})
+        assert page.status_code == 400 and message in page.get_data(as_text=True)
+        assert 'id="auth-code"' not in page.get_data(as_text=True)
+
+
+def test_forms_without_their_token_are_refused(app):
+    owner = client_as(app, ORG_A)
+    page = owner.post("/account/codes", data={"purpose": "贷款", "kinds": ["penalty"], "days": "9", "max_uses": "1"})
+    assert page.status_code == 400 and 'id="auth-code"' not in page.get_data(as_text=True)
+    assert owner.post("/logout").status_code == 400
+    assert owner.get("/api/v1/me").status_code == 200   # still logged in
+
+
+def test_wrong_tries_are_slowed_then_blocked(instance):
+    app = portal_app(replace(instance, ratelimit_code_tries="3/minute;5/day"))
+    clerk = client_as(app, CLERK)
+    answers = [use(clerk, mini.CHANGJIANG[1], f"WRONG-{n:05d}").status_code for n in range(5)]
+    assert answers == [403, 403, 403, 429, 429]
+    # Another querier is limited separately per querier, but the subject has its own limit too.
+    other = client_as(app, CLERK_2)
+    assert [use(other, mini.GUANGGU[1], f"WRONG-{n:05d}").status_code for n in range(4)] == [403, 403, 403, 429]
+    assert use(other, mini.CHANGJIANG[1], "WRONG-00009").status_code == 429
+
+
+def test_sessions_end_when_idle_or_too_old(app, instance):
+    client = client_as(app, ORG_A)
+    assert client.get("/api/v1/me").status_code == 200
+    idle = portal_app(instance, NOW=datetime.now(timezone.utc) + timedelta(minutes=instance.session_idle_minutes + 1))
+    late = idle.test_client()
+    late.set_cookie("credit_session", client.get_cookie("credit_session").value)
+    assert late.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me").status_code == 401   # the session is gone for good
+
+
+def test_the_query_log_verifies_after_all_of_this(instance):
+    with session_factory(instance.database_url)() as db:
+        assert querylog.verify(db) == []
+        assert querylog.check(db).checked > 30

@@ -1,0 +1,158 @@
+"""Logging in over real HTTP against an OpenID Connect provider the project did not write
+(oidc-provider on Node.js, tests/idp.py): PKCE, state and nonce, the ID token's signature against
+the provider's keys (rotated ones too), the session cookie, logout at both ends."""
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from credit.config import Settings
+from credit.logins import Identity, LoginRefused
+from tests import idp
+from tests.conftest import TODAY, ingest_into, make_settings
+from tests.idp import provider_login, provider_logout
+from tests.portal.conftest import portal_app
+from tests.portal.realname import csrf_token
+
+oidc_provider = idp.oidc_provider   # the fixture: the development provider, started once per test session
+
+
+@pytest.fixture(scope="module")
+def instance(oidc_provider, tmp_path_factory):
+    from indexer.sample import generate
+
+    folder = tmp_path_factory.mktemp("login")
+    generate(folder / "source", subjects=30, seed=3, today=TODAY)
+    settings = make_settings(folder, oidc_issuer=oidc_provider.issuer, oidc_client_id=oidc_provider.client_id,
+                             oidc_client_secret=oidc_provider.client_secret)
+    ingest_into(settings, [str(folder / "source")])
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(instance):
+    return portal_app(instance)
+
+
+def log_in(client, identity_key: str, http: requests.Session | None = None) -> requests.Session:
+    """The whole login as a browser makes it; returns the provider-side session (its cookies)."""
+    http = http or requests.Session()
+    start = client.get("/login")
+    assert start.status_code == 302
+    back = provider_login(http, start.headers["Location"], identity_key)
+    done = client.get(_local(back))
+    assert done.status_code == 302 and done.headers["Location"] == "/account", done.get_data(as_text=True)
+    return http
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    assert parts.netloc == "localhost"
+    return f"{parts.path}?{parts.query}"
+
+
+def test_the_login_asks_for_pkce_state_and_nonce(app, oidc_provider):
+    start = app.test_client().get("/login")
+    url = urlsplit(start.headers["Location"])
+    params = parse_qs(url.query)
+    assert f"{url.scheme}://{url.netloc}" == oidc_provider.issuer
+    assert params["code_challenge_method"] == ["S256"] and len(params["code_challenge"][0]) >= 43
+    assert params["state"][0] and params["nonce"][0] and params["response_type"] == ["code"]
+    assert params["redirect_uri"] == ["http://localhost/login/callback"]
+
+
+def test_an_enterprise_logs_in_and_sees_its_own_record(app, oidc_provider):
+    client = app.test_client()
+    log_in(client, "enterprise")
+    claims = oidc_provider.identities["enterprise"]
+    me = client.get("/api/v1/me").json
+    assert me["subject"]["key"] == claims["uscc"] and me["records"]
+    page = client.get("/account").get_data(as_text=True)
+    assert claims["name"] in page and "不予公示（简易程序）" in page
+
+
+def test_a_natural_person_is_known_by_the_verified_id_number(app, oidc_provider):
+    client = app.test_client()
+    log_in(client, "person")
+    me = client.get("/api/v1/me").json
+    assert me["subject"]["key"] == oidc_provider.identities["person"]["id_number"]
+    assert me["records"] and all(not r["public"] for r in me["records"])
+
+
+def test_the_session_cookie_carries_no_identity_and_is_locked_down(app):
+    client = app.test_client()
+    start = client.get("/login")
+    http = requests.Session()
+    done = client.get(_local(provider_login(http, start.headers["Location"], "person")))
+    cookie = done.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert "code=" not in done.headers["Location"] and "token" not in done.headers["Location"]
+    import base64
+    value = client.get_cookie("credit_session").value.split(".")[0]
+    decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert b"4201" not in decoded and "王".encode() not in decoded
+
+
+def test_production_cookies_are_secure(instance):
+    settings = replace(instance, production=True, secret_key="x" * 40)
+    assert portal_app(settings).config["SESSION_COOKIE_SECURE"] is True
+    with pytest.raises(ValueError):
+        Settings(production=True, database_url=instance.database_url)
+
+
+def test_a_tampered_state_or_a_replayed_code_is_refused(app):
+    client = app.test_client()
+    start = client.get("/login")
+    back = provider_login(requests.Session(), start.headers["Location"], "enterprise")
+    forged = back.replace("state=", "state=x")
+    refused = client.get(_local(forged))
+    assert refused.status_code == 400 and "登录未完成" in refused.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+    # The real callback, once (the state was used up by the refusal: start again), then replayed.
+    client = app.test_client()
+    start = client.get("/login")
+    back = provider_login(requests.Session(), start.headers["Location"], "enterprise")
+    assert client.get(_local(back)).status_code == 302
+    other = app.test_client()
+    assert other.get(_local(back)).status_code == 400
+
+
+def test_logout_ends_the_session_here_and_at_the_provider(app):
+    client = app.test_client()
+    http = log_in(client, "sole_trader")
+    out = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert out.status_code == 302 and "id_token_hint=" in out.headers["Location"]
+    assert client.get("/api/v1/me").status_code == 401
+    assert provider_logout(http, out.headers["Location"]).startswith("http://localhost/")
+    # Logged out at the provider too: the next login asks who you are again.
+    again = app.test_client().get("/login").headers["Location"]
+    page = http.get(again, allow_redirects=True)
+    assert 'name="identity"' in page.text
+
+
+def test_keys_rotated_by_the_provider_are_picked_up(app, oidc_provider):
+    client = app.test_client()
+    log_in(client, "social_org")                        # the portal now holds the provider's keys
+    kid = oidc_provider.rotate_keys(keep_old=False)     # and the provider signs with a key it has never seen
+    assert oidc_provider.signing_kid == kid
+    fresh = app.test_client()
+    log_in(fresh, "social_org")
+    assert fresh.get("/api/v1/me").json["subject"]["key"] == oidc_provider.identities["social_org"]["uscc"]
+
+
+def test_a_token_without_a_verified_identity_is_refused():
+    settings = Settings()
+    good = {"sub": "x", "name": "某公司", "subject_type": "法人及非法人组织", "uscc": "91420106MA4K2D8R04"}
+    assert Identity.from_claims(good, settings).key == "91420106MA4K2D8R04"
+    for claims in ({**good, "uscc": ""}, {**good, "uscc": "91420106MA4K2D8R05"}, {**good, "subject_type": "其他"},
+                   {**good, "name": ""}, {"sub": "y", "name": "某人", "subject_type": "自然人", "uscc": good["uscc"]}):
+        with pytest.raises(LoginRefused):
+            Identity.from_claims(claims, settings)
+
+
+def test_without_a_provider_login_says_so(tmp_path):
+    page = portal_app(make_settings(tmp_path)).test_client().get("/login")
+    assert page.status_code == 503 and "尚未接入统一身份认证" in page.get_data(as_text=True)
