@@ -16,17 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from credit import querylog
 from credit.authcodes import AuthorizationCode, CodeRefusal, code_hash
 from credit.catalog import Catalog, Column
-from credit.codes import looks_like_code, mask_id_number, normalize_code
+from credit.codes import is_citizen_id, looks_like_code, mask_id_number, normalize_code
 from credit.logins import Identity
 from credit.masking import scrub
 from credit.models import Record
-from credit.publicity import publicity
+from credit.publicity import ended, publicity
 
 SELF, CODE = "self", "code"
 OWN_READ_REASON = "本人查询"
-# States in which a record's publicity has ended for good: the subject's and staff's alone, never a
-# code holder's, whatever the code's scope (SPEC §6).
-ENDED = ("已过公示期", "已撤销", "已信用修复，停止公示", "已移出名单")
 
 
 class Refused(Exception):
@@ -42,12 +39,14 @@ class ShownRecord:
     public: bool
     until: str | None          # last public day (or when it was, for ended windows)
     objection: str | None
+    ended: bool                # its time is over for good (publicity.ended): never a code holder's
     fields: dict[str, str]     # column key → value as this reader may see it
 
 
 @dataclass(frozen=True)
 class Disclosure:
     subject_key: str
+    shown_key: str             # the subject's key as this reader may see it (a citizen ID masked to others)
     subject_name: str
     how: str
     records: list[ShownRecord]
@@ -75,8 +74,9 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
             querylog.append(session, querier_id=querier.key, querier_name=querier.name, how=how, subject_key=key,
                             subject_name=name, items=[s.id for s in shown], address=address,
                             code_id=grant.id if grant else None, reason=purpose, at=now)
-            return Disclosure(subject_key=key, subject_name=name, how=how, records=shown, purpose=purpose,
-                              code=grant)
+            shown_key = key if how == SELF or not is_citizen_id(key) else mask_id_number(key)
+            return Disclosure(subject_key=key, shown_key=shown_key, subject_name=name, how=how, records=shown,
+                              purpose=purpose, code=grant)
     except _Refusal as refusal:   # the read's transaction is rolled back; the refusal is kept
         _note_refusal(sessions, querier, refusal.subject_key, address, now)
         raise Refused() from None
@@ -89,9 +89,10 @@ class _Refusal(Exception):
 
 def _use_code(session: Session, catalog: Catalog, querier: Identity, subject: str, code: str, code_key: str,
               today: date, now: datetime) -> tuple[str, AuthorizationCode, list[ShownRecord]]:
-    grant = _grant(session, subject, code, code_key, now)
+    named = subject_keys(session, subject)
+    grant = _grant(session, named, code, code_key, now)
     if grant is None:
-        raise _Refusal(_subject_key(session, subject))
+        raise _Refusal(next(iter(named)) if len(named) == 1 else None)
     shown = [s for s in (_shown(r, catalog, today, querier, own=False) for r in _records_of(session, grant.subject_key))
              if _in_scope(s, grant)]
     # Counted in the database, so two simultaneous uses of a code's last use cannot both succeed.
@@ -113,31 +114,30 @@ def subject_name(sessions: sessionmaker[Session], identity: Identity) -> str:
 
 # -- checks -------------------------------------------------------------------------------------
 
-def _grant(session: Session, subject: str, code: str, code_key: str, now: datetime) -> AuthorizationCode | None:
-    """The code's row when it is active and for the named subject."""
-    if not code or not subject:
+def _grant(session: Session, named: set[str], code: str, code_key: str, now: datetime) -> AuthorizationCode | None:
+    """The code's row when it is active and for one of the subjects named."""
+    if not code or not named:
         return None
     row = session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(code, code_key)))
-    if row is None or row.state(now) != "active":
-        return None
-    if _subject_key(session, subject) != row.subject_key:
+    if row is None or row.state(now) != "active" or row.subject_key not in named:
         return None
     return row
 
 
-def _subject_key(session: Session, subject: str) -> str | None:
-    """The subject a querier names: a registered code or ID number exactly, else an exact name."""
+def subject_keys(session: Session, subject: str) -> set[str]:
+    """The subjects a querier names: by a registered code or ID number exactly, else by exact name
+    (several subjects may share one). A code-shaped input is only ever a code: an unknown one costs
+    the same single index lookup as a known one."""
     text = " ".join(subject.split())
     code = normalize_code(text)
-    if looks_like_code(code) or len(code) == 18:
+    if looks_like_code(code) or is_citizen_id(code):
         found = session.scalar(select(Record.subject_key).where(Record.subject_key == code).limit(1))
-        if found:
-            return found
-    return session.scalar(select(Record.subject_key).where(Record.subject_name == text).limit(1))
+        return {found} if found else set()
+    return set(session.scalars(select(Record.subject_key).where(Record.subject_name == text).distinct().limit(20)))
 
 
 def _in_scope(record: ShownRecord, grant: AuthorizationCode) -> bool:
-    if record.kind not in grant.kinds or record.state in ENDED:
+    if record.kind not in grant.kinds or record.ended:
         return False
     return record.public or grant.include_unpublished
 
@@ -166,8 +166,8 @@ def _current_name(session: Session, key: str | None) -> str:
 
 
 def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own: bool) -> ShownRecord:
-    pub = publicity(record.kind, record.values, catalog, today, revoked=record.revoked,
-                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended")
+    withdrawn = {"revoked": record.revoked, "repaired": record.repaired_on is not None}
+    pub = publicity(record.kind, record.values, catalog, today, suspended=record.objection == "suspended", **withdrawn)
     kind = catalog.kinds[record.kind]
     columns = kind.columns if own else kind.shown_columns
     fields = {}
@@ -177,7 +177,8 @@ def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own:
             fields[col.key] = value
     return ShownRecord(id=record.public_id, kind=record.kind, decided_on=str(record.values.get(kind.date_field, "")),
                        state=pub.state, public=pub.public, until=pub.until.isoformat() if pub.until else None,
-                       objection=record.objection, fields=fields)
+                       objection=record.objection, fields=fields,
+                       ended=ended(record.kind, record.values, catalog, today, **withdrawn))
 
 
 def _value(col: Column, value, reader: Identity, catalog: Catalog) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,8 +95,8 @@ class CodeRefusal(Base):
 
 
 def normalize(code: str) -> str:
-    """What a typed code is compared as: upper case, without the spaces and dashes of its grouping."""
-    return "".join(c for c in code.upper() if c.isalnum())
+    """What a typed code is compared as: half-width, upper case, without the spaces and dashes of its grouping."""
+    return "".join(c for c in unicodedata.normalize("NFKC", code).upper() if c.isascii() and c.isalnum())
 
 
 def shown(code: str) -> str:

@@ -104,7 +104,8 @@ class Settings:
     embedded_cache_kib: int = 256 * 1024
 
     # -- portal ------------------------------------------------------------------------------------
-    # Signs nothing sensitive yet (no sessions on public pages); set it in production anyway.
+    # Signs the session cookie (and keys authorization codes unless auth_code_key is set): set a
+    # long random value in production.
     secret_key: str = setting("CREDIT_SECRET_KEY", DEV_SECRET_KEY, shown="a development value")
     site_name: str = setting("CREDIT_SITE_NAME", "信用信息公示查询平台")
     # The province whose prefectures the region filter offers (GB/T 2260 code).

@@ -34,7 +34,7 @@ class Record(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     subject_key: Mapped[str] = mapped_column(String(64), index=True)
-    subject_name: Mapped[str] = mapped_column(String(512))
+    subject_name: Mapped[str] = mapped_column(String(512), index=True)
     subject_type: Mapped[str] = mapped_column(String(32))
     source_dept_code: Mapped[str] = mapped_column(String(64))
     decided_on: Mapped[date] = mapped_column(Date)

@@ -33,14 +33,15 @@ def is_revoked(values: dict, catalog: Catalog) -> bool:
     return any(m in str(values.get(f) or "") for f in rule["fields"] for m in rule["markers"])
 
 
-def _penalty_window(values: dict, catalog: Catalog) -> tuple[date, date | None] | None:
-    """(the profile's last allowed public day, the row's 公示截止期 when it counts), or None when
-    the penalty's severity is not published at all."""
+def _severity(values: dict, catalog: Catalog) -> dict:
+    return catalog.profile["penalty"]["severity"][values.get("severity") or "一般"]
+
+
+def _penalty_window(values: dict, catalog: Catalog) -> tuple[date, date | None]:
+    """(the profile's last allowed public day for the penalty's severity, the row's 公示截止期 when
+    it counts) — whether or not that severity is published at all."""
     rules = catalog.profile["penalty"]
-    severity = rules["severity"][values.get("severity") or "一般"]
-    if not severity["publish"]:
-        return None
-    longest = add_months(parse_date(values["decided_on"]), severity["max_months"]) - timedelta(days=1)
+    longest = add_months(parse_date(values["decided_on"]), _severity(values, catalog)["max_months"]) - timedelta(days=1)
     deadline = parse_date(values.get("publicity_until")) if rules["deadline_column_wins"] else None
     return longest, deadline
 
@@ -48,19 +49,36 @@ def _penalty_window(values: dict, catalog: Catalog) -> tuple[date, date | None] 
 def penalty_until(values: dict, catalog: Catalog) -> date | None:
     """Last public day of a penalty, or None when its severity is not published at all. An earlier
     公示截止期 wins; a later one is capped, since publicity past the maximum is a ground for objection."""
-    window = _penalty_window(values, catalog)
-    if window is None:
+    if not _severity(values, catalog)["publish"]:
         return None
-    longest, deadline = window
+    longest, deadline = _penalty_window(values, catalog)
     return min(deadline, longest) if deadline else longest
 
 
 def publicity_cap(values: dict, catalog: Catalog) -> date | None:
     """The day a penalty's 公示截止期 is cut back to, or None when it is within the profile's maximum."""
-    window = _penalty_window(values, catalog)
-    if window is None or window[1] is None or window[1] <= window[0]:
+    if not _severity(values, catalog)["publish"]:
         return None
-    return window[0]
+    longest, deadline = _penalty_window(values, catalog)
+    return longest if deadline and deadline > longest else None
+
+
+def _last_day(kind: str, values: dict, catalog: Catalog) -> date:
+    """The last day of the record's window: as published, or as it would be, were it published."""
+    if kind == "list":
+        return date.min if values.get("removed_on") else parse_date(values.get("valid_to")) or FOREVER
+    if kind == "licence":
+        return add_months(parse_date(values["valid_to"]), catalog.profile["licence"]["months_after_validity"])
+    longest, deadline = _penalty_window(values, catalog)
+    return min(deadline, longest) if deadline else longest
+
+
+def ended(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,
+          repaired: bool = False) -> bool:
+    """Whether a record's time is over for good — revoked, withdrawn after repair, removed from its
+    list, or past the window it has (or would have, were it published: a natural person's record,
+    a simple-procedure penalty). Such a record is its subject's and staff's alone (SPEC §6)."""
+    return revoked or repaired or _last_day(kind, values, catalog) < today
 
 
 def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,
@@ -76,8 +94,7 @@ def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked
     if values.get("subject_type") == PERSON:
         return _hidden(f"{PERSON}信息不公开")
     if kind == "licence":
-        valid_to = parse_date(values["valid_to"])
-        return _window(add_months(valid_to, catalog.profile["licence"]["months_after_validity"]), today)
+        return _window(_last_day(kind, values, catalog), today)
     return _penalty_publicity(values, catalog, today)
 
 

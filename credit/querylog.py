@@ -20,9 +20,10 @@ prev_hash the first kept entry must have (1 and GENESIS until a prune removes ol
 Appends update that row first, which serializes them across processes (the write lock on SQLite, a
 row lock on PostgreSQL), so the chain never forks. Verification walks the entries from the anchor
 and compares the last one with the head, so an edited, deleted, inserted or reordered entry, and a
-cut-off tail, are each named. Someone able to rewrite the whole tail and the head together is not
-caught from inside the database: keep the head that `python -m indexer verify-log` prints
-somewhere else and compare.
+cut-off tail, are each named. A prune appends an entry of its own (how = "prune", items = the new
+anchor's seq and hash), so old entries cut away without pruning are found too. Someone able to
+rewrite the whole tail and the head together is not caught from inside the database: keep the head
+that `python -m indexer verify-log` prints somewhere else and compare.
 
 UPDATE and DELETE are refused by triggers (migration 0005), except the DELETE of pruned entries.
 """
@@ -41,6 +42,10 @@ from credit.models import Base, utcnow
 
 GENESIS = "0" * 64
 HOWS = ("self", "code", "institution", "staff")
+# The entry a prune appends: it names the new anchor (items: [anchor seq, anchor hash]), so a cut made
+# without pruning — the anchor moved and old entries deleted behind the application's back — is
+# found, and a forged prune entry changes the head, which an auditor compares with a kept copy.
+PRUNE = "prune"
 FIELDS = ("seq", "prev_hash", "at", "querier_id", "querier_name", "how", "subject_key", "subject_name",
           "items", "address", "code_id", "reason", "times")
 MIN_YEARS = 2   # the shortest retention the measures allow
@@ -119,7 +124,7 @@ def append(session: Session, *, querier_id: str, querier_name: str, how: str, su
            at: datetime | None = None) -> QueryLogEntry:
     """Add an entry in the caller's transaction (not committed here): the caller commits it together
     with the read it records, so if the log cannot be written nothing is shown."""
-    if how not in HOWS:
+    if how not in HOWS + (PRUNE,):
         raise ValueError(f"how must be one of {HOWS}, not {how!r}")
     # Moving the head first takes the lock that queues every other append until this transaction ends.
     moved = session.execute(update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1))
@@ -140,8 +145,10 @@ def append(session: Session, *, querier_id: str, querier_name: str, how: str, su
 
 
 def reads_of(session: Session, subject_key: str, limit: int = 200) -> list[QueryLogEntry]:
-    """Authorized reads of this subject's record by others and by itself, newest first ("who looked at my record")."""
-    return list(session.scalars(select(QueryLogEntry).where(QueryLogEntry.subject_key == subject_key)
+    """Authorized reads of this subject's record by others, newest first ("who looked at my record"):
+    the subject's own reads are left out here, or a few of them would push the others off the list."""
+    return list(session.scalars(select(QueryLogEntry).where(QueryLogEntry.subject_key == subject_key,
+                                                            QueryLogEntry.how != "self")
                                 .order_by(QueryLogEntry.seq.desc()).limit(limit)))
 
 
@@ -213,6 +220,10 @@ def check(session: Session) -> Check:
             break
         after = walk.last_seq
     result.head_seq, result.head_hash = head.seq, head.hash
+    if head.anchor_seq > 1:
+        pruned = session.scalar(select(_log.c["items"]).where(_log.c.how == PRUNE).order_by(_log.c.seq.desc()).limit(1))
+        if pruned != [str(head.anchor_seq), head.anchor_hash]:
+            result.problems.append(f"第 {head.anchor_seq} 条之前的条目已不在日志中，但没有与之相符的清理记录（日志开头被截断）")
     last = walk.last_seq if walk.last_seq is not None else head.anchor_seq - 1
     if last < head.seq:
         gone = f"第 {last + 1} 条" if last + 1 == head.seq else f"第 {last + 1} 至 {head.seq} 条"
@@ -265,4 +276,7 @@ def prune(session: Session, before: datetime) -> int:
     removed = session.execute(delete(_log).where(_log.c.seq < first_kept)).rowcount
     if postgres:
         session.execute(text("SELECT set_config('credit.pruning', 'off', true)"))
+    append(session, querier_id="system", querier_name="查询日志保存期满清理", how=PRUNE, subject_key="",
+           subject_name="", items=[str(first_kept), anchor_hash], address=None, code_id=None,
+           reason=f"清理 {before:%Y-%m-%d %H:%M} (UTC) 之前的 {removed} 条（第 {first_kept} 条之前）")
     return removed

@@ -129,4 +129,5 @@ def _number(value: str | None, label: str) -> int:
 
 def _local(path: str | None) -> bool:
     """Only a path on this site is a place to return to after login (no open redirect)."""
-    return bool(path) and path.startswith("/") and not path.startswith("//") and "\\" not in path
+    return bool(path) and path.startswith("/") and not path.startswith("//") and "\\" not in path \
+        and path.isprintable() and not any(c.isspace() for c in path)

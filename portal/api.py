@@ -79,7 +79,7 @@ def record(record_id: str):
 # -- real-name access: the logged-in client's own record, and a record through an authorization code
 
 def _disclosure(disclosure: access.Disclosure) -> dict:
-    return {"subject": {"key": disclosure.subject_key, "name": disclosure.subject_name}, "how": disclosure.how,
+    return {"subject": {"key": disclosure.shown_key, "name": disclosure.subject_name}, "how": disclosure.how,
             "purpose": disclosure.purpose,
             "records": [{"id": r.id, "kind": r.kind, "decided_on": r.decided_on, "state": r.state, "public": r.public,
                          "public_until": r.until, "objection": r.objection, "fields": r.fields}
@@ -99,7 +99,10 @@ def me():
 @authorized.code_tries
 def authorized_query():
     # JSON only: a cross-site form cannot send it without a preflight, which the portal never allows.
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:   # nested deeper than the parser's stack
+        body = None
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("subject", "code")):
         raise invalid('请求体应为 JSON：{"subject": "主体代码或名称", "code": "授权码"}')
     try:

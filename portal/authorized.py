@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from credit import access
-from credit.codes import normalize_code
 from portal import current, login
+from portal.errors import invalid
 from portal.extensions import limiter
 from portal.present import catalog
 
@@ -25,28 +25,55 @@ def _refused(response) -> bool:
 
 def _querier() -> str:
     who = login.identity()
-    return "code-querier:" + (who.key if who else request.remote_addr or "")
+    return who.key if who else request.remote_addr or ""
 
 
-def _subject_named() -> str:
-    named = request.form.get("subject") if request.form else None
-    if named is None and request.is_json:
-        named = (request.get_json(silent=True) or {}).get("subject")
-    return "code-subject:" + normalize_code(str(named or ""))[:MAX_INPUT]
+def named_subject() -> str:
+    """The subject a request names (form or JSON), spaces collapsed: exactly what is looked up."""
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:   # nested deeper than the parser's stack: not a request of ours
+            body = None
+        named = body.get("subject") if isinstance(body, dict) else None
+    else:
+        named = request.form.get("subject")
+    return " ".join(named.split()) if isinstance(named, str) else ""
+
+
+def _subject() -> str:
+    """Tries against one subject are counted together however it is named (code, name, former name)."""
+    named = named_subject()
+    if len(named) > MAX_INPUT:
+        return "too-long"
+    with login.sessions()() as db:
+        keys = access.subject_keys(db, named)
+    return "subject:" + next(iter(keys)) if len(keys) == 1 else "named:" + named
 
 
 def code_tries(view):
-    """The two limits on refused tries, shared by the page and the API."""
+    """The two limits on refused tries, shared by the page and the API (one budget for both)."""
     limit = lambda: current.settings().ratelimit_code_tries   # noqa: E731 - read per request, per app
-    view = limiter.limit(limit, key_func=_subject_named, deduct_when=_refused)(view)
-    return limiter.limit(limit, key_func=_querier, deduct_when=_refused)(view)
+    view = limiter.shared_limit(limit, scope="code-tries-subject", key_func=_subject, deduct_when=_refused)(view)
+    return limiter.shared_limit(limit, scope="code-tries-querier", key_func=_querier, deduct_when=_refused)(view)
+
+
+def hide_counters(response):
+    """The rate-limit headers of a code try would tell one querier how many tries others made against
+    a subject: not sent there. (Registered before the limiter, so it runs after it adds them.)"""
+    if request.endpoint in ("authorized.query", "api.authorized_query"):
+        for name in [h for h in response.headers.keys() if h.lower().startswith("x-ratelimit")]:
+            del response.headers[name]
+    return response
 
 
 def use_code(subject: str, code: str) -> access.Disclosure:
     """The scoped record, logged; raises access.Refused."""
-    subject, code = subject.strip()[:MAX_INPUT], code.strip()[:MAX_INPUT]
+    subject = " ".join(subject.split())
+    if len(subject) > MAX_INPUT or len(code) > MAX_INPUT:
+        raise invalid(f"主体和授权码均不超过{MAX_INPUT}个字符")
     return access.read(login.sessions(), catalog(), login.identity(), how=access.CODE, today=current.today(),
-                       now=login.now(), address=request.remote_addr, subject=subject, code=code,
+                       now=login.now(), address=request.remote_addr, subject=subject, code=code.strip(),
                        code_key=current.code_key())
 
 

@@ -7,7 +7,7 @@ import pytest
 from credit.catalog import load_catalog
 from credit.documents import subject_documents
 from credit.masking import mask_person_name, scrub
-from credit.publicity import penalty_until, publicity, publicity_cap
+from credit.publicity import ended, penalty_until, publicity, publicity_cap
 
 DEFAULT = load_catalog("default")
 NATIONAL = load_catalog("national2026")
@@ -154,3 +154,24 @@ def test_a_capped_deadline_is_shown_as_capped():
                      decided_on=(TODAY - timedelta(days=30)).isoformat(), publicity_until="2099-12-31")
     doc = subject_documents("91420100MA4K12345K", [record("cap", values)], DEFAULT, TODAY).docs[0]
     assert doc["fields"]["publicity_until"] == doc["public_until"] < "2099-12-31"
+
+
+@pytest.mark.parametrize("kind, values, last_day", [
+    ("penalty", penalty(), date(2027, 1, 9)),                                          # published: its window
+    ("penalty", penalty(procedure="简易程序"), date(2027, 1, 9)),                       # never published: the same
+    ("penalty", penalty(penalty_types=["警告"], severity="严重"), date(2029, 1, 9)),
+    ("penalty", penalty(subject_type="自然人"), date(2027, 1, 9)),
+    ("licence", {"subject_type": "自然人", "valid_to": "2020-03-01"}, date(2023, 3, 1)),
+    ("list", {"subject_type": "自然人", "list_name": "严重违法失信企业", "valid_to": "2026-11-30"}, date(2026, 11, 30)),
+])
+def test_a_record_ends_with_the_window_it_has_or_would_have(kind, values, last_day):
+    """Records that were never public end too (SPEC §6: then they are the subject's and staff's alone)."""
+    assert not ended(kind, values, DEFAULT, last_day)
+    assert ended(kind, values, DEFAULT, last_day + timedelta(days=1))
+
+
+def test_revoked_repaired_and_removed_records_have_ended():
+    assert ended("penalty", penalty(), DEFAULT, TODAY, revoked=True)
+    assert ended("penalty", penalty(), DEFAULT, TODAY, repaired=True)
+    assert ended("list", {"valid_to": "2030-01-01", "removed_on": "2026-01-01"}, DEFAULT, TODAY)
+    assert not ended("list", {"valid_to": ""}, DEFAULT, TODAY)

@@ -368,18 +368,19 @@ def test_prune_removes_only_entries_past_retention_and_the_chain_still_verifies(
         assert querylog.prune(session, querylog.retention_cutoff(5)) == 0   # nothing left past it
         session.commit()
         head = session.get(QueryLogHead, 1)
-    assert (head.seq, head.anchor_seq) == (10, 6)
+    assert (head.seq, head.anchor_seq) == (11, 6)   # 11: the prune's own entry, naming the anchor
     log = entries(url)
-    assert [e.seq for e in log] == list(range(6, 11)) and head.anchor_hash == log[0].prev_hash
+    assert [e.seq for e in log] == list(range(6, 12)) and head.anchor_hash == log[0].prev_hash
+    assert (log[-1].how, log[-1].items) == (querylog.PRUNE, ["6", head.anchor_hash])
     assert min(e.at.replace(tzinfo=timezone.utc) if e.at.tzinfo is None else e.at for e in log) > NOW - timedelta(days=366 * 5)
-    assert check(url).problems == [] and check(url).checked == 5
+    assert check(url).problems == [] and check(url).checked == 6
 
     [again] = add(url, querier="A")   # the count carries on across the prune
-    assert (again.seq, again.times, again.prev_hash) == (11, 8, log[-1].hash)
+    assert (again.seq, again.times, again.prev_hash) == (12, 8, log[-1].hash)
     with session_factory(url)() as session:
         assert querylog.prune(session, querylog.retention_cutoff(2)) == 3
         session.commit()
-    assert [e.seq for e in entries(url)] == [9, 10, 11]
+    assert [e.seq for e in entries(url)] == [9, 10, 11, 12, 13]
     assert check(url).problems == []
 
 
@@ -391,7 +392,7 @@ def test_prune_never_removes_an_entry_inside_retention(url):
     with session_factory(url)() as session:
         assert querylog.prune(session, querylog.retention_cutoff(5)) == 1
         session.commit()
-    assert [e.seq for e in entries(url)] == [2, 3]
+    assert [e.seq for e in entries(url)] == [2, 3, 4]
     for years in (0, 1):
         with pytest.raises(SettingsError, match="至少保存 2 年"):
             querylog.retention_cutoff(years)
@@ -403,11 +404,21 @@ def test_prune_of_every_entry_anchors_at_the_head(url):
         assert querylog.prune(session, querylog.retention_cutoff(5)) == 3
         session.commit()
         head = session.get(QueryLogHead, 1)
-    assert entries(url) == [] and (head.anchor_seq, head.anchor_hash) == (4, last.hash)
+    [pruned] = entries(url)
+    assert (head.anchor_seq, head.anchor_hash) == (4, last.hash) and (pruned.seq, pruned.prev_hash) == (4, last.hash)
     assert check(url).problems == []
     [entry] = add(url)
-    assert (entry.seq, entry.prev_hash) == (4, last.hash)
-    assert check(url).problems == [] and check(url).checked == 1
+    assert (entry.seq, entry.prev_hash) == (5, pruned.hash)
+    assert check(url).problems == [] and check(url).checked == 2
+
+
+def test_a_cut_made_without_pruning_is_found(url):
+    """Moving the anchor and deleting old entries behind the application's back leaves the head as
+    it was, but no prune entry names the new anchor."""
+    add(url, 5)
+    attack(url, "UPDATE query_log_head SET anchor_seq = 4, anchor_hash = (SELECT hash FROM query_log WHERE seq = 3)",
+           "DELETE FROM query_log WHERE seq < 4")
+    assert check(url).problems == ["第 4 条之前的条目已不在日志中，但没有与之相符的清理记录（日志开头被截断）"]
 
 
 def test_prune_refuses_a_broken_chain(url):
@@ -460,22 +471,24 @@ def test_verify_log_and_prune_log_commands(tmp_path, monkeypatch):
     run = indexer("prune-log", instance=instance)
     assert run.returncode == 0, run.stderr
     assert "查询日志 3 条（保存 5 年）" in run.stdout
-    assert [e.seq for e in entries(url)] == [4, 5, 6, 7]
+    assert [e.seq for e in entries(url)] == [4, 5, 6, 7, 8]   # 8: the prune entry
     run = indexer("verify-log", instance=instance)
-    assert run.returncode == 0 and "已校验 4 条" in run.stdout
+    assert run.returncode == 0 and "已校验 5 条" in run.stdout
     run = indexer("prune-log", instance=instance)
     assert run.returncode == 0 and "查询日志 0 条" in run.stdout
 
-    attack(url, "UPDATE query_log SET items = '[\"r9\"]' WHERE seq = 5", "DELETE FROM query_log WHERE seq = 7")
+    attack(url, "UPDATE query_log SET items = '[\"r9\"]' WHERE seq = 5", "DELETE FROM query_log WHERE seq = 8")
     run = indexer("verify-log", instance=instance)
     assert run.returncode == 1
     assert run.stdout.splitlines() == [f"{label(url, 5)}：内容与哈希不符（被改动）",
-                                       "第 7 条缺失：链头记录到第 7 条，日志只到第 6 条（末尾被删除）",
-                                       "查询日志校验未通过：2 处问题（已检查 3 条）"]
+                                       # the prune entry was the one deleted: the anchor is no longer accounted for
+                                       "第 4 条之前的条目已不在日志中，但没有与之相符的清理记录（日志开头被截断）",
+                                       "第 8 条缺失：链头记录到第 8 条，日志只到第 7 条（末尾被删除）",
+                                       "查询日志校验未通过：3 处问题（已检查 4 条）"]
     run = indexer("prune-log", instance=instance)
     assert run.returncode == 1 and "未清理任何条目" in run.stderr and "被改动" in run.stdout
 
     monkeypatch.setenv("CREDIT_QUERY_LOG_YEARS", "1")
     run = indexer("prune-log", instance=instance)
     assert run.returncode == 2 and "至少保存 2 年" in run.stderr and "Traceback" not in run.stderr
-    assert len(entries(url)) == 3
+    assert len(entries(url)) == 4

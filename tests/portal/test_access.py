@@ -2,6 +2,8 @@
 asserted on content, with every allowed read logged exactly once and every refusal saying nothing."""
 from __future__ import annotations
 
+import csv
+import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from credit import querylog
+from credit.catalog import load_catalog
 from credit.db import session_factory
 from credit.models import Record
 from credit.querylog import QueryLogEntry
@@ -21,10 +24,12 @@ from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSO
 NOW = datetime.now(timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def instance(request, tmp_path_factory):
+    """The mini data set in a database of its own, on SQLite and on PostgreSQL."""
     folder = tmp_path_factory.mktemp("access")
-    settings = make_settings(folder, ratelimit_code_tries="1000/minute")
+    database = {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgresql" else {}
+    settings = make_settings(folder, ratelimit_code_tries="1000/minute", **database)
     report = ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
     assert report.total("rejected") == 0
     return settings
@@ -149,7 +154,6 @@ def test_a_code_is_shown_once_and_stored_only_as_a_keyed_hash(app, instance):
     with session_factory(instance.database_url)() as db:
         dump = "\n".join(str(row) for row in db.execute(text("SELECT * FROM authorization_codes")))
     assert code not in dump and code.replace("-", "") not in dump
-    import hashlib
     assert hashlib.sha256(code.replace("-", "").encode()).hexdigest() not in dump   # keyed, not a bare hash
 
 
@@ -220,6 +224,7 @@ def test_every_refusal_is_the_same_answer_and_logs_no_read(app, instance, case):
     assert refused.status_code == 403
     assert refused.json == {"error": {"code": "not_authorized", "message": refused.json["error"]["message"]}}
     assert refused.json["error"]["message"] == use(client_as(app, CLERK), "nobody", "x").json["error"]["message"]
+    assert not [h for h in refused.headers.keys() if h.lower().startswith("x-ratelimit")]   # others' tries untold
     assert log_count(instance) == before
     page = clerk.post("/authorized", data={"csrf_token": csrf_token(clerk, "/authorized"), "subject": subject,
                                            "code": code})
@@ -286,3 +291,71 @@ def test_the_query_log_verifies_after_all_of_this(instance):
     with session_factory(instance.database_url)() as db:
         assert querylog.verify(db) == []
         assert querylog.check(db).checked > 30
+
+
+# -- what an attacker tried ------------------------------------------------------------------------
+
+def test_a_code_holder_gets_a_natural_persons_id_number_masked(app):
+    code = new_code(client_as(app, PERSON), unpublished=True)
+    shown = use(client_as(app, CLERK), mini.PERSON[0], code)   # named by name
+    assert shown.status_code == 200 and shown.json["records"]
+    body = shown.get_data(as_text=True)
+    assert mini.PERSON[1] not in body
+    assert shown.json["subject"]["key"] == mini.PERSON[1][:6] + "********" + mini.PERSON[1][-4:]
+
+
+def test_spellings_and_padding_of_the_subject_share_one_budget(instance):
+    app = portal_app(replace(instance, ratelimit_code_tries="3/minute"))
+    clerks = [client_as(app, CLERK), client_as(app, CLERK_2)]
+    spellings = [mini.CHANGJIANG[1], mini.CHANGJIANG[1].lower(), mini.CHANGJIANG[0],
+                 " ".join(mini.CHANGJIANG[1]), mini.CHANGJIANG[1] + " " * 90 + "J1"]
+    answers = [use(clerks[n % 2], spelled, f"WRONG-{n:05d}").status_code for n, spelled in enumerate(spellings)]
+    # Code, lower case, name and spaced code are one subject: its budget of 3 is spent after 3.
+    # Padding makes it name no subject at all: refused like any unknown subject.
+    assert answers == [403, 403, 403, 429, 403]
+    # The page and the API draw on the same budgets (the second clerk has spent one of its own 3).
+    page = clerks[1].post("/authorized", data={"csrf_token": csrf_token(clerks[1], "/authorized"),
+                                               "subject": mini.CHANGJIANG[1], "code": "WRONG-99999"})
+    assert page.status_code == 429
+
+
+def test_a_name_several_subjects_share_finds_the_codes_own(tmp_path):
+    """Two subjects with one name: a valid code of either works by that name."""
+    folder = tmp_path
+    twin = mini.uscc("91420100MA4KTWNN1")
+    source = mini.write(folder / "source", TODAY)
+    with (source / "licences.csv").open("a", encoding="utf-8") as fh:
+        columns = load_catalog("default").kinds["licence"].columns
+        row = mini._licence(mini._subject((mini.GUANGGU[0], twin)), 777, TODAY - timedelta(days=3))
+        csv.writer(fh).writerow([row.get(c.key, "") for c in columns])
+    settings = make_settings(folder, ratelimit_code_tries="1000/minute")
+    ingest_into(settings, [str(source)], today=TODAY)
+    app = portal_app(settings)
+    twin_identity = replace(ORG_B, subject="twin", uscc=twin)
+    for owner in (ORG_B, twin_identity):
+        code = new_code(client_as(app, owner))
+        shown = use(client_as(app, CLERK), mini.GUANGGU[0], code)
+        assert shown.status_code == 200 and shown.json["subject"]["key"] == owner.key
+
+
+def test_who_looked_is_not_pushed_out_by_the_subjects_own_reads(app):
+    owner = client_as(app, SHOP)
+    code = new_code(owner)
+    assert use(client_as(app, CLERK_2), mini.SHOP[1], code).status_code == 200
+    for _ in range(210):
+        owner.get("/api/v1/me")
+    assert CLERK_2.name in owner.get("/account").get_data(as_text=True)
+
+
+def test_odd_codes_and_bodies(app):
+    owner, clerk = client_as(app, ORG_A), client_as(app, CLERK)
+    code = new_code(owner)
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in code)
+    assert use(clerk, mini.CHANGJIANG[1], full_width).status_code == 200
+    nested = clerk.post("/api/v1/authorized", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert nested.status_code == 400 and nested.json["error"]["code"] == "invalid_input"
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        sent = clerk.post("/api/v1/authorized", data='{"subject": "x", "code": "y"}', content_type=content_type)
+        assert sent.status_code == 400
+    too_long = use(clerk, "光" * 101, code)
+    assert too_long.status_code == 400

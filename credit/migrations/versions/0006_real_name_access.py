@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A code holder may name the subject by its exact name.
+    op.create_index("ix_records_subject_name", "records", ["subject_name"])
     op.create_table(
         "login_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
@@ -60,3 +62,4 @@ def downgrade() -> None:
     op.drop_table("code_refusals")
     op.drop_table("authorization_codes")
     op.drop_table("login_sessions")
+    op.drop_index("ix_records_subject_name", "records")
