@@ -164,6 +164,19 @@ class Settings:
     # Years the query log is kept (the measures: 2 in one city, 5 in another).
     query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)
 
+    # -- batch lookup for credit service institutions (SPEC §7) -----------------------------------
+    # Minutes a bearer token from POST /api/v1/oauth/token stays valid. Suspending or deleting a
+    # client stops its tokens at once whatever this says: every request checks the client.
+    institution_token_minutes: int = setting("CREDIT_INSTITUTION_TOKEN_MINUTES", "15", int)
+    # Bytes a batch request body may hold: 1,000 names of 100 Chinese characters, JSON-escaped
+    # (\uXXXX, 6 bytes each), are ~620 KB; 1 MB leaves room and refuses anything larger unread.
+    batch_max_bytes: int = setting("CREDIT_BATCH_MAX_BYTES", "1048576", int)
+    # Items per batch request (SPEC §7), and the candidates shown for an ambiguous name.
+    batch_max_items: int = 1000
+    batch_candidates: int = 5
+    # The calendar day of the daily item quota: China Standard Time, where the contracts are read.
+    quota_timezone: str = "Asia/Shanghai"
+
     # -- portal caches (per worker) --------------------------------------------------------------
     # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
     # (a few MB) are kept. A size or lifetime of 0 turns a cache off.

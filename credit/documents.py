@@ -23,7 +23,7 @@ from credit.regions import region_label, region_path
 # holds them to it). Every field is kept in the stored body (Elasticsearch _source, the embedded
 # engine's JSON body) and mapped in Elasticsearch; the embedded engine copies the fields it filters,
 # sorts or matches on into columns. BODY_ONLY fields are never searched by either engine: shown only.
-BODY_ONLY = frozenset({"fields", "lists"})
+BODY_ONLY = frozenset({"fields", "lists", "latest"})
 
 
 class RecordDocument(TypedDict):
@@ -78,6 +78,7 @@ class SubjectDocument(TypedDict):
     list_until: str | None
     public_until: str
     lists: list[ListEntry]     # body only: the lists it is on, shown in results
+    latest: dict[str, list[list[str]]]  # body only: kind → [[decision day, last public day], …] (see _latest)
 
 
 class RecordLike(Protocol):
@@ -188,6 +189,27 @@ def _names_by_recency(docs: Iterable[dict]) -> list[str]:
     return list(dict.fromkeys(name for _, name in dated))
 
 
+def _latest(dated: list[tuple[str, str]]) -> list[list[str]]:
+    """[[decision day, last public day], …] newest first, keeping only the records that stay public
+    longer than every newer one: on any day, the first entry still public is the most recent
+    record of the kind public that day (usually one or two entries)."""
+    kept, outlasts = [], ""
+    for decided_on, until in sorted(dated, reverse=True):
+        if until > outlasts:
+            kept.append([decided_on, until])
+            outlasts = until
+    return kept
+
+
+def latest_public(doc: dict, kind: str, today: date) -> str | None:
+    """The decision day of a subject's most recent record of `kind` public on `today`, or None
+    (none, or a document written before subject documents carried it)."""
+    for decided_on, until in doc.get("latest", {}).get(kind, []):
+        if until >= today.isoformat():
+            return decided_on
+    return None
+
+
 def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
     ids = [r.public_id for r in records]
@@ -202,9 +224,10 @@ def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, to
         return SubjectDocs(list(docs.values()), hidden)
     names = _names_by_recency(docs.values())
     analyses = [analyze_name(n) for n in names]
-    until, lists = {}, {}
+    until, lists, latest = {}, {}, {}
     for d in public:
         until[d["kind"]] = max(until.get(d["kind"], ""), d["public_until"])
+        latest.setdefault(d["kind"], []).append((d["decided_on"], d["public_until"]))
         if d["kind"] == "list":
             key = (d["list_type"], d["list_name"] or "")
             lists[key] = max(lists.get(key, ""), d["public_until"])
@@ -235,5 +258,9 @@ def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, to
         # an entry whose window ended before the next publish.
         "lists": [{"type": t, "type_label": catalog.list_types[t], "name": n, "until": u}
                   for (t, n), u in sorted(lists.items())],
+        # The day of its most recent public record of each kind (the batch API's "latest penalty"),
+        # with its last public day so a reader skips a record whose window ended before the next
+        # publish. Indexes written before this field existed lack it: readers treat it as unknown.
+        "latest": {kind: _latest(dated) for kind, dated in sorted(latest.items())},
     }
     return SubjectDocs([*docs.values(), subject], hidden)

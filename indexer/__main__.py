@@ -1,4 +1,4 @@
-"""python -m indexer ingest|reindex|expire|sample — see `python -m indexer --help`."""
+"""python -m indexer ingest|reindex|expire|sample|clients … — see `python -m indexer --help`."""
 from __future__ import annotations
 
 import argparse
@@ -180,6 +180,43 @@ def cmd_prune_log(args) -> int:
     return 0
 
 
+def cmd_clients(args) -> int:
+    """Credit service institutions' API clients: create (prints the secret once), list, suspend, resume, delete."""
+    from credit import institutions
+    from credit.db import session_factory
+
+    settings, _catalog = _context()
+    with session_factory(settings.database_url).begin() as session:
+        if args.action == "create":
+            try:
+                client, secret = institutions.create_client(
+                    session, name=args.name, uscc=args.uscc, per_minute=args.per_minute, per_day=args.per_day,
+                    scope=args.scope)
+            except institutions.ClientError as exc:
+                print(f"错误：{exc}", file=sys.stderr)
+                return 2
+            print(f"client_id: {client.client_id}")
+            print(f"client_secret: {secret}")
+            print("密钥只显示这一次，数据库只保存其哈希：请立即交给机构妥善保管；遗失后只能删除客户端重新创建。")
+            return 0
+        if args.action == "list":
+            for c in institutions.clients(session):
+                print(f"{c.client_id}\t{c.status}\t{c.name}\t{c.uscc}\t{c.per_minute}/分钟\t{c.per_day}条/日\t"
+                      f"{c.scope}\t{c.created_at:%Y-%m-%d}")
+            return 0
+        if args.action == "delete":
+            found = institutions.delete_client(session, args.client_id)
+        else:
+            status = institutions.SUSPENDED if args.action == "suspend" else institutions.ACTIVE
+            found = institutions.set_status(session, args.client_id, status) is not None
+        if not found:
+            print(f"错误：没有客户端 {args.client_id}", file=sys.stderr)
+            return 1
+        done = {"delete": "已删除（其令牌一并作废）", "suspend": "已停用（其令牌立即失效）", "resume": "已恢复"}[args.action]
+        print(f"{args.client_id} {done}")
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from credit.catalog import RECORD_KINDS
 
@@ -211,6 +248,21 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("prune-log", help="清理超过保存期（CREDIT_QUERY_LOG_YEARS）的查询日志")
     p.set_defaults(func=cmd_prune_log)
+
+    p = sub.add_parser("clients", help="管理信用服务机构的批量查询客户端（create|list|suspend|resume|delete）")
+    actions = p.add_subparsers(dest="action", required=True)
+    c = actions.add_parser("create", help="创建客户端，打印 client_id 和只显示一次的密钥")
+    c.add_argument("--name", required=True, help="机构名称")
+    c.add_argument("--uscc", required=True, help="机构的统一社会信用代码")
+    c.add_argument("--per-minute", type=int, required=True, help="合同约定的每分钟请求数")
+    c.add_argument("--per-day", type=int, required=True, help="合同约定的每日查询条数")
+    c.add_argument("--scope", choices=("public", "public+code"), default="public",
+                   help="查询范围：public（仅公示信息，默认）或 public+code（另可凭授权码查询）")
+    actions.add_parser("list", help="列出客户端（不含密钥）")
+    for action, text in (("suspend", "停用客户端：其令牌立即失效"), ("resume", "恢复停用的客户端"),
+                         ("delete", "删除客户端及其令牌")):
+        actions.add_parser(action, help=text).add_argument("client_id")
+    p.set_defaults(func=cmd_clients)
 
     args = parser.parse_args(argv)
     from credit.config import SettingsError

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.search import open_index
-from portal import account, api, authorized, errors, login, present, public
+from portal import account, api, authorized, batch, errors, login, present, public
 from portal.caches import Caches
 from portal.config import flask_config
 from portal.extensions import csrf, limiter
@@ -56,11 +56,15 @@ def create_app(config: dict | None = None) -> Flask:
     # The API's one state-changing call takes JSON only (see api.authorized_query), which a
     # cross-site form cannot send: the form token is for the pages.
     csrf.exempt(api.bp)
+    # Institutions send JSON with a bearer token, or a token request with their own credentials: no
+    # browser session is involved, so no form token either.
+    batch.init_app(app)
+    csrf.exempt(batch.bp)
     present.register(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(authorized.bp)
-    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")   # with the institution API (portal/batch.py)
     app.after_request(_secure)
     return app
 

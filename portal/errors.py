@@ -26,6 +26,7 @@ HTTP_ERRORS = {
     403: ("forbidden", "无权访问"),
     404: ("not_found", "您访问的页面不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("body_too_large", "请求体过大"),
     414: ("uri_too_long", "请求地址过长，请缩短查询内容后重试"),
     429: ("rate_limited", "访问过于频繁，请稍后再试"),
     431: ("headers_too_large", "请求头过大，请清除本站 Cookie 后重试"),

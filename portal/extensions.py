@@ -10,9 +10,18 @@ from flask_wtf.csrf import CSRFProtect
 # scraper cannot multiply it by spreading requests over pages. The address is request.remote_addr
 # after ProxyFix has taken the configured number of proxy hops into account. The limit string is
 # read from the app's config on each request, so every app (and every test) can set its own.
+#
+# Moving window: its check-and-add is one atomic step in the storage (a Lua script on Redis) that
+# refuses without adding, so across gunicorn workers no more requests are served than the limit,
+# and a refused request does not use up the budget. If the storage cannot be reached the public
+# pages go on with per-process counters (logged by flask-limiter): they are public anyway. The
+# institution API does the opposite and refuses (portal/batch.py, credit/quotas.py).
 limiter = Limiter(
     key_func=get_remote_address,
     application_limits=[lambda: current_app.config["RATELIMIT_ANONYMOUS"]],
+    strategy="moving-window",
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
 )
 
 # Every state-changing form carries a token tied to the session (Flask-WTF).

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
+from analyzers import analyze_query
 from analyzers.names import QueryTerms, highlight_subject
 from credit.catalog import RECORD_KINDS
 
@@ -88,6 +89,11 @@ class Page:
     next_after: str | None = None
     # {"kind": {value: n}, "department": {value: n}} when asked for
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def exact_name(doc: dict, norm: str) -> bool:
+    """Is `norm` (a normalized query) a subject document's current or a former name, exactly?"""
+    return bool(norm) and (doc.get("name_norm") == norm or norm in doc.get("former_norms", []))
 
 
 def check_kind(kind: str) -> str:
@@ -166,6 +172,30 @@ class SearchIndex(ABC):
     @abstractmethod
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
         """{code: {kind: number of public records}} for the given subjects."""
+
+    def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
+        """{id: document} for the ids that are public today (the others left out): one `get` each
+        here; an engine that can read them in one request does."""
+        found = {}
+        for doc_id in dict.fromkeys(doc_ids):
+            doc = self.get(doc_id, today)
+            if doc is not None:
+                found[doc_id] = doc
+        return found
+
+    def subjects_named(self, names: list[str], today: date | None = None, limit: int = 5) -> dict[str, list[dict]]:
+        """{name: up to `limit` subjects whose current or a former name is that name exactly} — the
+        same after analyzers' normalization (analyze_query(name).norm against name_norm and
+        former_norms); names matching none map to []. Here one search each: the ranking puts
+        exact names (BOOST_EXACT, BOOST_FORMER) above every other match, so the first `limit`
+        hits hold them; an engine that can answer every name in one request does."""
+        found: dict[str, list[dict]] = {}
+        for name in dict.fromkeys(names):
+            norm = analyze_query(name).norm
+            page = self.search_subjects(SubjectQuery(text=name, size=limit, today=today or date.today())) if norm \
+                else Page(total=0, hits=[])
+            found[name] = [hit.doc for hit in page.hits if exact_name(hit.doc, norm)]
+        return found
 
     @abstractmethod
     def rebuild(self, docs: Iterable[dict]) -> int:

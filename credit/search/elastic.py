@@ -405,6 +405,32 @@ class ElasticIndex(SearchIndex):
         hits = self._search(es_queries.document(doc_id, today or date.today()))["hits"]["hits"]
         return hits[0]["_source"] if hits else None
 
+    def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
+        doc_ids = list(dict.fromkeys(doc_ids))
+        if not doc_ids:
+            return {}
+        hits = self._search(es_queries.documents(doc_ids, today or date.today()))["hits"]["hits"]
+        return {h["_id"]: h["_source"] for h in hits}
+
+    def subjects_named(self, names: list[str], today: date | None = None, limit: int = 5) -> dict[str, list[dict]]:
+        norms = {name: analyze_query(name).norm for name in dict.fromkeys(names)}
+        wanted = sorted({n for n in norms.values() if n})
+        found: dict[str, list[dict]] = {name: [] for name in norms}
+        if not wanted:
+            return found
+        # Enough for `limit` subjects per name, within the result window: a name shared by more
+        # subjects than that only needs to be seen as shared.
+        size = min(len(wanted) * limit, self.settings.result_window)
+        hits = self._search(es_queries.subjects_named(wanted, today or date.today(), size))["hits"]["hits"]
+        by_norm: dict[str, list[dict]] = {}
+        for hit in hits:
+            doc = hit["_source"]
+            for norm in dict.fromkeys([doc.get("name_norm"), *doc.get("former_norms", [])]):
+                by_norm.setdefault(norm, []).append(doc)
+        for name, norm in norms.items():
+            found[name] = by_norm.get(norm, [])[:limit] if norm else []
+        return found
+
     def search_subjects(self, query: SubjectQuery) -> Page:
         q = analyze_query(query.text) if query.text else None
         if q is not None and q.empty:

@@ -154,6 +154,20 @@ def document(doc_id: str, today: date) -> dict:
     return {"query": public_only(None, ("record", "subject"), today, [{"ids": {"values": [doc_id]}}]), "size": 1}
 
 
+def documents(doc_ids: list[str], today: date) -> dict:
+    """Many documents by id in one request (a batch of codes), only while public."""
+    return {"query": public_only(None, ("record", "subject"), today, [{"ids": {"values": doc_ids}}]),
+            "size": len(doc_ids)}
+
+
+def subjects_named(norms: list[str], today: date, size: int) -> dict:
+    """Subjects whose current or a former name is one of `norms` exactly (a batch of names): two
+    keyword terms queries, no scoring."""
+    named = {"bool": {"should": [{"terms": {"name_norm": norms}}, {"terms": {"former_norms": norms}}],
+                      "minimum_should_match": 1}}
+    return {"query": public_only(None, ("subject",), today, [named]), "size": size, "sort": [{"code": "asc"}]}
+
+
 def expired(today: date) -> dict:
     """What `expire` deletes: documents whose last public day is before `today` (the one query
     that must not pass through public_only: it selects exactly what that filter hides)."""

@@ -72,6 +72,8 @@ PROPERTIES = {
     }},
     # The lists the subject is on ({type, name, until}): shown, never searched.
     "lists": {"type": "object", "enabled": False},
+    # The day of its most recent public record per kind ({kind: day}): shown, never searched.
+    "latest": {"type": "object", "enabled": False},
     "departments": KEYWORD,
     "dates": DATE,                 # decision days of the subject's public records (date filter)
     "licence_until": DATE,         # last public day of any licence / penalty / list entry (kind filter)

@@ -421,8 +421,10 @@ def records_page_urls(pages: dict[str, Page]) -> list[str]:
     return urls
 
 
-# API endpoints behind the real-name login (tests/portal/test_access.py covers what they show).
-LOGIN_ONLY = {"api.me", "api.authorized_query"}
+# API endpoints behind the real-name login (tests/portal/test_access.py covers what they show), and
+# the institution API behind its client credentials (tests/portal/test_batch.py).
+LOGIN_ONLY = {"api.me", "api.authorized_query",
+              "api.institution.token", "api.institution.batch", "api.institution.usage"}
 
 
 class Crawler:

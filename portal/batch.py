@@ -1,0 +1,242 @@
+"""The institution API under /api/v1 (SPEC §7): an OAuth 2 token endpoint (client credentials),
+POST /batch and GET /usage.
+
+A request with a bearer token is its client's: the client is read with the token on every request
+(so a suspended or deleted client is refused at once), it is not counted against the anonymous
+per-address limit, and its quotas are charged instead (credit.quotas). A request without a valid
+token is an anonymous one: refused with 401, and counted against the per-address limit like any
+public request, which slows a token guesser.
+
+A batch is checked whole before anything is charged or looked up: content type, size, shape and
+number of items. Then one request and its items are charged, the items looked up, the batch
+written to the query log as one entry, and only then answered; if the lookup or the log fails the
+charge is given back."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from credit import institutions, querylog
+from credit.institutions import Caller, InstitutionClient
+from credit.quotas import Quotas, QuotaUnavailable, Standing
+from portal import api, batch_items, current, login
+from portal.errors import PortalError, invalid
+from portal.extensions import limiter
+
+# A part of the API (its endpoints are api.institution.*, under /api/v1), with its own headers.
+bp = Blueprint("institution", __name__)
+BATCH_REASON = "信用服务机构批量查询公示信息"
+BATCH_SUBJECT = "batch"   # the log's subject_key for a batch: its subjects are listed in `items`
+TOKEN_REFUSED = "访问令牌无效、已过期或客户端已停用，请重新获取令牌"
+QUOTA_UNAVAILABLE = "配额服务暂时不可用，请稍后再试"
+# authlib's OAuth 2 error names → what the portal says (error.code keeps the OAuth name).
+OAUTH_MESSAGES = {
+    "invalid_client": "客户端认证失败：client_id 或 client_secret 错误，或客户端已停用",
+    "invalid_request": "令牌请求无效：应以表单（application/x-www-form-urlencoded）提交 grant_type=client_credentials",
+    "unsupported_grant_type": "仅支持 grant_type=client_credentials",
+    "unauthorized_client": "该客户端不能使用此授权方式",
+    "invalid_scope": "请求的 scope 无效",
+    "invalid_grant": "授权无效",
+}
+
+
+class _ClientCredentials(grants.ClientCredentialsGrant):
+    # Banks' integration libraries send the secret either way: HTTP Basic or in the form.
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["CREDIT_SETTINGS"]
+    app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"client_credentials": settings.institution_token_minutes * 60}
+    server = AuthorizationServer()
+    server.init_app(app, query_client=_query_client, save_token=_save_token)
+    server.register_grant(_ClientCredentials)
+    app.extensions["credit_oauth_server"] = server
+    app.extensions["credit_quotas"] = Quotas(settings.ratelimit_storage_url, settings.quota_timezone,
+                                             prefix=settings.search_prefix)
+
+
+def _query_client(client_id: str) -> InstitutionClient | None:
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        return None
+    with login.sessions()() as session:
+        return session.get(InstitutionClient, client_id)
+
+
+def _save_token(token: dict, oauth_request) -> None:
+    with login.sessions().begin() as session:
+        institutions.save_token(session, oauth_request.client.client_id, token["access_token"], login.now(),
+                                timedelta(seconds=token["expires_in"]))
+
+
+def quotas() -> Quotas:
+    return current_app.extensions["credit_quotas"]
+
+
+# -- who is asking ----------------------------------------------------------------------------
+
+@limiter.request_filter
+def _has_client() -> bool:
+    """A request of this blueprint with a valid token is its client's, not anonymous: exempt from
+    the per-address limit (flask-limiter asks this before counting)."""
+    return request.blueprint == f"{api.bp.name}.{bp.name}" and caller() is not None
+
+
+def caller() -> Caller | None:
+    """The client whose valid bearer token the request carries (read once per request)."""
+    if "institution" not in g:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        g.institution = None
+        if scheme.lower() == "bearer" and 0 < len(token) <= 256:
+            with login.sessions()() as session:
+                g.institution = institutions.token_client(session, token, login.now())
+    return g.institution
+
+
+def _required() -> Caller:
+    client = caller()
+    if client is None:
+        raise PortalError(401, "invalid_token", TOKEN_REFUSED)
+    return client
+
+
+@bp.after_request
+def _headers(response):
+    """Where the client stands: X-RateLimit-* for its requests this minute (as the public API's
+    headers do for an address), X-RateLimit-Items-* for its items today."""
+    standing: Standing | None = g.get("standing")
+    client = caller()
+    if standing is None and client is not None:   # a refused batch: where it stands, unchanged
+        try:
+            standing = quotas().standing(client.client_id, client.per_minute, client.per_day, login.now())
+        except QuotaUnavailable:
+            standing = None
+    if standing is not None:
+        response.headers.update({
+            "X-RateLimit-Limit": str(standing.minute.limit), "X-RateLimit-Remaining": str(standing.minute.remaining),
+            "X-RateLimit-Reset": str(standing.minute.reset),
+            "X-RateLimit-Items-Limit": str(standing.day.limit),
+            "X-RateLimit-Items-Remaining": str(standing.day.remaining),
+            "X-RateLimit-Items-Reset": str(standing.day.reset),
+        })
+        if standing.refused:
+            response.headers["Retry-After"] = str(standing.retry_after(login.now()))
+    if response.status_code == 401 and client is None:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="credit", error="invalid_token"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the token endpoint -------------------------------------------------------------------------
+
+@bp.post("/oauth/token")
+def token():
+    response = current_app.extensions["credit_oauth_server"].create_token_response()
+    if response.status_code >= 400:
+        # The portal's one error shape; error.code is the OAuth 2 error name (RFC 6749 §5.2).
+        try:
+            name = json.loads(response.get_data()).get("error", "invalid_request")
+        except ValueError:
+            name = "invalid_request"
+        body = {"error": {"code": name, "message": OAUTH_MESSAGES.get(name, "令牌请求无效")}}
+        response.set_data(json.dumps(body, ensure_ascii=False))
+        response.mimetype = "application/json"
+    return response
+
+
+# -- the batch --------------------------------------------------------------------------------
+
+@bp.post("/batch")
+def batch():
+    client = _required()
+    inputs = _batch_items()
+    now, today = login.now(), current.today()
+    g.standing = _charge(client, len(inputs))
+    if g.standing.refused:
+        what = "每分钟请求数" if g.standing.refused == "requests" else "今日查询条数"
+        raise PortalError(429, "quota_exceeded", f"已超出合同约定的{what}，请在 Retry-After 所示秒数后重试")
+    try:
+        index = current.index()
+        items = batch_items.resolve(index, inputs, today, current.settings().batch_candidates)
+        answers = batch_items.answers(index, items, today)
+        with login.sessions().begin() as session:
+            querylog.append(session, querier_id=client.uscc, querier_name=client.name, how="institution",
+                            subject_key=BATCH_SUBJECT, subject_name=f"批量查询 {len(items)} 条",
+                            items=[item.logged() for item in items], address=request.remote_addr, code_id=None,
+                            reason=f"{BATCH_REASON}（客户端 {client.client_id}）", at=now)
+    except Exception:
+        _refund(client, len(inputs))
+        raise
+    return jsonify(count=len(answers), items=answers)
+
+
+def _batch_items() -> list[str]:
+    """The items of a well-formed batch, or a 400/413 before anything else happens."""
+    settings = current.settings()
+    if request.mimetype != "application/json":
+        raise invalid('请求体应为 JSON（Content-Type: application/json）：{"items": ["代码或名称", …]}',
+                      "invalid_content_type")
+    request.max_content_length = settings.batch_max_bytes
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise PortalError(413, "body_too_large", f"请求体超过 {settings.batch_max_bytes} 字节，请分批提交") from None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise invalid('请求体不是有效的 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise invalid('请求体应为 {"items": ["代码或名称", …]}，至少一项', "invalid_body")
+    if len(items) > settings.batch_max_items:
+        raise invalid(f"每批最多 {settings.batch_max_items} 项，本批 {len(items)} 项：请分批提交", "too_many_items")
+    for n, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip() or len(item) > settings.max_text:
+            raise invalid(f"第 {n + 1} 项应为非空字符串，最长 {settings.max_text} 个字符", "invalid_item")
+    return items
+
+
+def _charge(client: Caller, items: int) -> Standing:
+    try:
+        return quotas().charge(client.client_id, client.per_minute, client.per_day, items, login.now())
+    except QuotaUnavailable as exc:
+        # Fail closed: without its counters an institution is never served uncounted.
+        current_app.logger.error("institution quotas unavailable, batch of %s refused: %s", client.client_id, exc)
+        raise PortalError(503, "quota_unavailable", QUOTA_UNAVAILABLE) from None
+
+
+def _refund(client: Caller, items: int) -> None:
+    try:
+        quotas().refund(client.client_id, items, login.now())
+    except QuotaUnavailable as exc:
+        current_app.logger.error("could not give back the quota of a failed batch of %s: %s", client.client_id, exc)
+
+
+# -- usage ------------------------------------------------------------------------------------
+
+@bp.get("/usage")
+def usage():
+    """The client's consumption this minute and today; reading it costs nothing."""
+    client = _required()
+    try:
+        standing = quotas().standing(client.client_id, client.per_minute, client.per_day, login.now())
+    except QuotaUnavailable as exc:
+        current_app.logger.error("institution quotas unavailable, usage of %s refused: %s", client.client_id, exc)
+        raise PortalError(503, "quota_unavailable", QUOTA_UNAVAILABLE) from None
+    g.standing = standing
+    return jsonify({
+        "client_id": client.client_id, "name": client.name, "scope": client.scope,
+        "minute": {"limit": standing.minute.limit, "used": standing.minute.used,
+                   "remaining": standing.minute.remaining, "reset": standing.minute.reset},
+        "day": {"date": standing.day_name, "limit": standing.day.limit, "used": standing.day.used,
+                "remaining": standing.day.remaining, "reset": standing.day.reset},
+    })
+
+
+api.bp.register_blueprint(bp)
