@@ -39,14 +39,9 @@ TWO_CHARACTERS = ["武汉", "科技", "湖北", "贸易", "建设", "商贸", "�
 
 
 def subject_names(data: Path) -> list[str]:
-    names = set()
-    for path in sorted(data.glob("*.csv")):
-        with path.open(encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                name = row.get("行政相对人名称") or ""
-                if len(name) > 5:
-                    names.add(name)
-    return sorted(names)
+    """Subject names of the generated data set (its licence file is UTF-8; some others are not)."""
+    with (data / "licences.csv").open(encoding="utf-8-sig") as fh:
+        return sorted({name for row in csv.DictReader(fh) if len(name := row["行政相对人名称"]) > 5})
 
 
 def query_classes(names: list[str], n: int, seed: int) -> dict[str, list[str]]:
