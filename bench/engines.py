@@ -33,7 +33,8 @@ from analyzers.names import core_name  # noqa: E402
 from analyzers.normalize import normalize  # noqa: E402
 from credit.config import Settings  # noqa: E402
 from credit.search import SubjectQuery, open_index  # noqa: E402
-from credit.search.embedded import SCHEMA, EmbeddedIndex  # noqa: E402
+from credit.search.embedded import EmbeddedIndex  # noqa: E402
+from credit.search.tantivy_queries import SCHEMA  # noqa: E402
 
 TWO_CHARACTERS = ["武汉", "科技", "湖北", "贸易", "建设", "商贸", "工程", "服务", "光谷", "宜昌"]
 

@@ -5,14 +5,20 @@ every mapped field is a document field; the embedded engine's indexed fields are
 upsert then get returns the document)."""
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
+import tantivy
+
 from credit.documents import BODY_ONLY, ListEntry, NameTerms, RecordDocument, SubjectDocument
 from credit.search import mapping
-from credit.search import embedded
+from credit.search import tantivy_queries as fields
 
 RECORD, SUBJECT = set(RecordDocument.__annotations__), set(SubjectDocument.__annotations__)
 # The embedded engine's own fields, not document fields: the stored body, sort keys, name slots.
-OWN = {embedded.BODY, embedded.RECORD_SORT, embedded.SLOTS, *embedded.CODE_KEYS}
-SLOT_FIELDS = {f"{field}_{slot}" for field in NameTerms.__annotations__ for slot in range(embedded.NAME_SLOTS)}
+OWN = {fields.BODY, fields.RECORD_SORT, fields.SLOTS, *fields.CODE_KEYS}
+SLOT_FIELDS = {f"{field}_{slot}" for field in NameTerms.__annotations__ for slot in range(fields.NAME_SLOTS)}
 
 
 def test_built_documents_have_exactly_the_declared_fields(world_docs):
@@ -37,26 +43,17 @@ def test_body_only_fields_are_the_unindexed_objects_of_the_mapping():
 
 
 def test_embedded_fields_are_document_fields():
-    fields = set(embedded.KEYWORDS) | set(embedded.DAYS)
-    assert fields <= RECORD | SUBJECT
-    assert fields | OWN | SLOT_FIELDS == _embedded_fields()
+    document_fields = set(fields.KEYWORDS) | set(fields.DAYS)
+    assert document_fields <= RECORD | SUBJECT
+    assert document_fields | OWN | SLOT_FIELDS == _embedded_fields()
 
 
 def _embedded_fields() -> set[str]:
-    import json
-    return {field["name"] for field in json.loads(_schema_json())}
-
-
-def _schema_json() -> str:
-    import tempfile
-
-    import tantivy
-
+    """The field names of the schema, as tantivy writes it into a new index's meta.json."""
     with tempfile.TemporaryDirectory() as folder:
-        tantivy.Index(embedded.SCHEMA, path=folder)
-        with open(f"{folder}/meta.json", encoding="utf-8") as fh:
-            import json
-            return json.dumps(json.load(fh)["schema"])
+        tantivy.Index(fields.SCHEMA, path=folder)
+        meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    return {field["name"] for field in meta["schema"]}
 
 
 def test_no_engine_indexes_a_body_only_field():
