@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import statistics
 import sys
@@ -104,6 +105,9 @@ def main() -> int:
     assert isinstance(index, EmbeddedIndex), "the embedded engine only"
     searcher = index._searcher()[0]
     print(f"index: {index.current_file()}  documents: {searcher.num_docs:,}  segments: {searcher.num_segments}")
+    # p99 on a shared 2-core machine says as much about the other processes as about the search:
+    # the load average is printed with it, and the raw engine's p99 beside it shows the noise.
+    print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     classes = query_classes(subject_names(Path(args.data)), args.queries, args.seed)
     for queries in classes.values():   # warm caches and the analyzers' dictionaries
         for text in queries[:30]:
