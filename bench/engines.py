@@ -20,6 +20,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -120,6 +121,7 @@ def main() -> int:
         rp50, rp99 = statistics.median(raw), percentile(raw, 0.99)
         print(f"{name:<16}{len(queries):>8}{statistics.median(totals):>10.0f}  {pp50:>9.2f} / {pp99:<8.2f}"
               f"  {rp50:>7.2f} / {rp99:<6.2f}  {pp50 / rp50:>6.1f}× / {pp99 / rp99:.1f}×")
+    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     index.close()
     return 0
 
