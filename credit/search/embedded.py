@@ -80,6 +80,7 @@ from credit.search.tantivy_queries import (
     NAME_SLOTS,
     RECORD_SORT,
     SCHEMA,
+    SLOT_FIELDS,
     SLOTS,
     all_of,
     code_keys,
@@ -99,7 +100,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever the fields below change: an index of another format is replaced by an empty one
 # (derived data; `python -m indexer reindex` fills it).
-FORMAT = "tantivy-1"
+FORMAT = "tantivy-2"
 FORMAT_FILE = "credit-format"
 
 # Writer memory (tantivy splits it between its threads; at least 15 MB each).
@@ -538,7 +539,7 @@ class EmbeddedIndex(SearchIndex):
         """(field, term) of every term the current version indexes: what the index holds besides
         the stored bodies (a leak test reads them all)."""
         searcher, _slots = self._searcher()
-        names = [*KEYWORDS, RECORD_SORT, *(f"{kind}_{slot}" for slot in range(NAME_SLOTS) for kind in ("chars", "terms"))]
+        names = [*KEYWORDS, RECORD_SORT, *(f"{kind}_{slot}" for slot in range(NAME_SLOTS) for kind in SLOT_FIELDS)]
         for name in names:
             for value, _count in searcher.terms_with_prefix(name, ""):
                 yield name, value

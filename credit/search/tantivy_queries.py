@@ -31,6 +31,9 @@ FAST_KEYWORDS = frozenset({"id", "kind", "subject_code", "department", "code", "
 DAYS = ("decided_on", "public_until", "licence_until", "penalty_until", "list_until", "dates")
 # Indexed only for the engine: the sort key of records, the code's sort keys, the used name slots.
 RECORD_SORT, CODE_KEYS, SLOTS = "record_sort", ("code_key0", "code_key1", "code_key2"), "slots"
+PAIR_MARK = "\x1f"
+# Name slot fields: the two of credit.documents.NameTerms, and adjacent character pairs.
+SLOT_FIELDS = ("chars", "terms", "pairs")
 BODY = "body"
 
 
@@ -45,9 +48,11 @@ def schema() -> tantivy.Schema:
         builder.add_unsigned_field(name, fast=True)
     builder.add_text_field(SLOTS, tokenizer_name="raw", index_option="basic")
     for slot in range(NAME_SLOTS):
-        # Characters keep their positions (the phrase bonus); terms only their frequencies (BM25).
-        builder.add_text_field(f"chars_{slot}", tokenizer_name="whitespace", index_option="position")
+        # Characters and terms keep their frequencies (BM25); adjacent pairs of characters their
+        # positions, for the phrase bonus (see `_phrase`).
+        builder.add_text_field(f"chars_{slot}", tokenizer_name="whitespace", index_option="freq")
         builder.add_text_field(f"terms_{slot}", tokenizer_name="whitespace", index_option="freq")
+        builder.add_text_field(f"pairs_{slot}", tokenizer_name="whitespace", index_option="position")
     builder.add_bytes_field(BODY, stored=True)
     return builder.build()
 
@@ -93,6 +98,7 @@ def to_document(doc: dict) -> Document:
             out.add_text(SLOTS, str(slot))
             out.add_text(f"chars_{slot}", name["chars"])
             out.add_text(f"terms_{slot}", name["terms"])
+            out.add_text(f"pairs_{slot}", " ".join(pairs(name["chars"].split())))
     out.add_bytes(BODY, orjson.dumps(doc))
     return out
 
@@ -157,8 +163,21 @@ def _bonus(query: Query, boost: float) -> Query:
     return Query.const_score_query(query, boost)
 
 
-def _phrase(field: str, chars: tuple[str, ...]) -> Query:
-    return Query.phrase_query(SCHEMA, field, list(chars)) if len(chars) > 1 else term(field, chars[0])
+def pairs(chars: list[str] | tuple[str, ...]) -> list[str]:
+    """Each character with the next, as one token (PAIR_MARK between them, which no analyzed
+    character holds and the whitespace tokenizer does not split on)."""
+    return [a + PAIR_MARK + b for a, b in zip(chars, chars[1:])]
+
+
+def _phrase(slot: int, chars: tuple[str, ...]) -> Query:
+    """The characters as one contiguous run in the name of `slot`: its adjacent pairs at
+    consecutive positions. The same as a phrase of characters, and far cheaper: a pair is rare where
+    a character is common (武汉: one pair's postings instead of two characters' positions), and a
+    two-character query is one term."""
+    if len(chars) == 1:
+        return term(f"chars_{slot}", chars[0])
+    tokens = pairs(chars)
+    return term(f"pairs_{slot}", tokens[0]) if len(tokens) == 1 else Query.phrase_query(SCHEMA, f"pairs_{slot}", tokens)
 
 
 def name_query(q: QueryTerms, slots: int) -> Query:
@@ -174,7 +193,7 @@ def name_query(q: QueryTerms, slots: int) -> Query:
         per_name.append(Query.boolean_query(clauses))
     match = per_name[0] if len(per_name) == 1 else Query.disjunction_max_query(per_name)
     bonuses = [_bonus(term("name_norm", q.norm), BOOST_EXACT), _bonus(term("former_norms", q.norm), BOOST_FORMER),
-               _bonus(any_of([_phrase(f"chars_{slot}", q.phrase) for slot in range(slots)]), BOOST_PHRASE)]
+               _bonus(any_of([_phrase(slot, q.phrase) for slot in range(slots)]), BOOST_PHRASE)]
     if q.core:
         bonuses.append(_bonus(term("name_core", q.core), BOOST_CORE))
     return Query.boolean_query([(Occur.Must, match), *((Occur.Should, b) for b in bonuses)])

@@ -18,7 +18,7 @@ from credit.search import tantivy_queries as fields
 RECORD, SUBJECT = set(RecordDocument.__annotations__), set(SubjectDocument.__annotations__)
 # The embedded engine's own fields, not document fields: the stored body, sort keys, name slots.
 OWN = {fields.BODY, fields.RECORD_SORT, fields.SLOTS, *fields.CODE_KEYS}
-SLOT_FIELDS = {f"{field}_{slot}" for field in NameTerms.__annotations__ for slot in range(fields.NAME_SLOTS)}
+SLOT_FIELDS = {f"{field}_{slot}" for field in fields.SLOT_FIELDS for slot in range(fields.NAME_SLOTS)}
 
 
 def test_built_documents_have_exactly_the_declared_fields(world_docs):
@@ -45,6 +45,7 @@ def test_body_only_fields_are_the_unindexed_objects_of_the_mapping():
 def test_embedded_fields_are_document_fields():
     document_fields = set(fields.KEYWORDS) | set(fields.DAYS)
     assert document_fields <= RECORD | SUBJECT
+    assert set(NameTerms.__annotations__) <= set(fields.SLOT_FIELDS)   # one field per name part, per slot
     assert document_fields | OWN | SLOT_FIELDS == _embedded_fields()
 
 
