@@ -90,7 +90,7 @@ def main() -> int:
     queries = queries[: args.limit] if args.limit else queries
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        search_url = args.engine_url if args.engine_url != "embedded" else f"embedded://{folder / 'search.sqlite3'}"
+        search_url = args.engine_url if args.engine_url != "embedded" else f"embedded://{folder / 'search.tantivy'}"
         settings = Settings(database_url=f"sqlite:///{folder / 'db.sqlite3'}", search_url=search_url,
                             search_prefix=f"relevance-{int(time.time())}")
         migrate(settings.database_url)

@@ -42,8 +42,8 @@ class Settings:
     instance_path: Path = setting("CREDIT_INSTANCE_PATH", ROOT / "instance", Path, shown="`instance/`")
     # Empty: a SQLite file under instance_path.
     database_url: str = setting("CREDIT_DATABASE_URL", "", shown="`sqlite:///instance/credit.sqlite3`")
-    # "embedded" (a SQLite FTS5 file under instance/), "embedded:///path/to/file", or an
-    # Elasticsearch URL (http:// or https://).
+    # "embedded" (a tantivy index under instance/: the pointer file search.tantivy and its version
+    # folders beside it), "embedded:///path/to/pointer", or an Elasticsearch URL (http:// or https://).
     search_url: str = setting("CREDIT_SEARCH_URL", "embedded")
     # Index (Elasticsearch) or table-name prefix, so several deployments or test runs can share an engine.
     search_prefix: str = setting("CREDIT_SEARCH_PREFIX", "credit")
@@ -96,12 +96,9 @@ class Settings:
     result_window: int = 10_000
     # Values per facet (departments, record kinds) when a search asks for facets.
     facet_size: int = 20
-    # Embedded engine: past this many matching subjects (a bare region such as 武汉) BM25, at ~1 µs
-    # per match, gives way to the shorter name as the last ranking key.
-    embedded_broad_query: int = 5000
-    # Embedded engine: SQLite page cache per connection, KiB. Bulk writes touch B-tree pages all
-    # over the file (random document ids); with SQLite's default 2 MB they are read again and again.
-    embedded_cache_kib: int = 256 * 1024
+    # Embedded engine: seconds a write waits for the index's one writer (another process's write,
+    # or a rebuild's switch) before it fails with SearchError instead of hanging.
+    embedded_write_wait: float = 120.0
 
     # -- portal ------------------------------------------------------------------------------------
     # Signs the session cookie (and keys authorization codes unless auth_code_key is set): set a
@@ -204,5 +201,5 @@ class Settings:
 
     def embedded_search_path(self) -> Path:
         if self.search_url == "embedded":
-            return self.instance_path / "search.sqlite3"
+            return self.instance_path / "search.tantivy"
         return Path(self.search_url.removeprefix("embedded://"))

@@ -140,7 +140,7 @@ def test_a_second_reindex_is_refused_while_one_runs(tmp_path):
         finish.wait(120)
         yield from ()
 
-    first = threading.Thread(target=EmbeddedIndex(instance / "search.sqlite3").rebuild, args=(held(),))
+    first = threading.Thread(target=EmbeddedIndex(instance / "search.tantivy").rebuild, args=(held(),))
     first.start()
     try:
         assert running.wait(30)

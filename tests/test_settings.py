@@ -41,7 +41,7 @@ def test_the_environment_is_read_when_settings_are_built(monkeypatch, tmp_path):
     monkeypatch.setenv("CREDIT_DATABASE_URL", "")   # empty counts as unset
     settings = Settings()
     assert settings.database_url == f"sqlite:///{tmp_path / 'credit.sqlite3'}"
-    assert settings.embedded_search_path() == tmp_path / "search.sqlite3"
+    assert settings.embedded_search_path() == tmp_path / "search.tantivy"
     assert settings.ingest_workers == 3
 
 

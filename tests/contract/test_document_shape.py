@@ -1,23 +1,24 @@
 """The public documents have one shape (credit.documents: RecordDocument, SubjectDocument), and
 both engines follow it in both directions: every document field is mapped in Elasticsearch and
-every mapped field is a document field; the embedded engine's columns are document fields, and
-its stored bodies are the whole documents (test_documents: upsert then get returns the document)."""
+every mapped field is a document field; the embedded engine's indexed fields are document fields
+(or its own: sort keys, name slots), and its stored bodies are the whole documents (test_documents:
+upsert then get returns the document)."""
 from __future__ import annotations
 
-import sqlite3
+import json
+import tempfile
+from pathlib import Path
+
+import tantivy
 
 from credit.documents import BODY_ONLY, ListEntry, NameTerms, RecordDocument, SubjectDocument
 from credit.search import mapping
-from credit.search.embedded import SCHEMA, SUBJECT_VALUE_FIELDS
+from credit.search import tantivy_queries as fields
 
 RECORD, SUBJECT = set(RecordDocument.__annotations__), set(SubjectDocument.__annotations__)
-BODY = {"body", "rowid"}   # the embedded tables' own columns, not document fields
-
-
-def _columns(table: str) -> set[str]:
-    with sqlite3.connect(":memory:") as conn:
-        conn.executescript(SCHEMA)
-        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+# The embedded engine's own fields, not document fields: the stored body, sort keys, name slots.
+OWN = {fields.BODY, fields.RECORD_SORT, fields.SLOTS, *fields.CODE_KEYS}
+SLOT_FIELDS = {f"{field}_{slot}" for field in fields.SLOT_FIELDS for slot in range(fields.NAME_SLOTS)}
 
 
 def test_built_documents_have_exactly_the_declared_fields(world_docs):
@@ -41,14 +42,20 @@ def test_body_only_fields_are_the_unindexed_objects_of_the_mapping():
     assert BODY_ONLY <= RECORD | SUBJECT
 
 
-def test_embedded_columns_are_document_fields():
-    assert _columns("docs") - BODY <= RECORD
-    assert _columns("subjects") - BODY <= SUBJECT
-    assert set(SUBJECT_VALUE_FIELDS) <= SUBJECT
-    assert _columns("subject_fts") == set(NameTerms.__annotations__)
-    assert _columns("subject_bodies") == BODY
+def test_embedded_fields_are_document_fields():
+    document_fields = set(fields.KEYWORDS) | set(fields.DAYS)
+    assert document_fields <= RECORD | SUBJECT
+    assert set(NameTerms.__annotations__) <= set(fields.SLOT_FIELDS)   # one field per name part, per slot
+    assert document_fields | OWN | SLOT_FIELDS == _embedded_fields()
+
+
+def _embedded_fields() -> set[str]:
+    """The field names of the schema, as tantivy writes it into a new index's meta.json."""
+    with tempfile.TemporaryDirectory() as folder:
+        tantivy.Index(fields.SCHEMA, path=folder)
+        meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    return {field["name"] for field in meta["schema"]}
 
 
 def test_no_engine_indexes_a_body_only_field():
-    columns = _columns("docs") | _columns("subjects") | set(SUBJECT_VALUE_FIELDS)
-    assert not columns & BODY_ONLY
+    assert not _embedded_fields() & BODY_ONLY
