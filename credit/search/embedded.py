@@ -83,6 +83,7 @@ from credit.search.tantivy_queries import (
     SLOT_FIELDS,
     SLOTS,
     all_of,
+    any_of,
     code_keys,
     day,
     greater_than,
@@ -417,6 +418,30 @@ class EmbeddedIndex(SearchIndex):
     def get(self, doc_id: str, today: date | None = None) -> dict | None:
         searcher, _slots = self._searcher()
         return _body(searcher, public_only(("record", "subject"), today or date.today(), [term("id", doc_id)]))
+
+    def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        searcher, _slots = self._searcher()
+        wanted = public_only(("record", "subject"), today or date.today(), [Query.term_set_query(SCHEMA, "id", ids)])
+        docs = (_load(searcher, address) for _score, address in searcher.search(wanted, limit=len(ids), count=False).hits)
+        return {doc["id"]: doc for doc in docs}
+
+    def subjects_named(self, names: list[str], today: date | None = None, limit: int = 5) -> dict[str, list[dict]]:
+        norms = {name: analyze_query(name).norm for name in dict.fromkeys(names)}
+        wanted = sorted({norm for norm in norms.values() if norm})
+        by_norm: dict[str, list[dict]] = {}
+        if wanted:
+            searcher, _slots = self._searcher()
+            query = public_only(("subject",), today or date.today(), [any_of([
+                Query.term_set_query(SCHEMA, "name_norm", wanted), Query.term_set_query(SCHEMA, "former_norms", wanted)])])
+            for _score, address in searcher.search(query, limit=max(1, _count(searcher, query)), count=False).hits:
+                doc = _load(searcher, address)
+                for norm in dict.fromkeys([doc["name_norm"], *doc.get("former_norms", [])]):
+                    by_norm.setdefault(norm, []).append(doc)
+        return {name: sorted(by_norm.get(norm, []), key=lambda d: d["code"])[:limit] if norm else []
+                for name, norm in norms.items()}
 
     def search_subjects(self, query: SubjectQuery) -> Page:
         q = analyze_query(query.text) if query.text else None
