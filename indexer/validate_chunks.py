@@ -123,10 +123,10 @@ def _fresh(catalog: Catalog, kind: Kind, accepted: list[tuple[int, dict, dict]],
 def _differing(cells: dict, columns: dict[str, str], values: dict) -> dict:
     """The cells not stored as written in `values` (most are: names, free text, ISO dates), by column
     key; None marks a column the row lacked. See credit.models.row_as_sent."""
-    out = {}
+    out, get = {}, values.get
     for header, key in columns.items():
         cell = cells.get(header)
-        if type(cell) is str and (cell == values[key] if key in values else cell == ""):
+        if type(cell) is str and cell == get(key, ""):   # a value is never "": a missing key is an empty cell
             continue
         out[key] = cell if cell is None or type(cell) is str else _jsonable(cell)
     return out
