@@ -312,7 +312,7 @@ class Ingester:
 
     def _ingest_file(self, path: Path, kind_name: str | None, file_report: FileReport, report: Report,
                      subjects: _Subjects, pool) -> None:
-        headers, rows = headers_and_rows(path, self.settings.ingest_max_field)
+        headers, rows = headers_and_rows(path, self.settings.ingest_max_field, compact=True)
         kind_name = kind_name or self.catalog.detect_kind(headers)
         if kind_name is None:
             raise FileError(f"{path.name}：无法从表头判断记录类型，请用 --kind 指定（licence、penalty 或 list）")

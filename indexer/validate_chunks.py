@@ -18,7 +18,7 @@ from credit.documents import private_names, public_subject_code, record_document
 from credit.ids import new_public_id
 from credit.publicity import is_revoked
 from indexer import spool
-from indexer.readers import BadRow
+from indexer.readers import BadRow, cells_by_header
 from indexer.validate import Problem, RowError, identity, publicity_note, subject_key, validate_row
 
 
@@ -77,8 +77,11 @@ def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, 
     out, columns, seen = Checked(), plan.columns, set(plan.headers)
     accepted: list[tuple[int, dict, dict]] = []
     aliased = False   # whether two of the keys met so far name one column (files with such headers are refused)
+    headers = plan.headers
     for line, cells in chunk:
-        if type(cells) is BadRow:   # rejected as read
+        if type(cells) is list:   # a compact CSV row: its cells under the file's headers by position
+            cells = cells_by_header(headers, cells)
+        elif type(cells) is BadRow:   # rejected as read
             out.rejected.append((line, [cells.problem], {columns[h]: v for h, v in cells.cells.items() if h in columns}))
             continue
         if not cells.keys() <= seen:  # a JSON Lines row may bring keys the first row did not have
