@@ -112,7 +112,7 @@ class _Subjects:
     first stored by this run is published from the parts its rows were built into as they were
     validated (`fresh`, in the order they were stored); one with records stored before, or one a
     correction changed, is rebuilt from the database (`stored`)."""
-    fresh: dict[str, list[Fresh]] = field(default_factory=dict)
+    fresh: dict[str, list[tuple[FreshPart, tuple[str, ...]]]] = field(default_factory=dict)  # (part, private names)
     stored: set[str] = field(default_factory=set)
     vacated: set[str] = field(default_factory=set)   # public codes a correction moved a record away from
 
@@ -131,7 +131,7 @@ class _Subjects:
         """A subject's parts were built with each record's own private names; when its records
         hold different ones (a sole trader's operator named on one record only), the names of all
         of them must be masked on each: rebuilt from the database, which has them all."""
-        for key in [k for k, rows in self.fresh.items() if len({r.private for r in rows}) > 1]:
+        for key in [k for k, rows in self.fresh.items() if len({private for _part, private in rows}) > 1]:
             self.rebuild(key)
 
 
@@ -288,7 +288,7 @@ class Ingester:
                 with tqdm(total=len(subjects.touched), desc="发布到检索索引", unit="主体",
                           disable=not self.progress) as bar:
                     stats = publish(self.settings, self.catalog, subjects.stored, self.today, pool, progress=bar,
-                                    fresh={k: [_part(r) for r in rows] for k, rows in subjects.fresh.items()})
+                                    fresh={k: [part for part, _private in rows] for k, rows in subjects.fresh.items()})
         finally:
             # On an interruption the chunks still queued are dropped rather than worked through.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -389,7 +389,8 @@ class Ingester:
                 _note_move(old, row.subject_key, subjects)
             for row in inserts:
                 if row.subject_key not in subjects.stored:
-                    subjects.fresh.setdefault(row.subject_key, []).append(row)
+                    # What publishing needs of it, not the row: a run holds this for every new record.
+                    subjects.fresh.setdefault(row.subject_key, []).append((_part(row), row.private))
             self._count(accepted, outcomes, file_report, report)
 
     def _write(self, conn, path: Path, digest: str, now, inserts: list[Fresh], updates: list[tuple[int, Fresh]]) -> None:
