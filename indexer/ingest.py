@@ -185,6 +185,12 @@ def _lock_file(url: str, instance_path: Path) -> Path:
     return instance_path / "ingest.lock"
 
 
+def _spool_folder(url: str, instance_path: Path) -> Path:
+    """Where a run keeps the documents its workers build (indexer/spool.py): beside the lock."""
+    lock = _lock_file(url, instance_path)
+    return lock.with_name(lock.name.removesuffix(".lock") + ".spool")
+
+
 class _FileLock:
     """flock: the kernel drops it when the process ends, however it ends."""
 
@@ -275,7 +281,7 @@ class Ingester:
     def _ingest_and_publish(self, files: list[Path], kind: str | None, report: Report, subjects: _Subjects) -> None:
         pool = executor(self.workers, on_start=forget_parent_connections)
         try:
-            with Spool() as self.spool:
+            with Spool(_spool_folder(self.settings.database_url, self.settings.instance_path)) as self.spool:
                 for path in files:
                     file_report = FileReport(file=str(path))
                     report.files.append(file_report)

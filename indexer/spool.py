@@ -2,12 +2,12 @@
 publishes them: each worker appends to a file of its own, and only (file, offset, length) travels
 back to the parent, and on to whichever worker publishes the subject.
 
-A folder per run (`Spool`), removed when the run ends, however it ends."""
+A folder per run (`Spool`), removed when the run ends, or when the next one starts."""
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+from pathlib import Path
 from typing import NamedTuple
 
 import orjson
@@ -60,10 +60,14 @@ def forget() -> None:
 
 
 class Spool:
-    """The run's folder, beside the other temporary files of this machine."""
+    """The run's folder. One ingest runs at a time per database (its lock), so the folder has a
+    fixed place per database: whatever a killed run left in it is cleared when the next one starts."""
 
-    def __init__(self):
-        self.folder = tempfile.mkdtemp(prefix="credit-ingest-")
+    def __init__(self, folder: Path):
+        forget()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.folder = str(folder)
 
     def close(self) -> None:
         forget()
