@@ -42,13 +42,51 @@ class QueryTerms:
         return not self.required_chars
 
 
+class _Affixes:
+    """Region words and company forms (normalized), matched by dictionary look-ups of the name's
+    leading and trailing slices: a few set look-ups per name where one alternation of ~6,000
+    regions cost ~30 µs a name."""
+
+    def __init__(self, regions: set[str], forms: set[str]):
+        self.regions, self.forms = regions, forms
+        self.region_lengths = sorted({len(r) for r in regions}, reverse=True)
+        self.form_lengths = sorted({len(f) for f in forms})
+        self.form_endings = tuple(forms)
+
+    def strip_regions(self, text: str) -> str:
+        """Without its leading regions: the longest region word that starts the text, then the
+        longest that starts what is left, and so on."""
+        regions, lengths = self.regions, self.region_lengths
+        while True:
+            for n in lengths:
+                if n <= len(text) and text[:n] in regions:
+                    text = text[n:]
+                    break
+            else:
+                return text
+
+    def strip_forms(self, text: str) -> str:
+        """Without its trailing company forms: cut at the first position from which the rest of the
+        text is a sequence of company forms (有限公司, 集团有限公司, 分公司有限公司 …)."""
+        if not text.endswith(self.form_endings):
+            return text
+        forms, end = self.forms, len(text)
+        ends_here = [False] * end + [True]   # ends_here[i]: text[i:] is a sequence of forms
+        first = end
+        for i in range(end - 1, -1, -1):
+            for n in self.form_lengths:
+                if i + n > end:
+                    break
+                if ends_here[i + n] and text[i:i + n] in forms:
+                    ends_here[i] = True
+                    first = i
+                    break
+        return text[:first]
+
+
 @lru_cache(maxsize=1)
-def _affixes() -> tuple[re.Pattern, re.Pattern]:
-    regions = sorted((normalize(r) for r in region_words()), key=len, reverse=True)
-    forms = sorted((normalize(f) for f in company_forms()), key=len, reverse=True)
-    prefix = re.compile("^(?:" + "|".join(map(re.escape, regions)) + ")+")
-    suffix = re.compile("(?:" + "|".join(map(re.escape, forms)) + ")+$")
-    return prefix, suffix
+def _affixes() -> _Affixes:
+    return _Affixes({normalize(r) for r in region_words()}, {normalize(f) for f in company_forms()})
 
 
 def core_name(norm: str) -> str:
@@ -56,9 +94,10 @@ def core_name(norm: str) -> str:
 
     A region is kept when only one word would remain: in 平安银行 or 广州酒家 the "region" (平安区,
     广州) is the trade name itself."""
-    prefix, suffix = _affixes()
-    base = suffix.sub("", _BRACKETS.sub("", norm)) or _BRACKETS.sub("", norm)
-    rest = prefix.sub("", base)
+    affixes = _affixes()
+    unbracketed = _BRACKETS.sub("", norm) if "(" in norm else norm
+    base = affixes.strip_forms(unbracketed) or unbracketed
+    rest = affixes.strip_regions(base)
     return rest if len(rest) > 2 else base
 
 
@@ -73,7 +112,7 @@ def analyze_query(text: str) -> QueryTerms:
     walk the longest posting lists; the exact-name bonus still puts the exact form first."""
     norm = normalize(text)
     bare = _SHARE_CLASS.sub("", _STOCK_PREFIX.sub("", norm))
-    asked = _affixes()[1].sub("", bare) or bare
+    asked = _affixes().strip_forms(bare) or bare
     seq = chars(asked)
     # Latin/digit runs are optional (share classes, English fragments); CJK characters are required.
     required = tuple(dict.fromkeys(c for c in seq if len(c) == 1 and not c.isascii())) or tuple(dict.fromkeys(seq))

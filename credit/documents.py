@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Protocol, TypedDict
+from typing import Iterable, NamedTuple, Protocol, TypedDict
 
 from analyzers import analyze_name
 from credit.catalog import PERSON, SOLE_TRADER, Catalog, Column
@@ -210,16 +210,36 @@ def latest_public(doc: dict, kind: str, today: date) -> str | None:
     return None
 
 
+class RecordPart(NamedTuple):
+    """What a subject's documents need of one of its records: its public document (None when it
+    may not be shown today), built with the subject's private names, and its codes."""
+    public_id: str
+    doc: RecordDocument | None
+    registered_code: str          # registered_code(values): "" when it has none
+    public_code: str | None       # public_subject_code(record)
+
+
+def record_part(record: RecordLike, catalog: Catalog, today: date, private: tuple[str, ...] = ()) -> RecordPart:
+    return RecordPart(record.public_id, record_document(record, catalog, today, private),
+                      registered_code(record.values), public_subject_code(record))
+
+
 def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, today: date) -> SubjectDocs:
     """All public documents of one subject: its public records and its searchable subject entry."""
-    ids = [r.public_id for r in records]
     private = private_names(records)
-    docs = {d["id"]: d for d in (record_document(r, catalog, today, private) for r in records) if d}
-    hidden = [i for i in ids if i not in docs]
+    return assemble_subject(code, [record_part(r, catalog, today, private) for r in records], catalog)
+
+
+def assemble_subject(code: str, parts: list[RecordPart], catalog: Catalog) -> SubjectDocs:
+    """The subject's documents from its records' parts, in the order of its records. Ingest builds
+    the parts of the rows it has just validated (indexer/validate_chunks.py) and calls this, as
+    subject_documents does for records read from the database: one way to a subject's entry."""
+    docs = {p.doc["id"]: p.doc for p in parts if p.doc}
+    hidden = [p.public_id for p in parts if p.public_id not in docs]
     public = [d for d in docs.values() if d["subject_code"] == code]
     if not public:
         # Only a registered code names a subject entry; an ID number never reaches the index.
-        if any(public_subject_code(r) == code for r in records):
+        if any(p.public_code == code for p in parts):
             hidden.append(subject_doc_id(code))
         return SubjectDocs(list(docs.values()), hidden)
     names = _names_by_recency(docs.values())
@@ -238,7 +258,7 @@ def subject_documents(code: str, records: list[RecordLike], catalog: Catalog, to
         "code": code,
         "name": names[0],
         "former_names": names[1:],
-        "codes": sorted({registered_code(r.values) for r in records} - {""}),
+        "codes": sorted({p.registered_code for p in parts} - {""}),
         "subject_type": public[0]["subject_type"],
         "region": region,
         "region_name": region_label(region),

@@ -9,6 +9,7 @@ running, then finished or interrupted, with its quality report."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import signal
 import threading
@@ -17,10 +18,12 @@ from collections import Counter, defaultdict
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from sqlalchemy import insert, select, text, update
+import orjson
+from sqlalchemy import JSON, Column, Date, DateTime, MetaData, Table, Text, bindparam, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
@@ -31,15 +34,15 @@ from credit.catalog import Catalog, HeaderPlan, Kind
 from credit.config import Settings
 from credit.db import engine_for, migrate, session_factory
 from credit.documents import public_subject_code
-from credit.ids import new_public_id, subject_doc_id
+from credit.ids import subject_doc_id
 from credit.models import IngestRun, Record, SourceFile, utcnow
-from credit.publicity import is_revoked
 from credit.search import open_index
 from indexer.pool import executor, ordered_map
-from indexer.publisher import forget_parent_connections, publish
+from indexer.publisher import FreshPart, forget_parent_connections, publish
 from indexer.readers import FileError, estimate_rows, expand, headers_and_rows
-from indexer.validate import Problem, identity, subject_key
-from indexer.validate_chunks import Checked, validate_chunk
+from indexer.spool import Spool
+from indexer.validate import Problem
+from indexer.validate_chunks import Checked, Fresh, validate_chunk
 
 
 @dataclass
@@ -105,13 +108,36 @@ class Report:
 
 @dataclass
 class _Subjects:
-    touched: set[str] = field(default_factory=set)   # whose public documents the run rebuilds
+    """Whose public documents the run rebuilds, and from what. A subject whose every record was
+    first stored by this run is published from the parts its rows were built into as they were
+    validated (`fresh`, in the order they were stored); one with records stored before, or one a
+    correction changed, is rebuilt from the database (`stored`)."""
+    fresh: dict[str, list[tuple[FreshPart, tuple[str, ...]]]] = field(default_factory=dict)  # (part, private names)
+    stored: set[str] = field(default_factory=set)
     vacated: set[str] = field(default_factory=set)   # public codes a correction moved a record away from
+
+    @property
+    def touched(self) -> set[str]:
+        return self.stored | self.fresh.keys()
+
+    def known(self, key: str) -> bool:
+        return key in self.fresh or key in self.stored
+
+    def rebuild(self, key: str) -> None:
+        self.fresh.pop(key, None)
+        self.stored.add(key)
+
+    def settle(self) -> None:
+        """A subject's parts were built with each record's own private names; when its records
+        hold different ones (a sole trader's operator named on one record only), the names of all
+        of them must be masked on each: rebuilt from the database, which has them all."""
+        for key in [k for k, rows in self.fresh.items() if len({private for _part, private in rows}) > 1]:
+            self.rebuild(key)
 
 
 class _Version(NamedTuple):
     """What a row is weighed against: a stored record, or an earlier row of the same batch."""
-    values: dict
+    values: dict | str        # decoded (stored) or JSON (a row of this batch)
     source_line: int
     source_digest: str | None
 
@@ -157,6 +183,12 @@ def _lock_file(url: str, instance_path: Path) -> Path:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database).with_name(Path(parsed.database).name + ".ingest.lock")
     return instance_path / "ingest.lock"
+
+
+def _spool_folder(url: str, instance_path: Path) -> Path:
+    """Where a run keeps the documents its workers build (indexer/spool.py): beside the lock."""
+    lock = _lock_file(url, instance_path)
+    return lock.with_name(lock.name.removesuffix(".lock") + ".spool")
 
 
 class _FileLock:
@@ -242,19 +274,27 @@ class Ingester:
 
     def _run(self, files: list[Path], kind: str | None, report: Report) -> None:
         subjects = _Subjects()
-        analyze_name("预热有限公司")  # load jieba's dictionary once, before workers fork
+        analyze_name("预热有限公司")  # load the tokenizer's dictionary once, before workers fork
+        with _fewer_collections():
+            self._ingest_and_publish(files, kind, report, subjects)
+
+    def _ingest_and_publish(self, files: list[Path], kind: str | None, report: Report, subjects: _Subjects) -> None:
         pool = executor(self.workers, on_start=forget_parent_connections)
         try:
-            for path in files:
-                file_report = FileReport(file=str(path))
-                report.files.append(file_report)
-                try:
-                    self._ingest_file(path, kind, file_report, report, subjects, pool)
-                except FileError as exc:
-                    file_report.error = str(exc)
-            report.removed += self._unpublish_vacated(subjects.vacated)
-            with tqdm(total=len(subjects.touched), desc="发布到检索索引", unit="主体", disable=not self.progress) as bar:
-                stats = publish(self.settings, self.catalog, subjects.touched, self.today, pool, progress=bar)
+            with Spool(_spool_folder(self.settings.database_url, self.settings.instance_path)) as self.spool:
+                for path in files:
+                    file_report = FileReport(file=str(path))
+                    report.files.append(file_report)
+                    try:
+                        self._ingest_file(path, kind, file_report, report, subjects, pool)
+                    except FileError as exc:
+                        file_report.error = str(exc)
+                report.removed += self._unpublish_vacated(subjects.vacated)
+                subjects.settle()
+                with tqdm(total=len(subjects.touched), desc="发布到检索索引", unit="主体",
+                          disable=not self.progress) as bar:
+                    stats = publish(self.settings, self.catalog, subjects.stored, self.today, pool, progress=bar,
+                                    fresh={k: [part for part, _private in rows] for k, rows in subjects.fresh.items()})
         finally:
             # On an interruption the chunks still queued are dropped rather than worked through.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -278,7 +318,7 @@ class Ingester:
 
     def _ingest_file(self, path: Path, kind_name: str | None, file_report: FileReport, report: Report,
                      subjects: _Subjects, pool) -> None:
-        headers, rows = headers_and_rows(path, self.settings.ingest_max_field)
+        headers, rows = headers_and_rows(path, self.settings.ingest_max_field, compact=True)
         kind_name = kind_name or self.catalog.detect_kind(headers)
         if kind_name is None:
             raise FileError(f"{path.name}：无法从表头判断记录类型，请用 --kind 指定（licence、penalty 或 list）")
@@ -293,7 +333,7 @@ class Ingester:
         def tasks():
             for chunk in chunks(rows, self.batch):
                 file_report.lines += len(chunk)
-                yield self.catalog.profile_name, kind_name, plan, chunk, self.today
+                yield self.catalog.profile_name, kind_name, plan, chunk, self.today, self.spool.folder
         with bar:
             for checked in ordered_map(pool, validate_chunk, tasks(), window=2 * self.workers):
                 self._take_chunk(kind, path, digest, checked, file_report, report, subjects)
@@ -310,7 +350,7 @@ class Ingester:
             report.notes.append({"file": str(path), "line": line, "field": note.field, "code": note.code,
                                  "text": note.reason})
         headers = {key: header for header, key in checked.columns.items()}
-        self._store(kind, path, digest, headers, checked.accepted, file_report, report, subjects)
+        self._store(path, digest, headers, checked.accepted, file_report, report, subjects)
 
     def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
                 raw: dict) -> None:
@@ -322,60 +362,75 @@ class Ingester:
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
                                       "code": problem.code, "reason": problem.reason})
 
-    def _store(self, kind: Kind, path: Path, digest: str, headers: dict[str, str],
-               accepted: list[tuple[int, dict, dict]], file_report: FileReport, report: Report,
-               subjects: _Subjects) -> None:
+    def _store(self, path: Path, digest: str, headers: dict[str, str], accepted: list[Fresh],
+               file_report: FileReport, report: Report, subjects: _Subjects) -> None:
         """Insert new rows and replace changed ones, in one transaction; counted once committed, so
         the report of an interrupted run counts what is stored."""
-        keyed = [(identity(kind, values), line, values, original) for line, values, original in accepted]
         table = Record.__table__
+        c = table.c
         with _uninterrupted():
-            with self.sessions.begin() as session:
-                _keep_headers(session, digest, path, headers)
-                stored = {r.identity: r for r in session.execute(
-                    select(table.c.id, table.c.identity, table.c.subject_key, table.c.subject_type, table.c["values"],
-                           table.c.source_line, table.c.source_digest)
-                    .where(table.c.identity.in_({key for key, *_ in keyed})))}
-                outcomes, final = _weigh(keyed, stored, digest)
-                inserts, updates = [], []
-                for key, (line, values, original) in final.items():
-                    row = self._row(kind, key, path, digest, line, values, original)
+            with engine_for(self.settings.database_url).begin() as conn:
+                _keep_headers(conn, digest, path, headers)
+                stored = {r.identity: r for r in conn.execute(
+                    select(c.id, c.identity, c.subject_key, c.subject_type, c["values"], c.source_line, c.source_digest)
+                    .where(c.identity.in_({row.identity for row in accepted})))}
+                earlier = _stored_before(conn, {r.subject_key for r in accepted if not subjects.known(r.subject_key)})
+                outcomes, final = _weigh(accepted, stored, digest)
+                inserts, updates, moved = [], [], []
+                now = utcnow()
+                for key, row in final.items():
                     old = stored.get(key)
                     if old is None:
                         inserts.append(row)
-                        continue
-                    _note_move(old, row["subject_key"], subjects)
-                    del row["created_at"], row["public_id"]  # a correction keeps its record's public id
-                    updates.append({**row, "id": old.id})
-                if inserts:
-                    session.execute(insert(table), inserts)  # Core executemany: no ORM bookkeeping per row
-                if updates:
-                    session.execute(update(Record), updates)  # bulk UPDATE by primary key
-            self._count(keyed, outcomes, file_report, report, subjects)
+                    else:
+                        updates.append((old.id, row))
+                        moved.append(old)
+                self._write(conn, path, digest, now, inserts, updates)
+            for row in accepted:
+                if row.subject_key in earlier:
+                    subjects.rebuild(row.subject_key)
+            for old, (_id, row) in zip(moved, updates):
+                # A correction keeps its record's public id: its documents are rebuilt from the database.
+                subjects.rebuild(row.subject_key)
+                _note_move(old, row.subject_key, subjects)
+            for row in inserts:
+                if row.subject_key not in subjects.stored:
+                    # What publishing needs of it, not the row: a run holds this for every new record.
+                    subjects.fresh.setdefault(row.subject_key, []).append((_part(row), row.private))
+            self._count(accepted, outcomes, file_report, report)
 
-    def _count(self, keyed: list, outcomes: list[str], file_report: FileReport, report: Report,
-               subjects: _Subjects) -> None:
-        file_report.accepted += len(keyed)
-        for (_key, _line, values, _original), outcome in zip(keyed, outcomes):
-            subjects.touched.add(subject_key(values))
-            dept = report.departments[values.get("source_dept", "")]
+    def _write(self, conn, path: Path, digest: str, now, inserts: list[Fresh], updates: list[tuple[int, Fresh]]) -> None:
+        """executemany on Core. On SQLite the JSON and the days go in as the text the workers
+        encoded (the column types would encode them again), new rows as plain tuples of the
+        statement Core compiles; elsewhere as the column types take them."""
+        sqlite = conn.dialect.name == "sqlite"
+        table = _SQLITE_RECORDS if sqlite else Record.__table__
+        stamp = now.strftime(_SQLITE_DATETIME) if sqlite else now
+        if inserts and sqlite:
+            statement = _sqlite_insert(conn.dialect)
+            conn.exec_driver_sql(statement, [
+                (r.identity, r.public_id, r.kind, r.subject_key, r.subject_name, r.subject_type, r.source_dept_code,
+                 r.decided_on, r.values, r.original, r.revoked, str(path), r.line, digest, stamp, stamp)
+                for r in inserts])
+        elif inserts:
+            conn.execute(insert(table), [{**_columns(row, sqlite), "source_file": str(path), "source_digest": digest,
+                                          "public_id": row.public_id, "created_at": stamp, "updated_at": stamp}
+                                         for row in inserts])
+        if updates:
+            common = {"source_file": str(path), "source_digest": digest, "updated_at": stamp}
+            conn.execute(update(table).where(table.c.id == bindparam("old_id")),
+                         [{**_columns(row, sqlite), **common, "old_id": old_id} for old_id, row in updates])
+
+    def _count(self, accepted: list[Fresh], outcomes: list[str], file_report: FileReport, report: Report) -> None:
+        file_report.accepted += len(accepted)
+        for row, outcome in zip(accepted, outcomes):
+            dept = report.departments[row.department]
             dept["accepted"] += 1
             if outcome == "replaced":
                 file_report.replaced += 1
                 dept["replaced"] += 1
             elif outcome == "unchanged":
                 file_report.unchanged += 1
-
-    def _row(self, kind: Kind, key: str, path: Path, digest: str, line: int, values: dict, original: dict) -> dict:
-        now = utcnow()
-        return {
-            "identity": key, "public_id": new_public_id(), "kind": kind.name, "subject_key": subject_key(values),
-            "subject_name": values["subject_name"], "subject_type": values["subject_type"],
-            "source_dept_code": str(values.get("source_dept_code") or values.get("source_dept") or ""),
-            "decided_on": date.fromisoformat(values[kind.date_field]), "values": values, "original": original,
-            "revoked": is_revoked(values, self.catalog), "source_file": str(path), "source_line": line,
-            "source_digest": digest, "created_at": now, "updated_at": now,
-        }
 
     def _unpublish_vacated(self, vacated: set[str]) -> int:
         """Remove the entries of subjects a correction left without any record: publishing a subject
@@ -393,13 +448,77 @@ class Ingester:
         return len(gone)
 
 
-def _keep_headers(session, digest: str, path: Path, headers: dict[str, str]) -> None:
+# The records table as the SQLite dialect stores it (JSON as text, days and times as ISO text):
+# what the workers encode goes in unchanged.
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"   # SQLAlchemy's storage format for DateTime on SQLite
+_SQLITE_RECORDS = Table("records", MetaData(), *(
+    Column(col.name, Text() if isinstance(col.type, (JSON, Date, DateTime)) else col.type, primary_key=col.primary_key)
+    for col in Record.__table__.c))
+
+
+_INSERTED = ("identity", "public_id", "kind", "subject_key", "subject_name", "subject_type", "source_dept_code",
+             "decided_on", "values", "original", "revoked", "source_file", "source_line", "source_digest",
+             "created_at", "updated_at")
+
+
+@lru_cache(maxsize=1)
+def _sqlite_insert(dialect) -> str:
+    """INSERT INTO records (…) VALUES (?, …), in _INSERTED's order, as Core compiles it."""
+    compiled = insert(_SQLITE_RECORDS).compile(dialect=dialect, column_keys=list(_INSERTED))
+    if tuple(compiled.positiontup) != _INSERTED:   # the table's column order: _INSERTED must follow it
+        raise RuntimeError(f"records columns are compiled as {compiled.positiontup}, not {_INSERTED}")
+    return str(compiled)
+
+
+def _columns(row: Fresh, sqlite: bool) -> dict:
+    """A row's record columns, but for its public id, file and times."""
+    out = {"identity": row.identity, "kind": row.kind, "subject_key": row.subject_key,
+           "subject_name": row.subject_name, "subject_type": row.subject_type,
+           "source_dept_code": row.source_dept_code, "decided_on": row.decided_on, "values": row.values,
+           "original": row.original, "revoked": row.revoked, "source_line": row.line}
+    if not sqlite:
+        out.update(decided_on=date.fromisoformat(row.decided_on), values=orjson.loads(row.values),
+                   original=orjson.loads(row.original))
+    return out
+
+
+def _part(row: Fresh) -> FreshPart:
+    return FreshPart(row.public_id, row.doc, row.registered_code, row.public_code)
+
+
+def _stored_before(conn, keys: set[str]) -> set[str]:
+    """Which of these subjects already have records in the database."""
+    column = Record.__table__.c.subject_key
+    return {k for part in chunks(sorted(keys), 500)
+            for k in conn.scalars(select(column).where(column.in_(part)).distinct())}
+
+
+def _keep_headers(conn, digest: str, path: Path, headers: dict[str, str]) -> None:
     """The file's headers, which its records' rows as sent are read under (credit.models.row_as_sent)."""
-    known = session.get(SourceFile, digest)
+    table = SourceFile.__table__
+    known = conn.execute(select(table.c.headers).where(table.c.digest == digest)).scalar_one_or_none()
     if known is None:
-        session.add(SourceFile(digest=digest, name=path.name, headers=headers))
-    elif not headers.items() <= known.headers.items():   # a JSON Lines file brought more keys
-        known.headers = {**known.headers, **headers}
+        conn.execute(insert(table).values(digest=digest, name=path.name, headers=headers))
+    elif not headers.items() <= known.items():   # a JSON Lines file brought more keys
+        conn.execute(update(table).where(table.c.digest == digest).values(headers={**known, **headers}))
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector, with its default thresholds, scans every live object again and
+    again while a run allocates millions of short-lived rows and documents and keeps hundreds of
+    thousands of small tuples (measured: a third of the cost of assembling subjects). What exists
+    before the run is frozen out of its scans (forked workers inherit that, and pages the parent and
+    they share stay shared), and it runs a hundred times less often; the run makes few cycles."""
+    gc.collect()
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(70_000, 10, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @contextmanager
@@ -434,25 +553,25 @@ def _check_headers(path: Path, kind: Kind, plan: HeaderPlan) -> None:
         raise FileError(f"{path.name}：列“{first}”{same}，无法确定以哪一列为准；请删除或改正其中一列后重新报送")
 
 
-def _weigh(keyed: list, stored: dict, digest: str) -> tuple[list[str], dict[str, tuple[int, dict, dict]]]:
+def _weigh(accepted: list[Fresh], stored: dict, digest: str) -> tuple[list[str], dict[str, Fresh]]:
     """Each row's outcome, weighed in file order against the record as stored or as an earlier row
     of the batch left it, and what to write of each record: the last version that changed it."""
     current: dict[str, _Version] = dict(stored)
     outcomes, final = [], {}
-    for key, line, values, original in keyed:
-        outcome = _outcome(current.get(key), values, line, digest)
+    for row in accepted:
+        outcome = _outcome(current.get(row.identity), row.values, row.line, digest)
         outcomes.append(outcome)
         if outcome != "unchanged":
-            current[key] = _Version(values, line, digest)
-            final[key] = (line, values, original)
+            current[row.identity] = _Version(row.values, row.line, digest)
+            final[row.identity] = row
     return outcomes, final
 
 
-def _outcome(old: _Version | None, values: dict, line: int, digest: str) -> str:
+def _outcome(old: _Version | None, values: str, line: int, digest: str) -> str:
     """new, unchanged or replaced: how a row changes the record as it stands."""
     if old is None:
         return "new"
-    if old.values == values:
+    if old.values == values or _decoded(old.values) == orjson.loads(values):
         return "unchanged"
     if old.source_digest == digest and old.source_line > line:
         # A later line of this same content already corrected it: a rerun (after an interruption,
@@ -461,11 +580,15 @@ def _outcome(old: _Version | None, values: dict, line: int, digest: str) -> str:
     return "replaced"
 
 
+def _decoded(values: dict | str) -> dict:
+    return orjson.loads(values) if isinstance(values, str) else values
+
+
 def _note_move(old, new_key: str, subjects: _Subjects) -> None:
     """A correction may move a record to another subject: publish the old one too, and remember
     it if it had a public entry, which must go should no record of it remain."""
     if old.subject_key == new_key:
         return
-    subjects.touched.add(old.subject_key)
+    subjects.rebuild(old.subject_key)
     if public_subject_code(old) == old.subject_key:
         subjects.vacated.add(old.subject_key)

@@ -1,8 +1,9 @@
-"""Database → public index: rebuild the public documents of given subjects, or of all of them.
+"""Database → public index: rebuild the public documents of given subjects, or of all of them;
+and, for ingest, publish subjects whose records' documents were built as their rows were validated.
 
 Building (credit/documents.py) and writing run in pool workers, a chunk of subjects each: workers
-read the database (SQLite allows concurrent readers) and write the index, whose engine serializes
-concurrent writers itself."""
+read the database (SQLite allows concurrent readers) or the run's spool (indexer/spool.py) and
+write the index, whose engine serializes concurrent writers itself."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -11,7 +12,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
@@ -21,9 +22,10 @@ from credit.batches import chunks
 from credit.catalog import Catalog, load_catalog
 from credit.config import Settings
 from credit.db import engine_for, session_factory
-from credit.documents import subject_documents
+from credit.documents import RecordPart, assemble_subject, subject_documents
 from credit.models import Record
 from credit.search import SearchIndex, open_index
+from indexer import spool
 from indexer.pool import ordered_map
 
 
@@ -59,6 +61,10 @@ def build_chunk(database_url: str, profile: str, keys: list[str], today: date):
     return docs, hidden, len(keys)
 
 
+def _call(fn, args):
+    return fn(*args)
+
+
 @lru_cache(maxsize=4)
 def _index(settings: Settings) -> SearchIndex:
     return open_index(settings)
@@ -75,18 +81,48 @@ def publish_chunk(settings: Settings, profile: str, keys: list[str], today: date
     return written, len(docs) - written, len(hidden), subjects
 
 
+class FreshPart(NamedTuple):
+    """A record first stored by this ingest, as its subject's documents need it: RecordPart, with
+    the document where the worker that built it left it."""
+    public_id: str
+    doc: spool.DocRef | None
+    registered_code: str
+    public_code: str | None
+
+
+def publish_fresh_chunk(settings: Settings, profile: str, subjects: list[tuple[str, list[FreshPart]]]):
+    """publish_chunk for subjects whose records' documents are in the spool: nothing is read
+    from the database."""
+    catalog = load_catalog(profile)
+    docs, hidden = [], []
+    for key, parts in subjects:
+        out = assemble_subject(key, [RecordPart(p.public_id, p.doc and spool.read(p.doc), p.registered_code,
+                                                p.public_code) for p in parts], catalog)
+        docs += out.docs
+        hidden += out.hidden
+    index = _index(settings)
+    written = index.upsert(docs)
+    index.delete(hidden)
+    return written, len(docs) - written, len(hidden), len(subjects)
+
+
 def forget_parent_connections() -> None:
-    """What a forked worker runs first: connections opened before the fork belong to the parent."""
+    """What a forked worker runs first: connections and files opened before the fork belong to the parent."""
     engine_for.cache_clear()
     _index.cache_clear()
+    spool.forget()
 
 
 def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: date, pool: Executor,
-            progress=None) -> PublishStats:
-    """Write the current public documents of these subjects and remove what may no longer be shown."""
+            progress=None, fresh: dict[str, list[FreshPart]] | None = None) -> PublishStats:
+    """Write the current public documents of these subjects and remove what may no longer be shown;
+    and those of the `fresh` subjects, from their parts."""
     stats = PublishStats()
-    tasks = ((settings, catalog.profile_name, chunk, today) for chunk in chunks(sorted(set(keys)), settings.publish_chunk))
-    for written, refused, removed, subjects in ordered_map(pool, publish_chunk, tasks):
+    tasks = [(publish_chunk, (settings, catalog.profile_name, chunk, today))
+             for chunk in chunks(sorted(set(keys)), settings.publish_chunk)]
+    tasks += [(publish_fresh_chunk, (settings, catalog.profile_name, chunk))
+              for chunk in chunks(sorted((fresh or {}).items()), settings.publish_chunk)]
+    for written, refused, removed, subjects in ordered_map(pool, _call, tasks):
         stats.written += written
         stats.failed += refused
         stats.removed += removed

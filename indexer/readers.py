@@ -71,12 +71,14 @@ def detect_encoding(head: bytes) -> str:
         raise FileError("无法识别文件编码（应为UTF-8或GBK/GB18030）") from exc
 
 
-def headers_and_rows(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
+def headers_and_rows(path: Path, max_field: int, compact: bool = False) -> tuple[list[str], Iterator[Row]]:
     """The header and the rows of a source file; a field longer than max_field characters
-    (Settings.ingest_max_field) rejects its row."""
+    (Settings.ingest_max_field) rejects its row. `compact`: a CSV row comes as its list of cells
+    (under the headers by position, as many as it has) rather than a {header: cell} dict — the
+    smaller thing to send to a worker; cells_by_header turns it into the dict."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _csv(path, max_field)
+        return _csv(path, max_field, compact)
     if suffix == ".xlsx":
         return _xlsx(path, max_field)
     if suffix in (".jsonl", ".ndjson"):
@@ -131,7 +133,12 @@ class _Lines:
         return self.number - len(self.record) + 1
 
 
-def _csv(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
+def cells_by_header(headers, cells: list) -> dict:
+    """A compact row as the {header: cell} dict the reader gives otherwise."""
+    return dict(zip(headers, cells))
+
+
+def _csv(path: Path, max_field: int, compact: bool = False) -> tuple[list[str], Iterator[Row]]:
     with path.open("rb") as fh:
         encoding = detect_encoding(fh.read(1 << 20))
     fh = path.open(encoding=encoding, newline="")
@@ -166,7 +173,7 @@ def _csv(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
                     except csv.Error as exc:
                         yield from _unreadable(lines, len(headers), max_field, exc)
                         continue
-                    yield from _record(lines, headers, unnamed, cells)
+                    yield from _record(lines, headers, unnamed, cells, compact)
         except UnicodeDecodeError as exc:
             raise FileError(f"{path.name} 第{lines.number + 1}行附近编码错误（{exc.reason}）") from exc
         finally:
@@ -174,15 +181,17 @@ def _csv(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     return headers, rows()
 
 
-def _record(lines: _Lines, headers: list[str], unnamed: _Unnamed, cells: list[str]) -> Iterator[Row]:
+def _record(lines: _Lines, headers: list[str], unnamed: _Unnamed, cells: list[str], compact: bool) -> Iterator[Row]:
     start = lines.start()
     if len(lines.record) > 1 and _swallowed(lines.record, len(headers)):
         opened = next((h for h, c in zip(headers, cells) if "\n" in c and h), WHOLE_ROW)
         yield from _swallowed_rows(lines, start, opened)
     elif any(c.strip() for c in cells):
-        row = dict(zip(headers, cells))
         problem = unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）")
-        yield start, BadRow(problem, row) if problem else row
+        if problem:
+            yield start, BadRow(problem, dict(zip(headers, cells)))
+        else:
+            yield start, cells if compact else dict(zip(headers, cells))
 
 
 def _swallowed(record: list[str], width: int) -> bool:
