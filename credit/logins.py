@@ -85,10 +85,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(sessions: sessionmaker[Session], identity: Identity, id_token: str | None, now: datetime) -> str:
-    """A new session for a verified identity; returns the token for the cookie."""
+def start(sessions: sessionmaker[Session], identity: Identity, id_token: str | None, now: datetime,
+          settings: Settings) -> str:
+    """A new session for a verified identity; returns the token for the cookie. Sessions abandoned
+    without a logout (they hold verified identities) go at the same time, once past their lifetime."""
     token = secrets.token_urlsafe(32)
     with sessions.begin() as session:
+        cutoff = now - timedelta(hours=settings.session_max_hours)
+        session.execute(delete(LoginSession).where(LoginSession.started_at < cutoff))
         session.add(LoginSession(token_hash=_hash(token), subject=identity.subject, name=identity.name,
                                  subject_type=identity.subject_type, uscc=identity.uscc,
                                  id_number=identity.id_number, id_token=id_token, started_at=now, seen_at=now))
@@ -118,11 +122,3 @@ def end(sessions: sessionmaker[Session], token: str) -> str | None:
             return None
         session.delete(row)
         return row.id_token
-
-
-def remove_stale(sessions: sessionmaker[Session], now: datetime, settings: Settings) -> int:
-    """Delete sessions past their absolute lifetime (abandoned without logout)."""
-    with sessions.begin() as session:
-        cutoff = now - timedelta(hours=settings.session_max_hours)
-        return session.execute(delete(LoginSession).where(LoginSession.started_at < cutoff)).rowcount
-

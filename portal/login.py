@@ -89,7 +89,7 @@ def begin(identity_: Identity, id_token: str | None) -> None:
     session.permanent = True
     if after:
         session[NEXT] = after
-    session[SESSION_KEY] = logins.start(sessions(), identity_, id_token, now())
+    session[SESSION_KEY] = logins.start(sessions(), identity_, id_token, now(), _settings())
 
 
 def finish() -> str | None:

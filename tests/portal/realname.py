@@ -26,7 +26,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def log_in(client, identity: Identity, now: datetime | None = None) -> None:
     settings = client.application.config["CREDIT_SETTINGS"]
-    token = logins.start(session_factory(settings.database_url), identity, None, now or datetime.now(timezone.utc))
+    token = logins.start(session_factory(settings.database_url), identity, None, now or datetime.now(timezone.utc),
+                         settings)
     with client.session_transaction() as session:
         session[SESSION_KEY] = token
         session.permanent = True

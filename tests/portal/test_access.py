@@ -359,3 +359,15 @@ def test_odd_codes_and_bodies(app):
         assert sent.status_code == 400
     too_long = use(clerk, "光" * 101, code)
     assert too_long.status_code == 400
+
+
+def test_abandoned_sessions_are_removed_at_the_next_login(instance):
+    from credit.logins import LoginSession
+
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=instance.session_max_hours + 1)
+    client_as(portal_app(instance), ORG_B)   # a session that will be abandoned
+    with session_factory(instance.database_url).begin() as db:
+        db.execute(LoginSession.__table__.update().values(started_at=long_ago))
+    client_as(portal_app(instance), ORG_A)
+    with session_factory(instance.database_url)() as db:
+        assert [row.subject for row in db.scalars(select(LoginSession))] == [ORG_A.subject]
