@@ -94,28 +94,15 @@ def stage_split(data: Path, search_url: str | None) -> None:
     spent = dict.fromkeys(STAGES, 0.0)
     patched = []
 
-    def timed(owner, name: str, stage: str) -> None:
-        original = getattr(owner, name)
-
-        def wrapper(*args, **kwargs):
-            started = time.thread_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                spent[stage] += time.thread_time() - started
-                for inner in inside.get(name, ()):   # time counted by a stage nested in this one
-                    spent[stage] -= nested[inner]
-                    nested[inner] = 0.0
-        patched.append((owner, name, original))
-        setattr(owner, name, wrapper)
-
     # Building documents runs inside validation (workers build what they validate) and inside the
     # publishing call that writes them to the index; nested times are moved to their own stage.
     nested = {"_fresh": 0.0, "assemble_subject": 0.0, "build_chunk": 0.0}
     inside = {"validate_chunk": ("_fresh",), "publish_fresh_chunk": ("assemble_subject",),
               "publish_chunk": ("build_chunk",)}
 
-    def nested_timer(owner, name: str, stage: str) -> None:
+    def timed(owner, name: str, stage: str, nested_stage: bool = False) -> None:
+        """Count the CPU time of owner.name to `stage` (for a stage nested in another, also to
+        `nested`, so the outer one can give it back)."""
         original = getattr(owner, name)
 
         def wrapper(*args, **kwargs):
@@ -125,13 +112,17 @@ def stage_split(data: Path, search_url: str | None) -> None:
             finally:
                 took = time.thread_time() - started
                 spent[stage] += took
-                nested[name] += took
+                if nested_stage:
+                    nested[name] += took
+                for inner in inside.get(name, ()):   # time counted by a stage nested in this one
+                    spent[stage] -= nested[inner]
+                    nested[inner] = 0.0
         patched.append((owner, name, original))
         setattr(owner, name, wrapper)
 
-    nested_timer(validate_chunks, "_fresh", "building documents")
-    nested_timer(publisher, "assemble_subject", "building documents")
-    nested_timer(publisher, "build_chunk", "building documents")   # subjects rebuilt from the database
+    timed(validate_chunks, "_fresh", "building documents", nested_stage=True)
+    timed(publisher, "assemble_subject", "building documents", nested_stage=True)
+    timed(publisher, "build_chunk", "building documents", nested_stage=True)   # subjects rebuilt from the database
     timed(ingest, "validate_chunk", "validating")
     timed(ingest.Ingester, "_store", "database write")
     timed(publisher, "publish_fresh_chunk", "search-index write")
@@ -141,7 +132,7 @@ def stage_split(data: Path, search_url: str | None) -> None:
             timed(cls, "refresh", "search-index write")
 
     folder = Path(tempfile.mkdtemp(prefix="credit-bench-split-"))
-    url = f"embedded://{folder / 'search.sqlite3'}" if search_url == "embedded" else search_url
+    url = f"embedded://{folder / 'search.tantivy'}" if search_url == "embedded" else search_url
     settings = Settings(database_url=f"sqlite:///{folder / 'credit.sqlite3'}", search_url=url,
                         search_prefix=f"benchsplit{int(time.time())}")
     migrate(settings.database_url)
