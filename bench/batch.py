@@ -49,7 +49,7 @@ INSTITUTION = "91420100MA4K00001U"
 def instance(folder: Path, subjects: int, seed: int, search_url: str) -> Settings:
     """Settings of an instance holding the sample, ingested unless the folder already has one."""
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"embedded://{folder / 'search.sqlite3'}" if search_url == "embedded" else search_url
+    url = f"embedded://{folder / 'search.tantivy'}" if search_url == "embedded" else search_url
     settings = Settings(database_url=f"sqlite:///{folder / 'credit.sqlite3'}", search_url=url,
                         search_prefix="benchbatch", ratelimit_anonymous="1000000/minute")
     migrate(settings.database_url)

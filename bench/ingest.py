@@ -175,7 +175,7 @@ def main() -> int:
     data = sample(args.subjects, args.seed)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="credit-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    search_url = f"embedded://{folder / 'search.sqlite3'}" if args.search_url == "embedded" else args.search_url
+    search_url = f"embedded://{folder / 'search.tantivy'}" if args.search_url == "embedded" else args.search_url
     settings = Settings(database_url=f"sqlite:///{folder / 'credit.sqlite3'}", search_url=search_url,
                         search_prefix=f"bench{int(time.time())}")
     migrate(settings.database_url)

@@ -43,7 +43,7 @@ STATIC, CEILING, SEARCH = "/static/site.css", "/search (no query)", "/search?q=â
 
 def instance_env(folder: Path) -> dict:
     return {"CREDIT_DATABASE_URL": f"sqlite:///{folder / 'credit.sqlite3'}",
-            "CREDIT_SEARCH_URL": f"embedded://{folder / 'search.sqlite3'}"}
+            "CREDIT_SEARCH_URL": f"embedded://{folder / 'search.tantivy'}"}
 
 
 def indexer(folder: Path, *args: str) -> None:

@@ -29,7 +29,7 @@ def walk(search, query) -> list:
 
 def make_settings(folder: Path, **overrides) -> Settings:
     values = {"database_url": f"sqlite:///{folder / 'credit.sqlite3'}",
-              "search_url": f"embedded://{folder / 'search.sqlite3'}"}
+              "search_url": f"embedded://{folder / 'search.tantivy'}"}
     return Settings(**{**values, **overrides})
 
 

@@ -87,7 +87,7 @@ MAPPINGS = {"dynamic": "strict", "properties": PROPERTIES}
 def index_settings(settings: Settings) -> dict:
     """Settings of a live index version.
 
-    BM25 keeps Elasticsearch's defaults (k1=1.2, b=0.75), which are also FTS5's, so both engines
+    BM25 keeps Elasticsearch's defaults (k1=1.2, b=0.75), which are also tantivy's, so both engines
     weigh term frequency and name length alike; the ranking rules of SPEC §5 come from the
     constant-score bonuses in es_queries.py, which dwarf any BM25 difference."""
     return {

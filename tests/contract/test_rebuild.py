@@ -328,8 +328,8 @@ def test_embedded_lock_refuses_a_concurrent_rebuild(tmp_path, world_docs):
     from credit.search.base import RebuildInProgress
     from credit.search.embedded import EmbeddedIndex
 
-    index = EmbeddedIndex(tmp_path / "search.sqlite3")
-    other = EmbeddedIndex(tmp_path / "search.sqlite3")
+    index = EmbeddedIndex(tmp_path / "search.tantivy")
+    other = EmbeddedIndex(tmp_path / "search.tantivy")
 
     def docs():
         with pytest.raises(RebuildInProgress):
@@ -338,5 +338,5 @@ def test_embedded_lock_refuses_a_concurrent_rebuild(tmp_path, world_docs):
 
     assert index.rebuild(docs()) == len(world_docs)
     assert other.rebuild(iter(world_docs)) == len(world_docs)
-    versions = sorted(p.name for p in tmp_path.glob("search.sqlite3.v*") if p.name[-1].isdigit())
-    assert versions == ["search.sqlite3.v3"]  # old versions are removed after the switch
+    versions = sorted(p.name for p in tmp_path.glob("search.tantivy.v*") if p.name[-1].isdigit())
+    assert versions == ["search.tantivy.v3"]  # old versions are removed after the switch

@@ -33,7 +33,7 @@ def sample_docs(request, catalog) -> list[dict]:
 def sample(request, sample_docs, elastic, run_prefix, tmp_path_factory):
     """The whole sample in one engine, built with rebuild() (read-only for the tests)."""
     if request.param == "embedded":
-        index = EmbeddedIndex(tmp_path_factory.mktemp("sample-index") / "search.sqlite3")
+        index = EmbeddedIndex(tmp_path_factory.mktemp("sample-index") / "search.tantivy")
     elif elastic is None:
         pytest.skip("Elasticsearch: ELASTICSEARCH_URL is not set and the noida-db stand-in is not available")
     else:

@@ -321,7 +321,7 @@ def renamed_app(settings, catalog, folder):
     from credit.search.embedded import EmbeddedIndex
     from tests.contract import builders, test_one_name
 
-    index = EmbeddedIndex(folder / "search.sqlite3")
+    index = EmbeddedIndex(folder / "search.tantivy")
     index.upsert(builders.publish_rows(test_one_name.rows(), catalog, TODAY))
     index.refresh()
     app = portal_app(settings)
