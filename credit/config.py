@@ -180,7 +180,7 @@ class Settings:
     # -- portal caches (per worker) --------------------------------------------------------------
     # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
     # (a few MB) are kept. A size or lifetime of 0 turns a cache off.
-    search_cache: int = 2048
+    search_cache: int = setting("CREDIT_SEARCH_CACHE", "2048", int)
     search_ttl: float = 60
     # Answers about the whole index take long to count on a large one and change only with an
     # ingest: measured at 100,000 subjects, the newest licences take ~200 ms and the department
