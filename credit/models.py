@@ -15,8 +15,8 @@ def utcnow() -> datetime:
 
 
 def aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes from timezone-aware columns; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """A moment in UTC. SQLite returns naive datetimes from timezone-aware columns: they were stored in UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -32,13 +32,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text, delete, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from credit.config import SettingsError
-from credit.models import Base, utcnow
+from credit.models import Base, aware, utcnow
 
 GENESIS = "0" * 64
 HOWS = ("self", "code", "institution", "staff")
@@ -103,15 +103,10 @@ class ChainBroken(Exception):
         self.problems = problems
 
 
-def _utc(at: datetime) -> datetime:
-    # SQLite hands DateTime back without a zone: what is stored there is always UTC.
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
-
-
 def canonical(entry) -> bytes:
     """The bytes an entry's hash is taken over (see the module docstring); `entry` is an entry or a row."""
     fields = {name: getattr(entry, name) for name in FIELDS}
-    fields["at"] = _utc(fields["at"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fields["at"] = aware(fields["at"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -133,7 +128,7 @@ def append(session: Session, *, querier_id: str, querier_name: str, how: str, su
     seq, prev_hash = session.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).one()
     before = session.scalar(select(_log.c.times).where(_log.c.querier_id == querier_id, _log.c.subject_key == subject_key)
                             .order_by(_log.c.seq.desc()).limit(1))
-    entry = QueryLogEntry(seq=seq, prev_hash=prev_hash, at=_utc(at or utcnow()), querier_id=querier_id,
+    entry = QueryLogEntry(seq=seq, prev_hash=prev_hash, at=aware(at or utcnow()), querier_id=querier_id,
                           querier_name=querier_name, how=how, subject_key=subject_key, subject_name=subject_name,
                           items=[str(item) for item in items], address=address, code_id=code_id, reason=reason,
                           times=(before or 0) + 1)
@@ -245,7 +240,7 @@ def retention_cutoff(years: int, now: datetime | None = None) -> datetime:
     """The moment `years` years before `now`: entries older than it may be pruned."""
     if years < MIN_YEARS:
         raise SettingsError(f"CREDIT_QUERY_LOG_YEARS 为 {years}：查询记录至少保存 {MIN_YEARS} 年，未清理任何条目")
-    now = _utc(now or utcnow())
+    now = aware(now or utcnow())
     try:
         return now.replace(year=now.year - years)
     except ValueError:   # 29 February
@@ -260,7 +255,7 @@ def prune(session: Session, before: datetime) -> int:
     problems = verify(session)
     if problems:
         raise ChainBroken(problems)
-    before = _utc(before)
+    before = aware(before)
     session.execute(update(_head).where(_head.c.id == 1).values(seq=_head.c.seq))   # the append lock
     head = _read_head(session)
     first_kept = session.scalar(select(func.min(_log.c.seq)).where(_log.c.at >= before))
