@@ -1,5 +1,5 @@
 """THE gate to non-public data (SPEC §6): every read of a subject's full record — by the subject
-itself or by a holder of its authorization code (later: institutions, staff) — goes through
+itself, by a holder of its authorization code, or by credit centre staff — goes through
 `read`, which checks the access, reads the database and writes the query log in one transaction.
 If the log entry cannot be written, the transaction fails and nothing is shown.
 
@@ -7,13 +7,14 @@ Every refusal of a code holder is the same `Refused`, whatever the cause (unknow
 expired, revoked or used-up code, nothing in scope), so a refusal tells a guesser nothing."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from credit import querylog
+from credit import querylog, staff
 from credit.authcodes import AuthorizationCode, CodeRefusal, code_hash
 from credit.catalog import Catalog, Column
 from credit.codes import is_citizen_id, looks_like_code, mask_id_number, normalize_code
@@ -22,8 +23,11 @@ from credit.masking import scrub
 from credit.models import Record
 from credit.publicity import ended, publicity
 
-SELF, CODE = "self", "code"
+SELF, CODE, STAFF = "self", "code", "staff"
 OWN_READ_REASON = "本人查询"
+# Who among staff may read a subject's full record: reviewers and auditors any subject's (admins
+# through their implied roles); a department clerk only the records its own department sent.
+STAFF_READERS = (staff.REVIEWER, staff.AUDITOR, staff.DEPARTMENT)
 
 
 class Refused(Exception):
@@ -55,10 +59,14 @@ class Disclosure:
 
 
 def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *, how: str, today: date,
-         now: datetime, address: str | None, subject: str = "", code: str = "", code_key: str = "") -> Disclosure:
+         now: datetime, address: str | None, subject: str = "", code: str = "", code_key: str = "",
+         purpose: str = "", only: Collection[str] | None = None) -> Disclosure:
     """The records `querier` may see, logged. how=SELF: the querier's own records (its verified code
     or ID number decides whose). how=CODE: the record of `subject` (code or exact name) within the
-    scope of authorization `code`; raises Refused otherwise."""
+    scope of authorization `code`; raises Refused otherwise. how=STAFF: the record of `subject` (its
+    code or ID number) for a member of staff with a reading role, for the stated `purpose` (required),
+    limited to their department's records for a department clerk; raises Refused otherwise.
+    `only` (public record ids) narrows any read to those records."""
     try:
         with sessions.begin() as session:
             if how == SELF:
@@ -68,8 +76,14 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
             elif how == CODE:
                 key, grant, shown = _use_code(session, catalog, querier, subject, code, code_key, today, now)
                 purpose = grant.purpose
+            elif how == STAFF:
+                key, grant = normalize_code(subject), None
+                shown = _staff_read(session, catalog, querier, key, purpose, today)
+                purpose = " ".join(purpose.split())
             else:
                 raise ValueError(f"unknown access: {how}")
+            if only is not None:
+                shown = [s for s in shown if s.id in only]
             name = _current_name(session, key) or (querier.name if how == SELF else "")
             querylog.append(session, querier_id=querier.key, querier_name=querier.name, how=how, subject_key=key,
                             subject_name=name, items=[s.id for s in shown], address=address,
@@ -77,8 +91,9 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
             shown_key = key if how == SELF or not is_citizen_id(key) else mask_id_number(key)
             return Disclosure(subject_key=key, shown_key=shown_key, subject_name=name, how=how, records=shown,
                               purpose=purpose, code=grant)
-    except _Refusal as refusal:   # the read's transaction is rolled back; the refusal is kept
-        _note_refusal(sessions, querier, refusal.subject_key, address, now)
+    except _Refusal as refusal:   # the read's transaction is rolled back; a code's refusal is kept
+        if how == CODE:
+            _note_refusal(sessions, querier, refusal.subject_key, address, now)
         raise Refused() from None
 
 
@@ -104,6 +119,19 @@ def _use_code(session: Session, catalog: Catalog, querier: Identity, subject: st
     if not shown or counted != 1:
         raise _Refusal(grant.subject_key)
     return grant.subject_key, grant, shown
+
+
+def _staff_read(session: Session, catalog: Catalog, querier: Identity, key: str, purpose: str,
+                today: date) -> list[ShownRecord]:
+    member = staff.find(session, querier.key)
+    if member is None or not member.has(*STAFF_READERS) or not purpose.strip() or not key:
+        raise _Refusal(None)
+    records = _records_of(session, key)
+    if not member.has(staff.REVIEWER, staff.AUDITOR):   # a department clerk: its own records only
+        records = [r for r in records if r.source_dept_code == member.department_code]
+    if not records:
+        raise _Refusal(None)
+    return [_shown(r, catalog, today, querier, own=True) for r in records]
 
 
 def subject_name(sessions: sessionmaker[Session], identity: Identity) -> str:

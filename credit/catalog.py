@@ -100,6 +100,13 @@ class Catalog:
     profile_name: str
     profile: dict
     prohibited: frozenset[str]     # header keys of the columns that may not be collected
+    calendar_file: Path | None = None   # holidays and 调休 for years chinese-calendar lacks
+
+    @cached_property
+    def calendar(self):
+        """The working-day calendar deadlines are counted in (credit.workdays)."""
+        from credit.workdays import load_calendar
+        return load_calendar(self.calendar_file)
 
     def is_prohibited(self, header: str) -> bool:
         return not _key_forms(header).isdisjoint(self.prohibited)
@@ -164,7 +171,8 @@ def _kind(name: str, spec: dict) -> Kind:
 
 @lru_cache(maxsize=8)
 def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
-    data = yaml.safe_load(Path(path or CATALOG_FILE).read_text(encoding="utf-8"))
+    source = Path(path or CATALOG_FILE)
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
     if profile not in data["profiles"]:
         raise ValueError(f"unknown catalogue profile {profile!r}; known: {', '.join(data['profiles'])}")
     kinds = {name: _kind(name, spec) for name, spec in data["kinds"].items()}
@@ -178,6 +186,7 @@ def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
         profile_name=profile,
         profile=data["profiles"][profile],
         prohibited=_prohibited(data.get("prohibited_columns"), kinds),
+        calendar_file=source.with_name(data["calendar"]) if data.get("calendar") else None,
     )
 
 

@@ -42,10 +42,14 @@ from credit.models import Base, aware, utcnow
 
 GENESIS = "0" * 64
 HOWS = ("self", "code", "institution", "staff")
+OTHERS_READ = HOWS[1:]   # what "who looked at my record" lists
 # The entry a prune appends: it names the new anchor (items: [anchor seq, anchor hash]), so a cut made
 # without pruning — the anchor moved and old entries deleted behind the application's back — is
 # found, and a forged prune entry changes the head, which an auditor compares with a kept copy.
 PRUNE = "prune"
+# A staff action (a role granted, a client suspended, an objection decided…), kept in the same chain:
+# querier = the member of staff, reason = what was done, items = what it was done to.
+ACTION = "action"
 FIELDS = ("seq", "prev_hash", "at", "querier_id", "querier_name", "how", "subject_key", "subject_name",
           "items", "address", "code_id", "reason", "times")
 MIN_YEARS = 2   # the shortest retention the measures allow
@@ -119,7 +123,7 @@ def append(session: Session, *, querier_id: str, querier_name: str, how: str, su
            at: datetime | None = None) -> QueryLogEntry:
     """Add an entry in the caller's transaction (not committed here): the caller commits it together
     with the read it records, so if the log cannot be written nothing is shown."""
-    if how not in HOWS + (PRUNE,):
+    if how not in HOWS + (PRUNE, ACTION):
         raise ValueError(f"how must be one of {HOWS}, not {how!r}")
     # Moving the head first takes the lock that queues every other append until this transaction ends.
     moved = session.execute(update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1))
@@ -143,7 +147,7 @@ def reads_of(session: Session, subject_key: str, limit: int = 200) -> list[Query
     """Authorized reads of this subject's record by others, newest first ("who looked at my record"):
     the subject's own reads are left out here, or a few of them would push the others off the list."""
     return list(session.scalars(select(QueryLogEntry).where(QueryLogEntry.subject_key == subject_key,
-                                                            QueryLogEntry.how != "self")
+                                                            QueryLogEntry.how.in_(OTHERS_READ))
                                 .order_by(QueryLogEntry.seq.desc()).limit(limit)))
 
 

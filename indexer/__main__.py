@@ -182,7 +182,7 @@ def cmd_prune_log(args) -> int:
 
 def cmd_clients(args) -> int:
     """Credit service institutions' API clients: create (prints the secret once), list, suspend, resume, delete."""
-    from credit import institutions
+    from credit import institutions, staff
     from credit.db import session_factory
 
     settings, _catalog = _context()
@@ -195,6 +195,8 @@ def cmd_clients(args) -> int:
             except institutions.ClientError as exc:
                 print(f"错误：{exc}", file=sys.stderr)
                 return 2
+            staff.audit(session, _cli_actor(), f"创建批量查询客户端：{args.name}（{args.per_minute}/分钟，{args.per_day}条/日，"
+                        f"{args.scope}）", items=[f"client:{client.client_id}"])
             print(f"client_id: {client.client_id}")
             print(f"client_secret: {secret}")
             print("密钥只显示这一次，数据库只保存其哈希：请立即交给机构妥善保管；遗失后只能删除客户端重新创建。")
@@ -213,7 +215,50 @@ def cmd_clients(args) -> int:
             print(f"错误：没有客户端 {args.client_id}", file=sys.stderr)
             return 1
         done = {"delete": "已删除（其令牌一并作废）", "suspend": "已停用（其令牌立即失效）", "resume": "已恢复"}[args.action]
+        staff.audit(session, _cli_actor(), f"批量查询客户端{done}", items=[f"client:{args.client_id}"])
         print(f"{args.client_id} {done}")
+        return 0
+
+
+def _cli_actor() -> tuple[str, str]:
+    """Who a command-line change is recorded as in the query log: the operating-system account."""
+    import getpass
+
+    return "cli", f"命令行（{getpass.getuser()}）"
+
+
+def cmd_staff(args) -> int:
+    """Staff accounts: add (or change roles), remove, list."""
+    from credit import staff
+    from credit.codes import mask_id_number
+    from credit.db import session_factory
+
+    settings, _catalog = _context()
+    with session_factory(settings.database_url).begin() as session:
+        if args.action == "add":
+            try:
+                row = staff.grant(session, key=args.id_number, name=args.name, roles=args.role,
+                                  department_code=args.department, by=_cli_actor())
+            except staff.StaffError as exc:
+                print(f"错误：{exc}", file=sys.stderr)
+                return 2
+            print(f"{row.name}（{mask_id_number(row.key)}）：{'、'.join(row.roles)}")
+            return 0
+        if args.action == "remove":
+            if not staff.remove(session, args.id_number, by=_cli_actor()):
+                print(f"错误：没有这位工作人员：{mask_id_number(args.id_number)}", file=sys.stderr)
+                return 1
+            print("已撤销其全部角色")
+            return 0
+        if args.action == "add-demo":
+            from indexer.sample.demo import staff_grants
+
+            for grant in staff_grants():
+                staff.grant(session, **grant, by=_cli_actor())
+                print(f"{grant['name']}：{'、'.join(grant['roles'])}")
+            return 0
+        for m in staff.members(session):
+            print(f"{mask_id_number(m.key)}\t{m.name}\t{','.join(m.roles)}\t{m.department_code or ''}")
         return 0
 
 
@@ -263,6 +308,19 @@ def main(argv: list[str] | None = None) -> int:
                          ("delete", "删除客户端及其令牌")):
         actions.add_parser(action, help=text).add_argument("client_id")
     p.set_defaults(func=cmd_clients)
+
+    p = sub.add_parser("staff", help="管理工作人员及其角色（add|remove|list）：admin、reviewer、department、auditor")
+    actions = p.add_subparsers(dest="action", required=True)
+    c = actions.add_parser("add", help="登记工作人员或修改其角色（以统一身份认证核验的公民身份号码识别）")
+    c.add_argument("id_number", help="公民身份号码")
+    c.add_argument("--name", required=True, help="姓名")
+    c.add_argument("--role", action="append", required=True, choices=("admin", "reviewer", "department", "auditor"),
+                   help="角色，可重复：admin 系统管理员，reviewer 异议与修复审核，department 信源单位经办人，auditor 审计")
+    c.add_argument("--department", help="信源单位经办人所属单位的统一社会信用代码")
+    actions.add_parser("remove", help="撤销工作人员的全部角色").add_argument("id_number")
+    actions.add_parser("list", help="列出工作人员（身份号码部分隐藏）")
+    actions.add_parser("add-demo", help="登记开发用身份提供方（idp/）中的测试工作人员，仅供演示")
+    p.set_defaults(func=cmd_staff)
 
     args = parser.parse_args(argv)
     from credit.config import SettingsError

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.search import open_index
-from portal import account, api, authorized, batch, errors, login, present, public
+from portal import account, admin, api, authorized, batch, errors, login, present, public
 from portal.caches import Caches
 from portal.config import flask_config
 from portal.extensions import csrf, limiter
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(authorized.bp)
+    admin.init_app(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")   # with the institution API (portal/batch.py)
     app.after_request(_secure)
     return app
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _secure(response):
     response.headers.update(SECURITY_HEADERS)
-    if login.identity() is not None or request.blueprint in ("account", "authorized"):
+    if login.identity() is not None or request.blueprint in ("account", "authorized", "admin"):
         # Non-public records and one-time codes: never kept by a browser or a proxy.
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -28,6 +28,7 @@ if [ -z "${CREDIT_OIDC_ISSUER:-}" ]; then
       DEV_IDP_REDIRECT_URIS="http://127.0.0.1:$port/login/callback,http://localhost:$port/login/callback" \
       DEV_IDP_POST_LOGOUT_URIS="http://127.0.0.1:$port/,http://localhost:$port/" \
       node idp/dev-idp.mjs &
+    .venv/bin/python -m indexer staff add-demo >/dev/null   # its staff identities open /admin
     idp_pid=$!
     trap 'kill "$idp_pid" 2>/dev/null' EXIT
     trap 'exit 130' INT TERM

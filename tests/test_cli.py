@@ -160,3 +160,29 @@ def test_a_setting_that_cannot_work_is_named_without_a_traceback(tmp_path):
                          text=True, timeout=60)
     assert run.returncode == 2
     assert "CREDIT_SEARCH_PREFIX 无效" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_staff_command_adds_lists_and_removes_and_logs_each_change(tmp_path):
+    from sqlalchemy import select
+
+    from credit import querylog, staff
+    from credit.db import session_factory
+    from tests.portal.mini import DEPT_ENV, citizen_id
+
+    instance, member = tmp_path / "instance", citizen_id("42010219850312471")
+    wrong = member[:-1] + ("0" if member[-1] != "0" else "1")
+    assert indexer("staff", "add", member, "--name", "孙管理", "--role", "admin", instance=instance).returncode == 0
+    refused = indexer("staff", "add", wrong, "--name", "错号", "--role", "admin", instance=instance)
+    assert refused.returncode == 2 and "公民身份号码" in refused.stderr
+    no_department = indexer("staff", "add", member, "--name", "孙管理", "--role", "department", instance=instance)
+    assert no_department.returncode == 2 and "统一社会信用代码" in no_department.stderr
+    assert indexer("staff", "add", member, "--name", "孙管理", "--role", "department", "--department", DEPT_ENV[1],
+                   instance=instance).returncode == 0
+    listed = indexer("staff", "list", instance=instance).stdout
+    assert "孙管理" in listed and DEPT_ENV[1] in listed and member not in listed
+    assert indexer("staff", "remove", member, instance=instance).returncode == 0
+    assert indexer("staff", "remove", member, instance=instance).returncode == 1
+    with session_factory(f"sqlite:///{instance / 'credit.sqlite3'}")() as db:
+        assert staff.find(db, member) is None
+        actions = list(db.scalars(select(querylog.QueryLogEntry).where(querylog.QueryLogEntry.how == querylog.ACTION)))
+        assert [a.querier_id for a in actions] == ["cli"] * 3 and querylog.verify(db) == []

@@ -67,7 +67,8 @@ def jwks(provider) -> dict:
 
 def test_identities_are_valid_and_cover_every_kind_of_subject():
     found = identities()
-    assert set(found) == {"enterprise", "social_org", "person", "sole_trader", "bank_clerk"}
+    assert set(found) == {"enterprise", "social_org", "person", "sole_trader", "bank_clerk",
+                          "staff_admin", "staff_reviewer", "staff_department", "staff_auditor"}
     for key, claims in found.items():
         if claims["subject_type"] == "自然人":
             number = claims["id_number"]
@@ -78,7 +79,7 @@ def test_identities_are_valid_and_cover_every_kind_of_subject():
             assert is_uscc(claims["uscc"]) and "id_number" not in claims, key
     assert [found[k]["uscc"][:2] for k in ("enterprise", "social_org", "sole_trader")] == ["91", "51", "92"]
     assert found["sole_trader"]["subject_type"] == "个体工商户"
-    assert len({c["sub"] for c in found.values()}) == len({c["name"] for c in found.values()}) == 5
+    assert len({c["sub"] for c in found.values()}) == len({c["name"] for c in found.values()}) == len(found)
 
 
 def test_discovery(oidc_provider):

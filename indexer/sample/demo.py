@@ -13,6 +13,7 @@ from typing import Iterator
 from credit.catalog import Catalog
 from credit.config import ROOT
 
+from .codes import dept_code
 from .dates import LONG_TERM, plus_years
 from .departments import Departments
 from .tables import table
@@ -81,3 +82,16 @@ class DemoRecords:
             row.update(valid_from=decided, status="1",
                        valid_to=plus_years(decided, years) - timedelta(days=1) if years else LONG_TERM)
         return row
+
+
+def staff_grants() -> list[dict]:
+    """The development identities that are credit centre staff: their roles, and for a department's
+    clerk the code of its department (as the data sets give it), for `indexer staff add-demo`."""
+    departments = {d["name"]: dept_code(d["name"], d["region"]) for d in table("departments")["departments"]}
+    grants = []
+    for identity in identities().values():
+        if "staff" in identity:
+            claims, spec = identity["claims"], identity["staff"]
+            grants.append({"key": claims["id_number"], "name": claims["name"], "roles": spec["roles"],
+                           "department_code": departments[spec["department"]] if spec.get("department") else None})
+    return grants

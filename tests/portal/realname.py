@@ -36,3 +36,27 @@ def log_in(client, identity: Identity, now: datetime | None = None) -> None:
 def csrf_token(client, path: str = "/account") -> str:
     """The form token of a page, as a browser would read it from the form."""
     return _CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+# Credit centre staff (credit.staff): give them their roles with `make_staff`.
+STAFF_ADMIN = Identity(subject="staff-admin", name="孙管理", subject_type="自然人",
+                       id_number=mini.citizen_id("42010219850312471"))
+REVIEWER = Identity(subject="staff-reviewer", name="李审核", subject_type="自然人",
+                    id_number=mini.citizen_id("42010619880725352"))
+ENV_CLERK = Identity(subject="staff-env", name="钱经办", subject_type="自然人",
+                     id_number=mini.citizen_id("42010319790918603"))
+TAX_CLERK = Identity(subject="staff-tax", name="郑经办", subject_type="自然人",
+                     id_number=mini.citizen_id("42010319810101604"))
+AUDITOR = Identity(subject="staff-auditor", name="吴审计", subject_type="自然人",
+                   id_number=mini.citizen_id("42011119910204281"))
+
+
+def make_staff(settings) -> None:
+    """Give the staff identities above their roles in `settings`' database."""
+    from credit import staff
+
+    grants = [(STAFF_ADMIN, ["admin"], None), (REVIEWER, ["reviewer"], None), (AUDITOR, ["auditor"], None),
+              (ENV_CLERK, ["department"], mini.DEPT_ENV[1]), (TAX_CLERK, ["department"], mini.DEPT_TAX[1])]
+    with session_factory(settings.database_url).begin() as db:
+        for who, roles, department in grants:
+            staff.grant(db, key=who.id_number, name=who.name, roles=roles, department_code=department,
+                        by=("test", "测试"))
