@@ -447,7 +447,7 @@ class Crawler:
         the anonymous crawler to log in (or say login is not set up), showing nothing."""
         response = self.client.get(url)
         endpoint, args = self.routes.match(urlsplit(url).path)
-        if endpoint in LOGIN_ONLY or endpoint.split(".")[0] in ("account", "authorized"):
+        if endpoint in LOGIN_ONLY or endpoint.split(".")[0] in ("account", "authorized", "admin"):
             assert response.status_code in (302, 401, 503), url
             self.refused[url] = response.get_data(as_text=True)
             return []
@@ -483,8 +483,9 @@ def crawl(sample_instance, catalog) -> Crawl:
     crawler = Crawler(app, {r["id"]: r["subject_code"] for r in records})
     crawler.walk(seed_urls(codes, records, catalog))
     crawler.walk(records_page_urls(crawler.pages))
-    crawler.walk(["/account", "/authorized", "/login", "/api/v1/me"])
-    assert set(crawler.refused) >= {"/account", "/authorized", "/login", "/api/v1/me"}
+    behind_login = ["/account", "/authorized", "/login", "/api/v1/me", "/admin", "/admin/subject", "/admin/staff"]
+    crawler.walk(behind_login)
+    assert set(crawler.refused) >= set(behind_login)
     assert not any(r["subject_name"] in body for body in crawler.refused.values() for r in records[:200])
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.endpoint.split(".")[0] in ("public", "api") and rule.endpoint not in LOGIN_ONLY}
