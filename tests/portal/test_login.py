@@ -156,3 +156,24 @@ def test_a_token_without_a_verified_identity_is_refused():
 def test_without_a_provider_login_says_so(tmp_path):
     page = portal_app(make_settings(tmp_path)).test_client().get("/login")
     assert page.status_code == 503 and "尚未接入统一身份认证" in page.get_data(as_text=True)
+
+
+def test_the_demo_staff_log_in_and_open_the_pages_of_their_roles(app, instance):
+    """The development provider's staff identities, registered as `indexer staff add-demo` does."""
+    from credit import staff
+    from credit.db import session_factory
+    from indexer.sample.demo import staff_grants
+
+    with session_factory(instance.database_url).begin() as db:
+        for grant in staff_grants():
+            staff.grant(db, **grant, by=("test", "测试"))
+    reviewer, admin = app.test_client(), app.test_client()
+    log_in(reviewer, "staff_reviewer")
+    log_in(admin, "staff_admin")
+    assert "李审核" in reviewer.get("/admin").get_data(as_text=True)
+    assert reviewer.get("/admin/staff").status_code == 403
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert all(name in page for name in ("孙管理", "李审核", "钱经办", "吴审计"))
+    subject = app.test_client()
+    log_in(subject, "enterprise")
+    assert subject.get("/admin").status_code == 403
