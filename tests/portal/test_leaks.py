@@ -320,7 +320,9 @@ def internal_links(url: str, html: str) -> list[str]:
     for href in parser.hrefs:
         target = urljoin(url, href.split("#")[0])
         parts = urlsplit(target)
-        if not parts.netloc and target.startswith("/") and not target.startswith("/static/"):
+        # Credit reports (PDF) are crawled for a share of the subjects (report_urls): each costs a layout.
+        if not parts.netloc and target.startswith("/") and not target.startswith("/static/") \
+                and not parts.path.endswith("/report.pdf"):
             links.append(target)
     return links
 
@@ -421,6 +423,22 @@ def records_page_urls(pages: dict[str, Page]) -> list[str]:
     return urls
 
 
+# Every how-manyth subject whose public credit report (PDF) is read, as text, by the crawl.
+REPORT_EVERY = 8
+
+
+def report_urls(codes: list[str]) -> list[str]:
+    return [u for c in codes[::REPORT_EVERY] for u in (f"/subjects/{c}/report.pdf", f"/api/v1/subjects/{c}/report.pdf")]
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 # API endpoints behind the real-name login (tests/portal/test_access.py covers what they show), and
 # the institution API behind its client credentials (tests/portal/test_batch.py).
 LOGIN_ONLY = {"api.me", "api.authorized_query",
@@ -453,6 +471,10 @@ class Crawler:
             return []
         assert response.status_code == 200, url
         subject = normalize_code(args["code"]) if "code" in args else self.owners.get(args.get("record_id"))
+        if response.mimetype == "application/pdf":   # a credit report: its text, and where to verify it
+            self.pages[url] = Page(pdf_text(response.data), endpoint, subject)
+            number = response.headers["X-Report-Number"]
+            return [f"/verify/{number}", f"/api/v1/verify/{number}"]
         body = response.get_data(as_text=True)
         self.pages[url] = Page(body, endpoint, subject)
         if response.mimetype == "text/html":
@@ -483,6 +505,7 @@ def crawl(sample_instance, catalog) -> Crawl:
     crawler = Crawler(app, {r["id"]: r["subject_code"] for r in records})
     crawler.walk(seed_urls(codes, records, catalog))
     crawler.walk(records_page_urls(crawler.pages))
+    crawler.walk(report_urls(codes))
     crawler.walk(["/account", "/authorized", "/login", "/api/v1/me"])
     assert set(crawler.refused) >= {"/account", "/authorized", "/login", "/api/v1/me"}
     assert not any(r["subject_name"] in body for body in crawler.refused.values() for r in records[:200])
