@@ -168,11 +168,7 @@ def _qr(url: str) -> str:
 
 
 def _local(moment: datetime) -> str:
-    return reports_time(moment)
-
-
-def reports_time(moment: datetime) -> str:
-    """A moment as printed on reports and the verify page: China Standard Time."""
+    """A moment as printed on reports: China Standard Time."""
     return aware(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -200,7 +196,9 @@ def verification(number: str) -> Verification:
         else:
             unchanged = report.data_sha256 == reports.record_digest(db, catalog(), report.subject_key,
                                                                     tuple(report.kinds), current.today())
-    person = is_citizen_id(report.subject_key)
+    # A public report's subject is public as it stands; a full report's may be a natural person
+    # (known by a citizen ID number, masked as the access gate masks it to others).
+    person = report.audience != reports.PUBLIC and is_citizen_id(report.subject_key)
     return Verification(
         number=reports.grouped(report.number), issued_at=aware(report.issued_at).astimezone(CHINA), audience=report.audience,
         audience_label=AUDIENCE_LABELS[report.audience],

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from html.parser import HTMLParser
@@ -31,7 +31,7 @@ from credit.search import RecordQuery, SubjectQuery
 from indexer.readers import expand, headers_and_rows
 from portal.lookups import SECTIONS
 from tests.conftest import TODAY
-from tests.portal.conftest import portal_app
+from tests.portal.conftest import NO_LIMIT, portal_app
 
 PERSON, SOLE_TRADER, ORGANISATION = "自然人", "个体工商户", "法人及非法人组织"
 KINDS = tuple(SECTIONS)
@@ -498,7 +498,7 @@ def crawl(sample_instance, catalog) -> Crawl:
     """Every public page reachable from /, every profile and record, the lists and searches with
     each filter, the records pages of the largest sections, and every API answer about them."""
     settings, _report = sample_instance
-    app = portal_app(settings)
+    app = portal_app(replace(settings, ratelimit_reports=NO_LIMIT))
     index = app.extensions["credit_index"]
     codes, records = all_subject_codes(index), all_records(index)
     assert len(codes) > 100 and len(records) > 300
