@@ -11,14 +11,13 @@
 The API serves the public report and the verification too (`api.reports.*`, under /api/v1)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from credit import access, reports
 from credit.catalog import RECORD_KINDS
@@ -38,6 +37,17 @@ CHINA = ZoneInfo("Asia/Shanghai")
 AUDIENCE_LABELS = {reports.PUBLIC: "公开版（公示信息）", reports.SELF: "本人版（含非公开信息）",
                    reports.CODE: "授权查询版（含非公开信息）"}
 NOT_FOUND = "未找到该编号的信用报告。请核对报告上的编号（16位字母和数字），或扫描报告上的二维码。"
+
+
+# Where a document number may wrap: before its year bracket (鄂武市监许 / 〔2024〕12号), never inside.
+_NUMBER_BREAK = re.compile(r"(?=[〔［\[(（])")
+
+
+@bp.app_template_filter("number_pieces")
+def number_pieces(value: str) -> list[str]:
+    """A document number in the pieces a line may end between, each kept whole: in a narrow table
+    column a long number wraps at its year bracket instead of at any character or over the edge."""
+    return [piece for piece in _NUMBER_BREAK.split(value) if piece]
 
 
 def _report_limit(view):
@@ -152,7 +162,11 @@ def _issue(template: str, *, audience: str, subject_key: str, subject_name: str,
 
 def render_pdf(html: str) -> bytes:
     """A4 PDF of a report's HTML. Nothing is fetched from elsewhere: the QR code is an inline
-    data: URL and the fonts are the system's (embedded as subsets)."""
+    data: URL and the fonts are the system's (embedded as subsets). WeasyPrint is imported here, at
+    the first report, so a portal worker does not load Pango and fontTools before it is needed."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)).write_pdf()
 
 
