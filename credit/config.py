@@ -164,6 +164,18 @@ class Settings:
     # Years the query log is kept (the measures: 2 in one city, 5 in another).
     query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)
 
+    # -- credit reports (PDF) --------------------------------------------------------------------
+    # The issuing credit centre, named on every report.
+    report_issuer: str = setting("CREDIT_REPORT_ISSUER", "信用信息中心")
+    # The portal's public address, for the QR code and link to /verify/<number> printed on a
+    # report (empty: the address the request came to, which behind a proxy may be an inner one).
+    report_base_url: str = setting("CREDIT_REPORT_BASE_URL", "", shown="—")
+    # Reports per client address, on top of the anonymous budget every request counts against:
+    # a report costs ~50-500 ms of CPU where a page costs a few.
+    ratelimit_reports: str = setting("CREDIT_RATELIMIT_REPORTS", "10/minute;200/day")
+    # Records of one kind a report lists at most (the newest); the summary still counts them all.
+    report_max_records: int = 1000
+
     # -- batch lookup for credit service institutions (SPEC §7) -----------------------------------
     # Minutes a bearer token from POST /api/v1/oauth/token stays valid. Suspending or deleting a
     # client stops its tokens at once whatever this says: every request checks the client.

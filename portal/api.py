@@ -8,12 +8,14 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request, url_for
 
 from credit import access
-from portal import authorized, current, login, lookups, params
+from portal import authorized, current, login, lookups, params, reports
 from portal.errors import PortalError, invalid
 from portal.extensions import limiter
 from portal.present import catalog
 
 bp = Blueprint("api", __name__)
+# The public credit report (PDF) and its verification, as the API serves them (portal/reports.py).
+bp.register_blueprint(reports.api)
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 
 

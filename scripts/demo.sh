@@ -6,6 +6,16 @@
 # log in to the portal (/login); the provider stops with the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Credit reports (PDF) need Pango for WeasyPrint and a CJK font to embed: installed as root.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  need=""
+  ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need="$need libpango-1.0-0 libpangoft2-1.0-0"
+  fc-list 2>/dev/null | grep -qi "wqy" || need="$need fonts-wqy-zenhei"
+  if [ -n "$need" ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  fi
+fi
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 if [ ! -f instance/credit.sqlite3 ]; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (as root: Chromium and a CJK font for the browser test, PostgreSQL
+# Installs what the tests need (as root: Chromium and a CJK font for the browser test and the
+# credit reports, Pango and poppler-utils for the reports, PostgreSQL
 # for the production-database test, Node.js and npm for the OpenID Connect provider the login tests
 # run; a virtualenv with the Python dependencies, including the noida-db Elasticsearch stand-in;
 # the provider's npm packages) and runs the whole test suite. Extra arguments go to pytest.
@@ -14,6 +15,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v node >/dev/null || need="$need nodejs"
   command -v npm >/dev/null || need="$need npm"
   command -v redis-server >/dev/null || need="$need redis-server"
+  # Credit reports: WeasyPrint lays out with Pango; pdftoppm draws page 1 for the picture check.
+  ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need="$need libpango-1.0-0 libpangoft2-1.0-0"
+  command -v pdftoppm >/dev/null || need="$need poppler-utils"
   if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null

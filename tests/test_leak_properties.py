@@ -97,6 +97,40 @@ def test_no_secret_is_recoverable_after_a_real_ingest(tmp_path, catalog, monkeyp
     assert not unlawful(records, catalog)
 
 
+
+def report_texts(settings) -> list[dict]:
+    """The text of every subject's public credit report (PDF), as a reader's tools extract it."""
+    import io
+
+    from pypdf import PdfReader
+
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "CREDIT_SETTINGS": settings, "TODAY": TODAY,
+                      "RATELIMIT_ANONYMOUS": "100000/minute"})
+    client = app.test_client()
+    codes = [hit.doc["code"] for hit in walk(app.extensions["credit_index"].search_subjects,
+                                             SubjectQuery(size=100, today=TODAY))]
+    docs = []
+    for code in codes:
+        response = client.get(f"/subjects/{code}/report.pdf")
+        assert response.status_code == 200, code
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        docs.append({"doc_type": "report", "id": code, "text": text})
+    return docs
+
+
+def test_no_secret_is_recoverable_from_the_public_credit_reports(tmp_path, catalog, monkeypatch):
+    monkeypatch.setenv("CREDIT_INGEST_WORKERS", "1")
+    cases = leakgen.data_set(seed=12, rows=60, today=TODAY)
+    leakgen.write_csvs(tmp_path / "source", cases, catalog)
+    settings = make_settings(tmp_path, ratelimit_reports="100000/minute")
+    report = ingest_into(settings, [str(tmp_path / "source")])
+    assert report.total("rejected") == 0, report.rejections[:5]
+    docs = report_texts(settings)
+    assert len(docs) > 10
+    assert_nothing_recoverable(docs, [s for case in cases for s in case.secrets])
+
 # -- one spelling at a time, so a failure names it ------------------------------------------------------
 
 OPERATOR = "张小明"

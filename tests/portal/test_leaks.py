@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from html.parser import HTMLParser
@@ -31,7 +31,7 @@ from credit.search import RecordQuery, SubjectQuery
 from indexer.readers import expand, headers_and_rows
 from portal.lookups import SECTIONS
 from tests.conftest import TODAY
-from tests.portal.conftest import portal_app
+from tests.portal.conftest import NO_LIMIT, portal_app
 
 PERSON, SOLE_TRADER, ORGANISATION = "自然人", "个体工商户", "法人及非法人组织"
 KINDS = tuple(SECTIONS)
@@ -320,7 +320,9 @@ def internal_links(url: str, html: str) -> list[str]:
     for href in parser.hrefs:
         target = urljoin(url, href.split("#")[0])
         parts = urlsplit(target)
-        if not parts.netloc and target.startswith("/") and not target.startswith("/static/"):
+        # Credit reports (PDF) are crawled for a share of the subjects (report_urls): each costs a layout.
+        if not parts.netloc and target.startswith("/") and not target.startswith("/static/") \
+                and not parts.path.endswith("/report.pdf"):
             links.append(target)
     return links
 
@@ -421,6 +423,22 @@ def records_page_urls(pages: dict[str, Page]) -> list[str]:
     return urls
 
 
+# Every how-manyth subject whose public credit report (PDF) is read, as text, by the crawl.
+REPORT_EVERY = 8
+
+
+def report_urls(codes: list[str]) -> list[str]:
+    return [u for c in codes[::REPORT_EVERY] for u in (f"/subjects/{c}/report.pdf", f"/api/v1/subjects/{c}/report.pdf")]
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 # API endpoints behind the real-name login (tests/portal/test_access.py covers what they show), and
 # the institution API behind its client credentials (tests/portal/test_batch.py).
 LOGIN_ONLY = {"api.me", "api.authorized_query",
@@ -453,6 +471,10 @@ class Crawler:
             return []
         assert response.status_code == 200, url
         subject = normalize_code(args["code"]) if "code" in args else self.owners.get(args.get("record_id"))
+        if response.mimetype == "application/pdf":   # a credit report: its text, and where to verify it
+            self.pages[url] = Page(pdf_text(response.data), endpoint, subject)
+            number = response.headers["X-Report-Number"]
+            return [f"/verify/{number}", f"/api/v1/verify/{number}"]
         body = response.get_data(as_text=True)
         self.pages[url] = Page(body, endpoint, subject)
         if response.mimetype == "text/html":
@@ -476,13 +498,14 @@ def crawl(sample_instance, catalog) -> Crawl:
     """Every public page reachable from /, every profile and record, the lists and searches with
     each filter, the records pages of the largest sections, and every API answer about them."""
     settings, _report = sample_instance
-    app = portal_app(settings)
+    app = portal_app(replace(settings, ratelimit_reports=NO_LIMIT))
     index = app.extensions["credit_index"]
     codes, records = all_subject_codes(index), all_records(index)
     assert len(codes) > 100 and len(records) > 300
     crawler = Crawler(app, {r["id"]: r["subject_code"] for r in records})
     crawler.walk(seed_urls(codes, records, catalog))
     crawler.walk(records_page_urls(crawler.pages))
+    crawler.walk(report_urls(codes))
     behind_login = ["/account", "/authorized", "/login", "/api/v1/me", "/admin", "/admin/subject", "/admin/staff"]
     crawler.walk(behind_login)
     assert set(crawler.refused) >= set(behind_login)
