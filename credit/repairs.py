@@ -49,6 +49,10 @@ class RepairError(ValueError):
     """An application or decision that cannot be accepted; the message says why, for the user."""
 
 
+class AlreadyOpen(RepairError):
+    """The record already has an open application (a second submit of the same form, say)."""
+
+
 class NotYours(LookupError):
     """No such record among the subject's own (another subject's record is the same: unknown)."""
 
@@ -233,11 +237,11 @@ def apply(session: Session, *, subject_key: str, subject_name: str, public_id: s
           proofs: list[Proof], catalog: Catalog, settings: Settings, today: date,
           now: datetime | None = None) -> RepairApplication:
     """File an application about one of the subject's own penalties, in the caller's transaction.
-    The files are written before the rows; if the transaction fails, the caller calls
-    `discard_files` with the application's files (see portal.repairs)."""
+    The files are written before the rows commit; if the transaction fails after this returns, the
+    caller removes them with `discard_files` (see portal.repairs)."""
     record = own_record(session, subject_key, public_id)
     if open_application(session, record.id) is not None:
-        raise RepairError("该处罚已有审核中的信用修复申请，请等待审核结果")
+        raise AlreadyOpen("该处罚已有审核中的信用修复申请，请等待审核结果")
     allowed = eligibility(record, catalog, today, earlier_repairs(session, subject_key, but=record.id))
     if not allowed.open:
         raise RepairError(f"该处罚目前不能申请信用修复：{allowed.reason}")
@@ -254,14 +258,19 @@ def apply(session: Session, *, subject_key: str, subject_name: str, public_id: s
     session.flush()   # the unique open_for refuses a second open application here
     folder = proof_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    for proof, content_type in checked:
-        row = RepairFile(application_id=application.id, stored_name=secrets.token_hex(16),
-                         filename=_display_name(proof.filename), content_type=content_type, size=len(proof.data),
-                         sha256=hashlib.sha256(proof.data).hexdigest())
-        path = folder / row.stored_name
-        with open(path, "xb") as fh:   # x: a random name never overwrites
-            fh.write(proof.data)
-        session.add(row)
+    written: list[str] = []
+    try:
+        for proof, content_type in checked:
+            row = RepairFile(application_id=application.id, stored_name=secrets.token_hex(16),
+                             filename=_display_name(proof.filename), content_type=content_type, size=len(proof.data),
+                             sha256=hashlib.sha256(proof.data).hexdigest())
+            with open(folder / row.stored_name, "xb") as fh:   # x: a random name never overwrites
+                written.append(row.stored_name)
+                fh.write(proof.data)
+            session.add(row)
+    except OSError:
+        discard_files(settings, written)
+        raise
     _event(session, application, subject_name, "提交信用修复申请",
            f"证明材料{len(checked)}个文件；信用承诺书{len(text)}字", at)
     notices.notify(session, recipient=notices.SUBJECT, key=subject_key, title="信用修复申请已提交",
