@@ -106,7 +106,7 @@ def eligibility(record, catalog: Catalog, today: date, earlier_repairs: Iterable
         return _closed(f"公示满{after}个月后，自{opens_on.isoformat()}起可申请信用修复", opens_on)
     if record.objection == "suspended":
         return _closed("异议核查中，暂停公示；核查结束后方可申请信用修复", opens_on)
-    return Eligibility(True, opens_on, f"自{opens_on.isoformat()}起可申请信用修复")
+    return Eligibility(True, opens_on, f"已公示满{after}个月（自{opens_on.isoformat()}起可申请），可以申请信用修复")
 
 
 def earlier_repairs(session: Session, subject_key: str, but: int | None = None) -> list[date]:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy.exc import IntegrityError
 
 from credit import access, querylog, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
-from portal import admin, current, login
+from portal import admin, api, current, login
 from portal.errors import PortalError
 from portal.present import catalog
 
 bp = Blueprint("repairs", __name__, url_prefix="/account/repairs")
 review = Blueprint("repair_review", __name__, url_prefix="/admin/repairs")
+# GET /api/v1/me/repairs, within the API blueprint (JSON errors, documented in openapi.json).
+me_api = Blueprint("me_repairs", __name__, url_prefix="/me/repairs")
 
 # Who sees the queue and an application (and its proof), and who decides: not a department clerk.
 READERS = (staff.REVIEWER, staff.AUDITOR)
@@ -98,6 +100,34 @@ def apply():
         repairs.discard_files(current.settings(), stored)
         raise
     return redirect(url_for("account.account") + "#repairs", code=303)
+
+
+@me_api.get("")
+@login.required
+def eligibility():
+    """The logged-in subject's penalties with their repair eligibility and latest application. The
+    read of its own records is logged like GET /api/v1/me."""
+    who = login.identity()
+    access.read(login.sessions(), catalog(), who, how=access.SELF, today=current.today(), now=login.now(),
+                address=request.remote_addr)
+    rows = panel().rows
+    return jsonify({"total": len(rows), "items": [_item(row) for row in rows]})
+
+
+def _item(row: repairs.PenaltyRepair) -> dict:
+    record, allowed, latest = row.record, row.eligibility, (row.applications[0] if row.applications else None)
+    application = None if latest is None else {
+        "state": latest.state, "state_label": repairs.STATE_LABELS[latest.state],
+        "submitted_at": latest.created_at.isoformat(), "decided_at": latest.decided_at and latest.decided_at.isoformat(),
+        "reason": latest.reason}
+    return {"id": record.public_id, "kind": record.kind, "doc_no": str(record.values.get("doc_no") or ""),
+            "decided_on": str(record.values.get("decided_on") or ""), "severity": record.values.get("severity") or "一般",
+            "repaired_on": record.repaired_on and record.repaired_on.isoformat(), "open": allowed.open,
+            "opens_on": allowed.opens_on and allowed.opens_on.isoformat(), "reason": allowed.reason,
+            "application": application}
+
+
+api.bp.register_blueprint(me_api)
 
 
 def _proofs() -> list[Proof]:

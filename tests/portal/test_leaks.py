@@ -423,7 +423,7 @@ def records_page_urls(pages: dict[str, Page]) -> list[str]:
 
 # API endpoints behind the real-name login (tests/portal/test_access.py covers what they show), and
 # the institution API behind its client credentials (tests/portal/test_batch.py).
-LOGIN_ONLY = {"api.me", "api.authorized_query",
+LOGIN_ONLY = {"api.me", "api.authorized_query", "api.me_repairs.eligibility",
               "api.institution.token", "api.institution.batch", "api.institution.usage"}
 
 
@@ -483,8 +483,8 @@ def crawl(sample_instance, catalog) -> Crawl:
     crawler = Crawler(app, {r["id"]: r["subject_code"] for r in records})
     crawler.walk(seed_urls(codes, records, catalog))
     crawler.walk(records_page_urls(crawler.pages))
-    crawler.walk(["/account", "/authorized", "/login", "/api/v1/me"])
-    assert set(crawler.refused) >= {"/account", "/authorized", "/login", "/api/v1/me"}
+    crawler.walk(["/account", "/authorized", "/login", "/api/v1/me", "/api/v1/me/repairs"])
+    assert set(crawler.refused) >= {"/account", "/authorized", "/login", "/api/v1/me", "/api/v1/me/repairs"}
     assert not any(r["subject_name"] in body for body in crawler.refused.values() for r in records[:200])
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.endpoint.split(".")[0] in ("public", "api") and rule.endpoint not in LOGIN_ONLY}

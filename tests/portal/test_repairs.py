@@ -326,6 +326,29 @@ def test_clerks_and_auditors_do_not_decide(app, instance):
     assert application_of(instance, record).state == "submitted"
 
 
+def test_the_api_lists_eligibility_for_the_logged_in_subject_only(app, instance):
+    from tests.portal.openapi_check import validate_response
+
+    assert app.test_client().get("/api/v1/me/repairs").status_code == 401
+    answer = as_(app, ORG_A).get("/api/v1/me/repairs")
+    assert answer.status_code == 200
+    validate_response("get", "/api/v1/me/repairs", 200, answer.json)
+    held = {r.public_id for r in _penalties(instance, ORG_A.key)}
+    assert {i["id"] for i in answer.json["items"]} == held and answer.json["total"] == len(held)
+    severe = next(i for i in answer.json["items"] if i["severity"] == "严重")
+    assert severe["open"] is False and severe["opens_on"] is None and "不可信用修复" in severe["reason"]
+    shop = as_(app, SHOP).get("/api/v1/me/repairs").json["items"][0]
+    assert shop["open"] is False and shop["opens_on"] > TODAY.isoformat()
+    with session_factory(instance.database_url)() as db:
+        last = db.scalar(select(QueryLogEntry).order_by(QueryLogEntry.seq.desc()).limit(1))
+    assert last.how == "self" and last.subject_key == SHOP.key
+
+
+def _penalties(settings, key: str) -> list[Record]:
+    with session_factory(settings.database_url)() as db:
+        return list(db.scalars(select(Record).where(Record.subject_key == key, Record.kind == "penalty")))
+
+
 def test_the_queue_is_listed_on_the_staff_start_page_for_reviewers_only(app):
     assert 'href="/admin/repairs"' in text(as_(app, REVIEWER).get("/admin"))
     assert 'href="/admin/repairs"' not in text(as_(app, ENV_CLERK).get("/admin"))
