@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, select
+from sqlalchemy import Date, DateTime, Integer, String, Text, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -305,15 +305,24 @@ def decide(session: Session, application: RepairApplication, *, approve: bool, r
         allowed = eligibility(record, catalog, today, earlier_repairs(session, record.subject_key, but=record.id))
         if not allowed.open:
             raise RepairError(f"该处罚目前不满足信用修复条件：{allowed.reason}。请作出不予修复的决定并说明理由")
-        record.repaired_on = today
-        application.state, application.repaired_on = APPROVED, today
+    elif not reason:
+        raise RepairError("不予修复须说明理由（将告知申请人）")
+    # Claimed with a conditional update before anything else changes: of two reviewers deciding at
+    # once, one decides and the other is told.
+    state = APPROVED if approve else REFUSED
+    claimed = session.execute(update(RepairApplication)
+                              .where(RepairApplication.id == application.id, RepairApplication.state == SUBMITTED)
+                              .values(state=state, open_for=None)
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise RepairError("该申请已审核完毕")
+    application.state = state
+    if approve:
+        record.repaired_on = application.repaired_on = today
         action, title = "批准信用修复，停止公示", "信用修复申请已批准"
         body = (f"您对行政处罚决定书{_doc_no(record)}的信用修复申请已批准，该记录自{today.isoformat()}起停止公示。"
                 "完整记录仍保存在本平台，您登录后可查看。")
     else:
-        if not reason:
-            raise RepairError("不予修复须说明理由（将告知申请人）")
-        application.state = REFUSED
         action, title = "不予信用修复", "信用修复申请未获批准"
         body = f"您对行政处罚决定书{_doc_no(record)}的信用修复申请未获批准。理由：{reason}"
     application.open_for, application.reason = None, reason or None

@@ -349,6 +349,31 @@ def _penalties(settings, key: str) -> list[Record]:
         return list(db.scalars(select(Record).where(Record.subject_key == key, Record.kind == "penalty")))
 
 
+def test_two_reviewers_deciding_at_once_one_decides(app, instance):
+    from credit.catalog import load_catalog
+
+    record = penalty(instance, ORG_ENDED.key, 6)
+    _close_open_applications(instance, record)
+    assert apply(as_(app, ORG_ENDED), record).status_code == 303
+    ref = application_of(instance, record).ref
+    sessions = session_factory(instance.database_url)
+    first, second = sessions(), sessions()
+    try:
+        mine, theirs = repairs.by_ref(first, ref), repairs.by_ref(second, ref)   # both read it open
+        second.commit()   # ends its read; the object keeps the state it read (expire_on_commit=False)
+        kwargs = {"catalog": load_catalog("default"), "today": TODAY}
+        repairs.decide(first, mine, approve=False, reason="材料不全", by=("a", "甲"), **kwargs)
+        first.commit()
+        with pytest.raises(repairs.RepairError, match="已审核完毕"):
+            repairs.decide(second, theirs, approve=True, reason="", by=("b", "乙"), **kwargs)
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    assert application_of(instance, record).state == "refused"
+    assert penalty(instance, ORG_ENDED.key, 6).repaired_on is None
+
+
 def test_the_queue_is_listed_on_the_staff_start_page_for_reviewers_only(app):
     assert 'href="/admin/repairs"' in text(as_(app, REVIEWER).get("/admin"))
     assert 'href="/admin/repairs"' not in text(as_(app, ENV_CLERK).get("/admin"))
