@@ -166,7 +166,7 @@ def test_apply_approve_and_the_record_leaves_every_public_view(app, instance):
     assert proof.status_code == 200 and proof.data == PNG
 
     answer = decide(reviewer, application.ref, "approve")
-    assert answer.status_code == 303
+    assert answer.status_code == 303, text(answer)
     assert penalty(instance, ORG_B.key, 1).repaired_on == TODAY
     assert application_of(instance, record).state == "approved"
 
