@@ -176,6 +176,14 @@ class Settings:
     # Records of one kind a report lists at most (the newest); the summary still counts them all.
     report_max_records: int = 1000
 
+    # -- credit repair (SPEC §8) ---------------------------------------------------------------------
+    # Proof files one repair application may carry, and bytes each may hold (PDF, JPEG or PNG). A
+    # request larger than all of them together (plus the form) is refused with 413 unread.
+    repair_max_files: int = setting("CREDIT_REPAIR_MAX_FILES", "5", int)
+    repair_max_bytes: int = setting("CREDIT_REPAIR_MAX_BYTES", "5242880", int)
+    # Characters of the credit commitment (信用承诺书) a subject submits, and of a refusal's reason.
+    repair_max_text: int = 5000
+
     # -- batch lookup for credit service institutions (SPEC §7) -----------------------------------
     # Minutes a bearer token from POST /api/v1/oauth/token stays valid. Suspending or deleting a
     # client stops its tokens at once whatever this says: every request checks the client.

@@ -441,7 +441,7 @@ def pdf_text(data: bytes) -> str:
 
 # API endpoints behind the real-name login (tests/portal/test_access.py covers what they show), and
 # the institution API behind its client credentials (tests/portal/test_batch.py).
-LOGIN_ONLY = {"api.me", "api.authorized_query",
+LOGIN_ONLY = {"api.me", "api.authorized_query", "api.me_repairs.eligibility",
               "api.institution.token", "api.institution.batch", "api.institution.usage"}
 
 
@@ -506,7 +506,7 @@ def crawl(sample_instance, catalog) -> Crawl:
     crawler.walk(seed_urls(codes, records, catalog))
     crawler.walk(records_page_urls(crawler.pages))
     crawler.walk(report_urls(codes))
-    behind_login = ["/account", "/authorized", "/login", "/api/v1/me", "/admin", "/admin/subject", "/admin/staff"]
+    behind_login = ["/account", "/authorized", "/login", "/api/v1/me", "/api/v1/me/repairs", "/admin", "/admin/subject", "/admin/staff"]
     crawler.walk(behind_login)
     assert set(crawler.refused) >= set(behind_login)
     assert not any(r["subject_name"] in body for body in crawler.refused.values() for r in records[:200])
