@@ -19,6 +19,7 @@ from credit.dates import parse_date
 from credit.db import session_factory
 from credit.models import Record
 from credit.search import RecordQuery, SubjectQuery, open_index
+from indexer.validate import clean_text
 from tests.conftest import TODAY, walk
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
@@ -202,8 +203,9 @@ def test_corrections_and_revocations_win(everything, sources, sample_instance):
     for row in corrections:
         key = (normalize_code(row["数据来源单位统一社会信用代码"]), row["行政处罚决定书文号"].strip())
         record = stored[f"penalty|{key[0]}|{key[1]}"]
-        assert record.values.get("remarks", "") == row.get("备注", "").strip()
-        assert record.values["facts"] == row["违法事实"].strip()
+        # Stored as cleaned at ingest (full-width letters and digits half-width, spaces trimmed).
+        assert record.values.get("remarks", "") == clean_text(row.get("备注", ""))
+        assert record.values["facts"] == clean_text(row["违法事实"])
         if row in revoked:
             assert record.revoked
             assert key not in by_title, key
