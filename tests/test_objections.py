@@ -180,3 +180,16 @@ def test_a_failing_mail_server_loses_neither_the_request_nor_the_notice(instance
     with session_factory(instance.database_url)() as db:
         assert db.scalar(select(objections.ObjectionRequest).where(objections.ObjectionRequest.subject_key == trader(3).uscc))
         assert notices.notices_for(db, notices.SUBJECT, trader(3).uscc)
+
+
+def test_a_withdrawn_record_is_hidden_and_over_for_code_holders_too():
+    from credit.publicity import ended, publicity
+
+    catalog = load_catalog()
+    values = {"subject_type": "法人及非法人组织", "decided_on": TODAY.isoformat(), "valid_to": "2099-01-01",
+              "status": "1"}
+    assert publicity("licence", values, catalog, TODAY).public
+    shown = publicity("licence", values, catalog, TODAY, withdrawn="已删除：无法确认真实性")
+    assert not shown.public and shown.state == "已删除：无法确认真实性"
+    assert ended("licence", values, catalog, TODAY, withdrawn="已删除：无法确认真实性")
+    assert not ended("licence", values, catalog, TODAY, withdrawn=None)
