@@ -194,7 +194,7 @@ def _current_name(session: Session, key: str | None) -> str:
 
 
 def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own: bool) -> ShownRecord:
-    withdrawn = {"revoked": record.revoked, "repaired": record.repaired_on is not None}
+    withdrawn = {"revoked": record.revoked, "repaired": record.repaired_on is not None, "withdrawn": record.withdrawn}
     pub = publicity(record.kind, record.values, catalog, today, suspended=record.objection == "suspended", **withdrawn)
     kind = catalog.kinds[record.kind]
     columns = kind.columns if own else kind.shown_columns

@@ -89,6 +89,40 @@ class HeaderPlan:
     clashes: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    actor: str                     # reviewer | department | subject
+    days: int                      # working days from the step's start to its deadline
+    actions: dict = field(default_factory=dict, hash=False)   # action → next step or "outcome:NAME"
+    on_missed: str = "flag"        # "flag", or "outcome:NAME" done by the deadlines command
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One city's objection procedure (catalog.yaml `objection_procedures`), as data."""
+    name: str
+    label: str
+    start: dict = field(hash=False)        # request kind → first step
+    steps: dict = field(hash=False)        # name → Step
+    outcomes: dict = field(hash=False)     # name → {label, effect, statement}
+    suspend: bool = True
+    positive: dict = field(default_factory=dict, hash=False)
+
+
+def _procedure(name: str, spec: dict) -> Procedure:
+    steps = {key: Step(name=key, **value) for key, value in spec["steps"].items()}
+    outcomes = spec["outcomes"]
+    for step in steps.values():
+        for target in [*step.actions.values(), step.on_missed]:
+            known = outcomes if target.startswith("outcome:") else {**steps, "flag": None}
+            if target.removeprefix("outcome:") not in known:
+                raise ValueError(f"objection procedure {name}: step {step.name} leads to unknown {target!r}")
+    return Procedure(name=name, label=spec["label"], start=spec["start"], steps=steps, outcomes=outcomes,
+                     suspend=bool(spec.get("suspend", True)), positive=spec.get("positive") or {})
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     kinds: dict[str, Kind]
@@ -101,6 +135,14 @@ class Catalog:
     profile: dict
     prohibited: frozenset[str]     # header keys of the columns that may not be collected
     calendar_file: Path | None = None   # holidays and 调休 for years chinese-calendar lacks
+    procedures: dict = field(default_factory=dict)   # objection procedures by name
+
+    def procedure(self, name: str | None = None) -> Procedure:
+        """The objection procedure `name` (CREDIT_OBJECTION_PROCEDURE), else the one the profile names."""
+        chosen = name or self.profile.get("objection_procedure")
+        if chosen not in self.procedures:
+            raise ValueError(f"unknown objection procedure {chosen!r}; known: {', '.join(self.procedures)}")
+        return self.procedures[chosen]
 
     @cached_property
     def calendar(self):
@@ -187,6 +229,7 @@ def load_catalog(profile: str = "default", path: str | None = None) -> Catalog:
         profile=data["profiles"][profile],
         prohibited=_prohibited(data.get("prohibited_columns"), kinds),
         calendar_file=source.with_name(data["calendar"]) if data.get("calendar") else None,
+        procedures={n: _procedure(n, spec) for n, spec in (data.get("objection_procedures") or {}).items()},
     )
 
 

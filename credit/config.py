@@ -197,6 +197,21 @@ class Settings:
     # The calendar day of the daily item quota: China Standard Time, where the contracts are read.
     quota_timezone: str = "Asia/Shanghai"
 
+    # -- objections, checks and positive-record removal (SPEC §8) ---------------------------------
+    # The objection procedure in force (catalog.yaml `objection_procedures`); empty: the one the
+    # publicity profile names.
+    objection_procedure: str = setting("CREDIT_OBJECTION_PROCEDURE", "", shown="the profile's")
+    # Evidence files one objection may carry, and bytes each may hold (PDF, JPEG or PNG).
+    objection_max_files: int = setting("CREDIT_OBJECTION_MAX_FILES", "5", int)
+    objection_max_bytes: int = setting("CREDIT_OBJECTION_MAX_BYTES", "5242880", int)
+    # E-mail copies of the on-site notices (empty host: on-site only).
+    smtp_host: str = setting("CREDIT_SMTP_HOST", "", shown="—")
+    smtp_port: int = setting("CREDIT_SMTP_PORT", "25", int)
+    smtp_user: str = setting("CREDIT_SMTP_USER", "", shown="—")
+    smtp_password: str = setting("CREDIT_SMTP_PASSWORD", "", shown="—")
+    smtp_from: str = setting("CREDIT_SMTP_FROM", "", shown="—")
+    smtp_starttls: bool = setting("CREDIT_SMTP_STARTTLS", "0", lambda v: str(v).lower() in ("1", "true", "yes"))
+
     # -- portal caches (per worker) --------------------------------------------------------------
     # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
     # (a few MB) are kept. A size or lifetime of 0 turns a cache off.

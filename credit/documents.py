@@ -24,6 +24,8 @@ from credit.regions import region_label, region_path
 # engine's JSON body) and mapped in Elasticsearch; the embedded engine copies the fields it filters,
 # sorts or matches on into columns. BODY_ONLY fields are never searched by either engine: shown only.
 BODY_ONLY = frozenset({"fields", "lists", "latest"})
+# Texts an objection's outcome adds to a record's shown fields, beside the catalogue's columns.
+OBJECTION_NOTES = ("statement", "correction_note")
 
 
 class RecordDocument(TypedDict):
@@ -91,6 +93,7 @@ class RecordLike(Protocol):
     revoked: bool
     objection: str | None
     repaired_on: date | None
+    # withdrawn, statement and correction_note (credit.models.Record) are read when present
 
 
 def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
@@ -138,7 +141,8 @@ def record_document(record: RecordLike, catalog: Catalog, today: date,
     adds personal names to mask that other records of the subject hold."""
     values = record.values
     pub = publicity(record.kind, values, catalog, today, revoked=record.revoked,
-                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended")
+                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended",
+                    withdrawn=getattr(record, "withdrawn", None))
     if not pub.public:
         return None
     kind = catalog.kinds[record.kind]
@@ -151,6 +155,9 @@ def record_document(record: RecordLike, catalog: Catalog, today: date,
             shown = _display(col, value, values, catalog, private)
             if shown is not None:
                 fields[col.key] = shown
+    for key in OBJECTION_NOTES:   # a kept record's statement, a correction's note (credit.objections)
+        if note := getattr(record, key, None):
+            fields[key] = scrub(note, catalog, private)
     if pub.until and fields.get("publicity_until", "") > pub.until.isoformat():
         fields["publicity_until"] = pub.until.isoformat()  # a deadline past the rules is shown as capped
     code = public_subject_code(record)

@@ -47,6 +47,13 @@ class Record(Base):
     # Objection state: None, "pending" (shown with a marker) or "suspended" (hidden while checked).
     objection: Mapped[str | None] = mapped_column(String(16), nullable=True)
     repaired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set when an objection's outcome takes the record out of publicity for good (withdrawn,
+    # deleted with its reason, removed at the subject's request): what the subject and staff read.
+    withdrawn: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The subject's statement (附注声明) after an objection was decided against it, and the note of
+    # a correction made on an objection: both shown with the public record (credit.objections).
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    correction_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_file: Mapped[str] = mapped_column(Text)
     source_line: Mapped[int] = mapped_column(Integer)
     # Digest of the content of the file it was read from (None before it was kept): a rerun of the

@@ -74,19 +74,23 @@ def _last_day(kind: str, values: dict, catalog: Catalog) -> date:
 
 
 def ended(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,
-          repaired: bool = False) -> bool:
-    """Whether a record's time is over for good — revoked, withdrawn after repair, removed from its
-    list, or past the window it has (or would have, were it published: a natural person's record,
-    a simple-procedure penalty). Such a record is its subject's and staff's alone (SPEC §6)."""
-    return revoked or repaired or _last_day(kind, values, catalog) < today
+          repaired: bool = False, withdrawn: str | None = None) -> bool:
+    """Whether a record's time is over for good — revoked, withdrawn after repair or by an
+    objection's outcome, removed from its list, or past the window it has (or would have, were it
+    published: a natural person's record, a simple-procedure penalty). Such a record is its
+    subject's and staff's alone (SPEC §6)."""
+    return revoked or repaired or bool(withdrawn) or _last_day(kind, values, catalog) < today
 
 
 def publicity(kind: str, values: dict, catalog: Catalog, today: date, *, revoked: bool = False,
-              repaired: bool = False, suspended: bool = False) -> Publicity:
+              repaired: bool = False, suspended: bool = False, withdrawn: str | None = None) -> Publicity:
+    """`withdrawn`: why an objection's outcome took the record out of publicity (credit.objections)."""
     if revoked:
         return _hidden("已撤销")
     if repaired:
         return _hidden("已信用修复，停止公示")
+    if withdrawn:
+        return _hidden(withdrawn)
     if suspended:
         return _hidden("异议核查中，暂停公示")
     if kind == "list":

@@ -406,16 +406,3 @@ def of_subject(session: Session, catalog: Catalog, subject_key: str, today: date
         out.append(PenaltyRepair(record, eligibility(record, catalog, today, earlier),
                                  [a for a in applications if a.record_id == record.id], events))
     return out
-
-
-# -- republishing ---------------------------------------------------------------------------------
-
-def republish(settings: Settings, catalog: Catalog, index, subject_key: str, today: date) -> None:
-    """Write the subject's public documents as the database now says, and delete the ones that may
-    no longer be shown, in the portal's own index: a withdrawn record leaves search at once."""
-    from indexer.publisher import build_chunk
-
-    docs, hidden, _subjects = build_chunk(settings.database_url, catalog.profile_name, [subject_key], today)
-    index.upsert(docs)
-    index.delete(hidden)
-    index.refresh()

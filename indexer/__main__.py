@@ -262,6 +262,42 @@ def cmd_staff(args) -> int:
         return 0
 
 
+def cmd_deadlines(args) -> int:
+    """Objection steps due or overdue; with --apply, what passed deadlines require (for a daily cron)."""
+    from datetime import datetime, timezone
+
+    from credit import mail, objections
+    from credit.dates import parse_date
+    from credit.db import session_factory
+    from credit.search import open_index
+    from credit.workdays import load_calendar
+    from indexer.republish import republish
+
+    settings, catalog = _context()
+    today = parse_date(args.today) if args.today else date.today()
+    if today is None:
+        print(f"错误：--today 应为日期，例如 2026-10-09（收到 {args.today!r}）", file=sys.stderr)
+        return 2
+    calendar = load_calendar(args.calendar) if args.calendar else catalog.calendar
+    with session_factory(settings.database_url).begin() as session:
+        items, done = objections.deadlines(session, catalog, calendar, today=today, now=datetime.now(timezone.utc),
+                                           apply=args.apply)
+        lines = [(i.state, i.request.ref, i.request.subject_name, i.step.label, i.request.due_on, i.note) for i in items]
+    if done.republish:
+        republish(settings, catalog, open_index(settings), done.republish, today)
+    mail.send(settings, done.mails)
+    states = {"due": "今日到期", "overdue": "已逾期", "applied": "已按规程处理", "uncovered": "期限无法计算"}
+    for state, ref, name, step, due, note in lines:
+        print(f"{states[state]}\t{ref}\t{name}\t{step}\t{due or '—'}\t{note}")
+    print(f"到期 {sum(s == 'due' for s, *_ in lines)} 项，逾期 {sum(s == 'overdue' for s, *_ in lines)} 项，"
+          f"已处理 {sum(s == 'applied' for s, *_ in lines)} 项（{today.isoformat()}）")
+    uncovered = [note for s, *_, note in lines if s == "uncovered"]
+    if uncovered:
+        print(f"错误：{len(uncovered)} 项期限落在节假日安排尚未收录的年份，无法计算：{uncovered[0]}", file=sys.stderr)
+        return 5
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from credit.catalog import RECORD_KINDS
 
@@ -321,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     actions.add_parser("list", help="列出工作人员（身份号码部分隐藏）")
     actions.add_parser("add-demo", help="登记开发用身份提供方（idp/）中的测试工作人员，仅供演示")
     p.set_defaults(func=cmd_staff)
+
+    p = sub.add_parser("deadlines", help="列出到期和逾期的异议处理环节；加 --apply 执行期限届满的规程（如停止公开），供每日定时运行")
+    p.add_argument("--apply", action="store_true", help="执行期限届满后规程要求的处理，并记入办理记录")
+    p.add_argument("--today", help="按这一天判断（默认今天），如 2026-10-09")
+    p.add_argument("--calendar", help="另一个节假日补充文件（默认数据目录的 calendar.yaml）")
+    p.set_defaults(func=cmd_deadlines)
 
     args = parser.parse_args(argv)
     from credit.config import SettingsError

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from credit import access, querylog, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
+from indexer.republish import republish
 from portal import admin, api, current, login
 from portal.errors import PortalError
 from portal.present import catalog
@@ -246,7 +247,7 @@ def decide(ref: str):
         return detail(ref, error=str(exc), status=409)
     if choice == "approve":
         try:
-            repairs.republish(current.settings(), catalog(), current.index(), subject_key, current.today())
+            republish(current.settings(), catalog(), current.index(), [subject_key], current.today())
         except SearchError as exc:
             current_app.logger.error("repair %s approved but the index was not updated: %s", ref, exc)
             return detail(ref, error="已批准并记录，但检索索引暂未更新：请运行 python -m indexer reindex", status=503)

@@ -1,7 +1,7 @@
 """credit repair applications, their proof files and their history
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 `repair_applications`: one per application about one penalty (`record_id`, no foreign key, so a
 record's deletion by the objection procedure is never blocked by an old application); `open_for`
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

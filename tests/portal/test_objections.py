@@ -1,0 +1,420 @@
+"""Objections, checks and positive-record removal over HTTP (portal/objections.py, credit/objections.py):
+each procedure's lifecycle to every outcome, what the public sees at each step (pages and API, read
+from the search index), suspension, statements, the department's missed deadline, and the attacks —
+another subject's records, another department's requests, disguised files, missing CSRF tokens,
+huge bodies, double submits — each refused with nothing changed."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from credit import notices, querylog, staff
+from credit.catalog import load_catalog
+from credit.db import session_factory
+from credit.logins import Identity
+from credit.models import Record
+from credit.objections import EvidenceFile, ObjectionRequest, ObjectionStep
+from tests.conftest import TODAY, ingest_into, make_settings
+from tests.portal import mini
+from tests.portal.conftest import portal_app
+from tests.portal.realname import (
+    ENV_CLERK,
+    ORG_A,
+    ORG_B,
+    ORG_ENDED,
+    REVIEWER,
+    TAX_CLERK,
+    csrf_token,
+    log_in,
+    make_staff,
+)
+
+MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
+                        id_number=mini.citizen_id("42010319820202605"))
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def trader(n: int) -> Identity:
+    name, code = mini.TRADERS[n]
+    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("objections")
+    settings = make_settings(folder, instance_path=folder)
+    ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
+    make_staff(settings)
+    with session_factory(settings.database_url).begin() as db:
+        staff.grant(db, key=MARKET_CLERK.id_number, name=MARKET_CLERK.name, roles=["department"],
+                    department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(instance):
+    return portal_app(instance)
+
+
+@pytest.fixture(scope="module")
+def yunfu(instance):
+    return portal_app(replace(instance, objection_procedure="yunfu"))
+
+
+def as_(app, identity):
+    client = app.test_client()
+    log_in(client, identity)
+    return client
+
+
+def record_of(settings, subject_key: str, kind: str = "licence") -> Record:
+    with session_factory(settings.database_url)() as db:
+        return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
+                          .order_by(Record.id)).first()
+
+
+def fresh(settings, public_id: str) -> Record:
+    with session_factory(settings.database_url)() as db:
+        return db.scalar(select(Record).where(Record.public_id == public_id))
+
+
+def requests_for(settings, public_id: str) -> list[ObjectionRequest]:
+    with session_factory(settings.database_url)() as db:
+        record = db.scalar(select(Record).where(Record.public_id == public_id))
+        return list(db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)
+                               .order_by(ObjectionRequest.id)))
+
+
+def history(settings, ref: str) -> list[ObjectionStep]:
+    with session_factory(settings.database_url)() as db:
+        req = db.scalar(select(ObjectionRequest).where(ObjectionRequest.ref == ref))
+        return list(db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id).order_by(ObjectionStep.id)))
+
+
+def file(client, record_id: str, *, kind: str = "objection", reason: str = "处罚对象有误", files=(), email: str = "",
+         token: bool = True):
+    data = {"record": record_id, "kind": kind, "reason": reason, "email": email,
+            "files": [(__import__("io").BytesIO(body), name) for body, name in files]}
+    if token:
+        data["csrf_token"] = csrf_token(client, "/account")
+    return client.post("/account/objections", data=data, content_type="multipart/form-data")
+
+
+def act(client, ref: str, action: str, note: str = "", column: str = "", value: str = ""):
+    return client.post(f"/admin/objections/{ref}/act",
+                       data={"csrf_token": csrf_token(client, f"/admin/objections/{ref}"), "action": action,
+                             "note": note, "column": column, "value": value})
+
+
+def public(client, record_id: str) -> tuple[int, str, dict | None]:
+    page = client.get(f"/records/{record_id}")
+    api = client.get(f"/api/v1/records/{record_id}")
+    return page.status_code, page.get_data(as_text=True), api.get_json() if api.status_code == 200 else None
+
+
+# -- lifecycles -----------------------------------------------------------------------------------
+
+# (procedure, trader, the reviewer's and clerk's actions in order, outcome)
+PATHS = [
+    ("wuhan", 0, [("reviewer", "agrees", ""), ("clerk", "reply", "记录与报送一致"), ("reviewer", "keep", "")], "kept"),
+    ("wuhan", 1, [("reviewer", "differs", ""), ("reviewer", "correct", "据原始文书更正")], "corrected"),
+    ("wuhan", 2, [("reviewer", "agrees", ""), ("clerk", "reply", "许可内容录入有误"),
+                  ("reviewer", "correct", "依信源单位答复更正")], "corrected"),
+    ("wuhan", 3, [("reviewer", "agrees", ""), ("clerk", "reply", "原始档案缺失，无法确认"),
+                  ("reviewer", "delete", "信源单位无法确认其真实性")], "deleted"),
+    ("yunfu", 4, [("reviewer", "agrees", ""), ("clerk", "reply", "经核实无误"), ("reviewer", "keep", "")], "kept"),
+    ("yunfu", 5, [("reviewer", "agrees", ""), ("clerk", "reply", "确有错误"), ("reviewer", "correct", "")], "corrected"),
+    ("yunfu", 6, [("reviewer", "agrees", ""), ("clerk", "reply", "无法核实"), ("reviewer", "unverifiable", "")],
+     "corrected_as_asked"),
+]
+
+
+@pytest.mark.parametrize("procedure, n, steps, outcome", PATHS, ids=[f"{p[0]}-{p[3]}-{p[1]}" for p in PATHS])
+def test_objection_lifecycle(instance, app, yunfu, procedure, n, steps, outcome):
+    app = yunfu if procedure == "yunfu" else app
+    subject, reviewer, clerk = as_(app, trader(n)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    record = record_of(instance, trader(n).uscc)
+    assert public(app.test_client(), record.public_id)[0] == 200
+
+    answer = file(subject, record.public_id, files=[(PDF, "处罚决定书.pdf")], email="")
+    assert answer.status_code == 303
+    status, page, api = public(app.test_client(), record.public_id)
+    assert status == 200 and "异议处理中" in page and api["objection"] is True
+    assert "异议处理中" in app.test_client().get(f"/subjects/{trader(n).uscc}").get_data(as_text=True)
+    [req] = requests_for(instance, record.public_id)
+    assert req.procedure == procedure and req.due_on is not None
+
+    for who, action, note in steps:
+        client = reviewer if who == "reviewer" else clerk
+        column, value = ("content", f"更正后的许可内容{n}") if action in ("correct", "unverifiable") else ("", "")
+        answer = act(client, req.ref, action, note, column, value)
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+
+    [req] = requests_for(instance, record.public_id)
+    assert req.state == "closed" and req.outcome == outcome
+    steps_done = history(instance, req.ref)
+    assert [s.action for s in steps_done] == ["file"] + [a for _, a, _ in steps]
+    assert [s.actor for s in steps_done][:2] == ["subject", "staff"]
+    assert steps_done[-1].outcome == outcome
+    status, page, api = public(app.test_client(), record.public_id)
+    if outcome == "deleted":
+        assert status == 404 and api is None
+        assert record.public_id not in app.test_client().get(f"/subjects/{trader(n).uscc}").get_data(as_text=True)
+        assert "已删除：信源单位无法确认其真实性" in subject.get("/account").get_data(as_text=True)
+    else:
+        assert status == 200 and "异议处理中" not in page and api["objection"] is False
+    if outcome.startswith("corrected"):
+        assert f"更正后的许可内容{n}" in page and "经异议核查更正" in page
+        assert api["fields"]["content"] == f"更正后的许可内容{n}" and "更正" in api["fields"]["correction_note"]
+    if outcome == "kept":
+        text = "本公司对该许可的范围另有说明"
+        token = csrf_token(subject, "/account")
+        assert subject.post(f"/account/objections/{req.ref}/statement",
+                            data={"csrf_token": token, "statement": text}).status_code == 303
+        status, page, api = public(app.test_client(), record.public_id)
+        assert "附注声明" in page and text in page and api["fields"]["statement"] == text
+        assert text in app.test_client().get(f"/subjects/{trader(n).uscc}").get_data(as_text=True)
+
+    account = subject.get("/account").get_data(as_text=True)
+    assert "已办结" in account and "处罚决定书.pdf" in account
+    with session_factory(instance.database_url)() as db:
+        told = notices.notices_for(db, notices.SUBJECT, trader(n).uscc)
+        dept = notices.notices_for(db, notices.DEPARTMENT, mini.DEPT_MARKET[1])
+        logged = [e for e in db.scalars(select(querylog.QueryLogEntry).where(querylog.QueryLogEntry.how == querylog.ACTION))
+                  if f"objection:{req.ref}" in e.items]
+        assert querylog.verify(db) == []
+    assert len(told) == len(steps) + 1 + (outcome == "kept") and any(req.subject_name in n_.body for n_ in dept)
+    assert len(logged) == len(steps)   # every staff action, in the chain
+
+
+def test_department_silence_withdraws_the_record_under_wuhan(instance, app, monkeypatch, capsys):
+    from indexer.__main__ import main
+
+    subject, reviewer = as_(app, trader(7)), as_(app, REVIEWER)
+    record = record_of(instance, trader(7).uscc)
+    assert file(subject, record.public_id).status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    assert act(reviewer, req.ref, "agrees").status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    assert req.step == "department"
+    assert req.due_on == load_catalog().calendar.add(TODAY, 10)
+    monkeypatch.setenv("CREDIT_DATABASE_URL", instance.database_url)
+    monkeypatch.setenv("CREDIT_SEARCH_URL", instance.search_url)
+
+    due, after = req.due_on, (req.due_on + timedelta(days=1)).isoformat()
+    assert main(["deadlines", "--today", due.isoformat()]) == 0   # the last day: still due, nothing done
+    assert "今日到期" in capsys.readouterr().out
+    assert not req.overdue(due) and req.overdue(due + timedelta(days=1))
+    assert main(["deadlines", "--today", after]) == 0
+    assert "已逾期" in capsys.readouterr().out and fresh(instance, record.public_id).withdrawn is None
+
+    assert main(["deadlines", "--apply", "--today", after]) == 0
+    assert "已处理 1 项" in capsys.readouterr().out
+    [req] = requests_for(instance, record.public_id)
+    assert req.state == "closed" and req.outcome == "withdrawn"
+    assert history(instance, req.ref)[-1].actor == "system"
+    assert "逾期未核实答复" in fresh(instance, record.public_id).withdrawn
+    status, _, api = public(app.test_client(), record.public_id)
+    assert status == 404 and api is None
+    assert record.public_id not in app.test_client().get(f"/subjects/{trader(7).uscc}").get_data(as_text=True)
+    assert "信源单位逾期未核实答复" in subject.get("/account").get_data(as_text=True)
+    assert main(["deadlines", "--apply", "--today", after]) == 0   # nothing left to do
+    assert "已处理 0 项" in capsys.readouterr().out
+
+
+def test_removal_of_a_positive_record_tells_the_department(instance, app):
+    subject, reviewer = as_(app, ORG_ENDED), as_(app, REVIEWER)
+    with session_factory(instance.database_url)() as db:
+        entry = db.scalar(select(Record).where(Record.subject_key == mini.PINGAN[1], Record.kind == "list",
+                                               Record.values["list_name"].as_string() == "守合同重信用企业"))
+        penalty = db.scalars(select(Record).where(Record.subject_key == mini.PINGAN[1], Record.kind == "penalty")).first()
+    assert "申请移除" in subject.get("/account").get_data(as_text=True)
+    assert file(subject, penalty.public_id, kind="removal").status_code == 400   # not a positive record
+    assert requests_for(instance, penalty.public_id) == []
+    assert entry.public_id in app.test_client().get("/lists/red").get_data(as_text=True)
+    assert file(subject, entry.public_id, kind="removal", reason="本企业申请不再公示").status_code == 303
+    [req] = requests_for(instance, entry.public_id)
+    assert req.kind == "removal" and req.due_on == load_catalog().calendar.add(TODAY, 2)
+    assert act(reviewer, req.ref, "remove").status_code == 303
+    assert public(app.test_client(), entry.public_id)[0] == 404
+    assert entry.public_id not in app.test_client().get("/lists/red").get_data(as_text=True)
+    with session_factory(instance.database_url)() as db:
+        assert any("移除" in n.title for n in notices.notices_for(db, notices.DEPARTMENT, entry.source_dept_code))
+
+
+def test_a_check_suspends_publication_and_lifting_restores_it(instance, app):
+    reviewer = as_(app, REVIEWER)
+    record = record_of(instance, trader(8).uscc)
+    answer = reviewer.post("/admin/objections/checks", data={
+        "csrf_token": csrf_token(reviewer, "/admin/objections"), "record": record.public_id,
+        "reason": "信源单位报送的名称与登记不一致", "suspend": "1"})
+    assert answer.status_code == 303
+    ref = answer.headers["Location"].rsplit("/", 1)[-1]
+    status, _, api = public(app.test_client(), record.public_id)
+    assert status == 404 and api is None
+    assert app.test_client().get(f"/api/v1/subjects/{trader(8).uscc}").status_code == 404   # its only public record
+    assert "异议核查中，暂停公示" in as_(app, trader(8)).get("/account").get_data(as_text=True)
+    queue = reviewer.get("/admin/objections").get_data(as_text=True)
+    assert ref in queue and "暂停公示" in queue
+    assert reviewer.post(f"/admin/objections/{ref}/lift",
+                         data={"csrf_token": csrf_token(reviewer, f"/admin/objections/{ref}")}).status_code == 303
+    status, page, api = public(app.test_client(), record.public_id)
+    assert status == 200 and api["objection"] is False
+    assert reviewer.post(f"/admin/objections/{ref}/suspend",
+                         data={"csrf_token": csrf_token(reviewer, f"/admin/objections/{ref}")}).status_code == 303
+    assert public(app.test_client(), record.public_id)[0] == 404
+    assert [s.action for s in history(instance, ref)] == ["open", "suspend", "lift", "suspend"]
+
+
+def test_staff_read_the_record_through_the_gate_and_files_are_logged(instance, app):
+    subject, reviewer = as_(app, trader(9)), as_(app, REVIEWER)
+    record = record_of(instance, trader(9).uscc)
+    assert file(subject, record.public_id, files=[(PNG, "现场照片.png")]).status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    page = reviewer.get(f"/admin/objections/{req.ref}").get_data(as_text=True)
+    file_ref = re.search(r"/files/([\w-]+)", page).group(1)
+    before = _reads(instance)
+    answer = reviewer.get(f"/admin/objections/{req.ref}/files/{file_ref}")
+    assert answer.status_code == 200 and answer.data == PNG and answer.mimetype == "image/png"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    answer = reviewer.post(f"/admin/objections/{req.ref}/read",
+                           data={"csrf_token": csrf_token(reviewer, f"/admin/objections/{req.ref}"), "purpose": "核查异议"})
+    assert answer.status_code == 200 and "本次查阅已记入查询日志" in answer.get_data(as_text=True)
+    logged = _reads(instance)[len(before):]
+    assert [e.how for e in logged] == ["staff", "staff"] and logged[1].reason == "核查异议"
+    assert subject.get(f"/account/objections/{req.ref}/files/{file_ref}").data == PNG
+    # Never publicly, never to another subject, never to another department's clerk.
+    assert app.test_client().get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 302
+    assert as_(app, ORG_B).get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 404
+    assert as_(app, ENV_CLERK).get(f"/admin/objections/{req.ref}/files/{file_ref}").status_code == 404
+
+
+def _reads(settings):
+    with session_factory(settings.database_url)() as db:
+        return list(db.scalars(select(querylog.QueryLogEntry).where(querylog.QueryLogEntry.how == "staff")
+                               .order_by(querylog.QueryLogEntry.seq)))
+
+
+# -- attacks -------------------------------------------------------------------------------------
+
+def _count(settings, model) -> int:
+    with session_factory(settings.database_url)() as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def test_a_subject_cannot_act_on_another_subjects_records(instance, app):
+    owner, other = as_(app, trader(10)), as_(app, ORG_B)
+    record = record_of(instance, trader(10).uscc)
+    before = _count(instance, ObjectionRequest)
+    assert file(other, record.public_id).status_code == 404
+    assert file(other, "no-such-record").status_code == 404
+    assert _count(instance, ObjectionRequest) == before and fresh(instance, record.public_id).objection is None
+    assert file(owner, record.public_id).status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    token = csrf_token(other, "/account")
+    assert other.post(f"/account/objections/{req.ref}/statement", data={"csrf_token": token, "statement": "x"}).status_code == 404
+    assert other.post("/account/objections/guessed-ref/statement", data={"csrf_token": token, "statement": "x"}).status_code == 404
+    assert req.ref not in other.get("/account").get_data(as_text=True)
+    assert as_(app, ORG_A).get("/admin/objections").status_code == 403
+    answer = as_(app, ORG_A).post(f"/admin/objections/{req.ref}/act", data={"csrf_token": token, "action": "agrees"})
+    assert answer.status_code in (400, 403)
+    assert requests_for(instance, record.public_id)[0].step == req.step
+
+
+def test_a_clerk_sees_and_answers_only_its_own_departments_requests(instance, app):
+    subject, reviewer = as_(app, ORG_A), as_(app, REVIEWER)
+    with session_factory(instance.database_url)() as db:   # the 严重 penalty, sent by the environment bureau
+        record = db.scalar(select(Record).where(Record.subject_key == mini.CHANGJIANG[1],
+                                                Record.source_dept_code == mini.DEPT_ENV[1]))
+    assert file(subject, record.public_id).status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    assert act(reviewer, req.ref, "agrees").status_code == 303
+    tax, env = as_(app, TAX_CLERK), as_(app, ENV_CLERK)
+    assert req.ref not in tax.get("/admin/objections/department").get_data(as_text=True)
+    assert req.ref in env.get("/admin/objections/department").get_data(as_text=True)
+    assert tax.get(f"/admin/objections/{req.ref}").status_code == 404
+    token = csrf_token(tax, "/admin/objections/department")
+    assert tax.post(f"/admin/objections/{req.ref}/act", data={"csrf_token": token, "action": "reply",
+                                                              "note": "冒名答复"}).status_code == 404
+    assert tax.post(f"/admin/objections/{req.ref}/suspend", data={"csrf_token": token}).status_code == 403
+    assert tax.get("/admin/objections").status_code == 403
+    assert requests_for(instance, record.public_id)[0].step == "department"
+    assert act(reviewer, req.ref, "reply", "审核人员不能代答").status_code == 400   # the department's step
+    assert act(env, req.ref, "reply", "经核实，记录与原始文书一致").status_code == 303
+    assert requests_for(instance, record.public_id)[0].step == "answer"
+    assert act(env, req.ref, "keep").status_code == 400                           # the reviewer's step
+
+
+def test_disguised_and_oversized_files_and_double_submits_are_refused(instance, app, tmp_path):
+    small = portal_app(replace(instance, objection_max_files=2, objection_max_bytes=1000))
+    subject = as_(small, trader(11))
+    record = record_of(instance, trader(11).uscc)
+    before = (_count(instance, ObjectionRequest), _count(instance, EvidenceFile))
+    folder = instance.instance_path / "objection-files"
+    stored = set(folder.glob("*"))
+    refused = [
+        [(b"MZ\x90\x00\x03" + b"\x00" * 60, "证明.pdf")],                       # a Windows program named .pdf
+        [(b"<html><script>alert(1)</script></html>", "photo.png")],             # HTML sent as a PNG
+        [(PDF, "a.pdf"), (PDF, "b.pdf"), (PDF, "c.pdf")],                       # too many
+        [(PDF + b"0" * 1000, "big.pdf")],                                       # too large
+        [(b"", "empty.pdf")],
+    ]
+    for files in refused:
+        answer = file(subject, record.public_id, files=files)
+        assert answer.status_code == 400, files[0][1]
+        assert "Traceback" not in answer.get_data(as_text=True)
+    answer = subject.post("/account/objections", data={"csrf_token": csrf_token(subject), "record": record.public_id,
+                                                       "kind": "objection", "reason": "x",
+                                                       "files": [(__import__("io").BytesIO(b"%PDF" + b"0" * 300_000), "f.pdf")]},
+                          content_type="multipart/form-data")
+    assert answer.status_code == 413                                            # the whole body over the limit
+    assert file(subject, record.public_id, token=False).status_code == 400      # no CSRF token
+    assert file(subject, record.public_id, reason="x" * 5000).status_code == 400
+    assert file(subject, record.public_id, email="not an address").status_code == 400
+    assert (_count(instance, ObjectionRequest), _count(instance, EvidenceFile)) == before
+    assert set(folder.glob("*")) == stored
+    assert fresh(instance, record.public_id).objection is None
+    assert file(subject, record.public_id, files=[(PDF, "ok.pdf")]).status_code == 303
+    assert file(subject, record.public_id, files=[(PDF, "ok.pdf")]).status_code == 400   # a double submit
+    assert len(requests_for(instance, record.public_id)) == 1
+    with session_factory(instance.database_url)() as db:
+        [row] = db.scalars(select(EvidenceFile).where(EvidenceFile.request_id == requests_for(instance, record.public_id)[0].id))
+    assert row.content_type == "application/pdf" and row.stored.endswith(".pdf") and "ok" not in row.stored
+    assert (instance.instance_path / "objection-files" / row.stored).read_bytes() == PDF
+
+
+def test_the_history_is_append_only(instance):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    with session_factory(instance.database_url)() as db:
+        if not db.scalar(select(func.count()).select_from(ObjectionStep)):
+            pytest.skip("no history yet")
+    for statement in ("UPDATE objection_steps SET note = 'x'", "DELETE FROM objection_steps"):
+        with pytest.raises(DatabaseError), session_factory(instance.database_url).begin() as db:
+            db.execute(text(statement))
+
+
+def test_disagreeing_departments_are_flagged(tmp_path):
+    folder = tmp_path
+    settings = make_settings(folder, instance_path=folder)
+    source = mini.write(folder / "source", TODAY)
+    import csv
+    rows = list(csv.reader((source / "licences.csv").open(encoding="utf-8")))
+    header, first = rows[0], rows[1]
+    other = dict(zip(header, first))
+    other[header[0]] = "武汉市光谷科技股份公司"                    # the same code, another name
+    other["行政许可决定文书号"] = "鄂武环许〔2026〕99号"
+    other["数据来源单位统一社会信用代码"] = mini.DEPT_ENV[1]
+    other["数据来源单位"] = mini.DEPT_ENV[0]
+    with (source / "licences.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow([other[h] for h in header])
+    ingest_into(settings, [str(source)], today=TODAY)
+    make_staff(settings)
+    page = as_(portal_app(settings), REVIEWER).get("/admin/objections").get_data(as_text=True)
+    assert "同一代码，多个名称" in page and "武汉市光谷科技股份公司" in page and mini.GUANGGU[1] in page
