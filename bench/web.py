@@ -102,13 +102,17 @@ def start_gunicorn(folder: Path, port: int, workers: int, cache: bool) -> subpro
     raise SystemExit("gunicorn did not start")
 
 
-def worker_rss_mb(server: subprocess.Popen) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), MB."""
+def worker_memory_mb(server: subprocess.Popen) -> list[dict[str, float]]:
+    """Memory of each gunicorn worker (the master's children), MB: resident (rss), of it the
+    private heap (anon) and mapped files (file: the index's pages, shared with every process that
+    reads them), and the proportional share (pss: pages shared with other processes divided among them)."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     sizes = []
     for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024)
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+        rollup = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        kb = {"rss": status["VmRSS"], "anon": status["RssAnon"], "file": status["RssFile"], "pss": rollup["Pss"]}
+        sizes.append({name: int(value.split()[0]) / 1024 for name, value in kb.items()})
     return sizes
 
 
@@ -168,7 +172,7 @@ def main() -> int:
     try:
         with Pool(args.clients) as pool:
             figures = {name: measure(pool, port, paths, args.clients, args.seconds) for name, paths in targets.items()}
-        rss = worker_rss_mb(server)
+        memory = worker_memory_mb(server)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -182,7 +186,9 @@ def main() -> int:
     search = figures[SEARCH]["rps"]
     print(f"search / ceiling = {search / figures[CEILING]['rps']:.2f} (target ≥ 0.5 with the cache off); "
           f"search / static file = {search / figures[STATIC]['rps']:.2f}")
-    print("RSS per worker after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (target ≤ 200 MB)")
+    print("RSS per worker after the run: " + ", ".join(f"{m['rss']:.0f} MB" for m in memory) + " (target ≤ 200 MB); "
+          "of it anonymous / mapped files: " + ", ".join(f"{m['anon']:.0f} / {m['file']:.0f}" for m in memory)
+          + "; PSS: " + ", ".join(f"{m['pss']:.0f}" for m in memory))
     return 0 if not any(f["errors"] for f in figures.values()) else 1
 
 
