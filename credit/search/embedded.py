@@ -77,6 +77,7 @@ from credit.search.tantivy_queries import (
     BODY,
     CODE_KEYS,
     KEYWORDS,
+    KIND_KEY,
     NAME_SLOTS,
     RECORD_SORT,
     SCHEMA,
@@ -88,6 +89,7 @@ from credit.search.tantivy_queries import (
     day,
     greater_than,
     name_query,
+    one_of,
     public_only,
     record_filters,
     record_sort_key,
@@ -101,7 +103,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever the fields below change: an index of another format is replaced by an empty one
 # (derived data; `python -m indexer reindex` fills it).
-FORMAT = "tantivy-2"
+FORMAT = "tantivy-3"
 FORMAT_FILE = "credit-format"
 
 # Writer memory (tantivy splits it between its threads; at least 15 MB each).
@@ -116,6 +118,9 @@ CATCH_UP_PASSES, FEW_LEFT = 3, 1000
 # at 1,000,000 subjects a margin of 64 left 30 of 100 such queries searching twice (+12 ms each),
 # while 500 more hits cost tantivy well under a millisecond.
 FETCH_MARGIN, FETCH_GROWTH = 500, 8
+# record_counts reads the records of a page's subjects in one search of at most this many hits,
+# searching again only for subjects with more.
+COUNTED_RECORDS = 1000
 
 
 def _cursor(query: SubjectQuery | RecordQuery, types: tuple[type, type]) -> list | None:
@@ -424,7 +429,7 @@ class EmbeddedIndex(SearchIndex):
         if not ids:
             return {}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record", "subject"), today or date.today(), [Query.term_set_query(SCHEMA, "id", ids)])
+        wanted = public_only(("record", "subject"), today or date.today(), [one_of("id", ids)])
         docs = (_load(searcher, address) for _score, address in searcher.search(wanted, limit=len(ids), count=False).hits)
         return {doc["id"]: doc for doc in docs}
 
@@ -435,7 +440,7 @@ class EmbeddedIndex(SearchIndex):
         if wanted:
             searcher, _slots = self._searcher()
             query = public_only(("subject",), today or date.today(), [any_of([
-                Query.term_set_query(SCHEMA, "name_norm", wanted), Query.term_set_query(SCHEMA, "former_norms", wanted)])])
+                one_of("name_norm", wanted), one_of("former_norms", wanted)])])
             for _score, address in searcher.search(query, limit=max(1, _count(searcher, query)), count=False).hits:
                 doc = _load(searcher, address)
                 for norm in dict.fromkeys([doc["name_norm"], *doc.get("former_norms", [])]):
@@ -540,11 +545,31 @@ class EmbeddedIndex(SearchIndex):
         return page
 
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
+        """Counted from the records' fast columns (their subject's code keys and their kind): one
+        search and four column reads, a third of the cost of a terms aggregation (~0.2 against
+        ~0.65 ms for a page of 20 subjects at 100,000 subjects)."""
         if not subject_codes:
             return {}
+        codes = list(dict.fromkeys(subject_codes))
+        by_key = {code_keys(code): code for code in codes}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record",), today or date.today(),
-                             [Query.term_set_query(SCHEMA, "subject_code", list(subject_codes))])
+        wanted = public_only(("record",), today or date.today(), [one_of("subject_code", codes)])
+        if len(by_key) < len(codes):   # codes alike in their first 24 bytes: counted by their terms
+            return self._record_counts_by_terms(searcher, wanted, subject_codes)
+        found = searcher.search(wanted, limit=COUNTED_RECORDS, count=True)
+        hits = found.hits if found.count <= len(found.hits) else searcher.search(wanted, limit=found.count,
+                                                                                 count=False).hits
+        addresses = [address for _score, address in hits]
+        columns = [searcher.fast_field_values(name, addresses) for name in (*CODE_KEYS, KIND_KEY)]
+        counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
+        for *key, kind in zip(*columns, strict=True):
+            per_kind = counts[by_key[tuple(key)]]
+            per_kind[RECORD_KINDS[kind]] = per_kind.get(RECORD_KINDS[kind], 0) + 1
+        return counts
+
+    @staticmethod
+    def _record_counts_by_terms(searcher: tantivy.Searcher, wanted: Query, subject_codes: list[str]
+                                ) -> dict[str, dict[str, int]]:
         result = searcher.aggregate(wanted, {"s": {
             "terms": {"field": "subject_code", "size": len(subject_codes), "segment_size": len(subject_codes)},
             "aggs": {"k": {"terms": {"field": "kind", "size": len(RECORD_KINDS)}}}}})

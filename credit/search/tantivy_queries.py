@@ -15,6 +15,7 @@ import tantivy
 from tantivy import Document, FieldType, Occur, Query
 
 from analyzers import QueryTerms
+from credit.catalog import RECORD_KINDS
 from credit.search.base import QueryError, RecordQuery, SubjectQuery, check_kind
 from credit.search.ranking import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
@@ -29,8 +30,9 @@ KEYWORDS = ("id", "doc_type", "kind", "subject_code", "list_type", "list_name", 
 FAST_KEYWORDS = frozenset({"id", "kind", "subject_code", "department", "code", "departments"})
 # ISO days, stored as integers YYYYMMDD (a missing day: no value, so no range matches it).
 DAYS = ("decided_on", "public_until", "licence_until", "penalty_until", "list_until", "dates")
-# Indexed only for the engine: the sort key of records, the code's sort keys, the used name slots.
-RECORD_SORT, CODE_KEYS, SLOTS = "record_sort", ("code_key0", "code_key1", "code_key2"), "slots"
+# Indexed only for the engine: the sort key of records, the code's sort keys (a subject's code, a
+# record's subject code), a record's kind as a number, the used name slots.
+RECORD_SORT, CODE_KEYS, KIND_KEY, SLOTS = "record_sort", ("code_key0", "code_key1", "code_key2"), "kind_key", "slots"
 PAIR_MARK = "\x1f"
 # Name slot fields: the two of credit.documents.NameTerms, and adjacent character pairs.
 SLOT_FIELDS = ("chars", "terms", "pairs")
@@ -46,6 +48,7 @@ def schema() -> tantivy.Schema:
     builder.add_text_field(RECORD_SORT, fast=True, tokenizer_name="raw", index_option="basic")
     for name in CODE_KEYS:
         builder.add_unsigned_field(name, fast=True)
+    builder.add_unsigned_field(KIND_KEY, fast=True)
     builder.add_text_field(SLOTS, tokenizer_name="raw", index_option="basic")
     for slot in range(NAME_SLOTS):
         # Characters and terms keep their frequencies (BM25); adjacent pairs of characters their
@@ -91,6 +94,11 @@ def to_document(doc: dict) -> Document:
                 out.add_integer(name, day(v))
     if doc["doc_type"] == "record":
         out.add_text(RECORD_SORT, record_sort_key(doc))
+        # Counted per subject and kind from these columns (EmbeddedIndex.record_counts).
+        out.add_unsigned(KIND_KEY, RECORD_KINDS.index(doc["kind"]))
+        if doc.get("subject_code"):
+            for name, key in zip(CODE_KEYS, code_keys(doc["subject_code"]), strict=True):
+                out.add_unsigned(name, key)
     else:
         for name, key in zip(CODE_KEYS, code_keys(doc["code"]), strict=True):
             out.add_unsigned(name, key)
@@ -107,6 +115,22 @@ def to_document(doc: dict) -> Document:
 
 def term(field: str, value) -> Query:
     return Query.term_query(SCHEMA, field, value)
+
+
+# Up to this many values, `one_of` asks for each term on its own: a term set query walks the term
+# dictionary (0.3–0.4 ms for 20 codes among 100,000 subjects, against 0.05 ms for 20 term queries),
+# which pays off only for many values.
+FEW_TERMS = 256
+
+
+def one_of(field: str, values: list) -> Query:
+    """Documents whose `field` holds any of `values` (a keyword field)."""
+    values = list(values)
+    if len(values) == 1:
+        return term(field, values[0])
+    if len(values) <= FEW_TERMS:
+        return Query.boolean_query([(Occur.Should, term(field, v)) for v in values])
+    return Query.term_set_query(SCHEMA, field, values)
 
 
 def all_of(queries: list[Query]) -> Query:
@@ -133,7 +157,7 @@ def public_only(doc_types: tuple[str, ...], today: date, filters: list[Query] = 
     (public_until >= the day asked about), and what the caller asked for. It scores nothing.
 
     A record leaves every answer on the day after its window even before `indexer expire` runs."""
-    kinds = term("doc_type", doc_types[0]) if len(doc_types) == 1 else Query.term_set_query(SCHEMA, "doc_type", list(doc_types))
+    kinds = one_of("doc_type", doc_types)
     return Query.const_score_query(all_of([kinds, since("public_until", today), *filters]), 0.0)
 
 
@@ -154,7 +178,7 @@ def record_filters(query: RecordQuery) -> list[Query]:
         ("subject_code", query.subject_code), ("list_type", query.list_type), ("list_name", query.list_name),
         ("department", query.department), ("region", query.region)) if value]
     if query.kinds:
-        filters.append(Query.term_set_query(SCHEMA, "kind", list(query.kinds)))
+        filters.append(one_of("kind", query.kinds))
     return filters + days_between("decided_on", query.date_from, query.date_to)
 
 
