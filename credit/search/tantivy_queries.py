@@ -8,6 +8,7 @@ Every read goes through `public_only`, which adds the document type and the publ
 name" is a conjunction inside a slot and a disjunction over slots."""
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import orjson
@@ -79,36 +80,49 @@ def record_sort_key(doc: dict) -> str:
     return f"{99999999 - day(doc['decided_on']):08d}{doc['id']}"
 
 
-def to_document(doc: dict) -> Document:
-    """The tantivy document of a public document (credit.documents)."""
-    out = Document()
+def index_fields(doc: dict) -> dict:
+    """The tantivy fields of a public document (credit.documents), its body as bytes: the one
+    definition behind both forms a document is written in (`to_document`, `to_json`)."""
+    out: dict = {}
     for name in KEYWORDS:
         value = doc.get(name)
-        for v in (value if isinstance(value, list) else [value]):
-            if v is not None:
-                out.add_text(name, v)
+        values = [v for v in value if v is not None] if isinstance(value, list) else [] if value is None else [value]
+        if values:
+            out[name] = values
     for name in DAYS:
         value = doc.get(name)
-        for v in (value if isinstance(value, list) else [value]):
-            if v:
-                out.add_integer(name, day(v))
+        values = [day(v) for v in value if v] if isinstance(value, list) else [day(value)] if value else []
+        if values:
+            out[name] = values
     if doc["doc_type"] == "record":
-        out.add_text(RECORD_SORT, record_sort_key(doc))
+        out[RECORD_SORT] = [record_sort_key(doc)]
         # Counted per subject and kind from these columns (EmbeddedIndex.record_counts).
-        out.add_unsigned(KIND_KEY, RECORD_KINDS.index(doc["kind"]))
+        out[KIND_KEY] = [RECORD_KINDS.index(doc["kind"])]
         if doc.get("subject_code"):
-            for name, key in zip(CODE_KEYS, code_keys(doc["subject_code"]), strict=True):
-                out.add_unsigned(name, key)
+            out.update(zip(CODE_KEYS, ([key] for key in code_keys(doc["subject_code"])), strict=True))
     else:
-        for name, key in zip(CODE_KEYS, code_keys(doc["code"]), strict=True):
-            out.add_unsigned(name, key)
-        for slot, name in enumerate(doc["names"][:NAME_SLOTS]):
-            out.add_text(SLOTS, str(slot))
-            out.add_text(f"chars_{slot}", name["chars"])
-            out.add_text(f"terms_{slot}", name["terms"])
-            out.add_text(f"pairs_{slot}", " ".join(pairs(name["chars"].split())))
-    out.add_bytes(BODY, orjson.dumps(doc))
+        out.update(zip(CODE_KEYS, ([key] for key in code_keys(doc["code"])), strict=True))
+        names = doc["names"][:NAME_SLOTS]
+        out[SLOTS] = [str(slot) for slot in range(len(names))]
+        for slot, name in enumerate(names):
+            out[f"chars_{slot}"] = [name["chars"]]
+            out[f"terms_{slot}"] = [name["terms"]]
+            out[f"pairs_{slot}"] = [" ".join(pairs(name["chars"].split()))]
+    out[BODY] = [orjson.dumps(doc)]
     return out
+
+
+def to_document(doc: dict) -> Document:
+    """The tantivy document of a public document (credit.documents)."""
+    return Document.from_dict(index_fields(doc), SCHEMA)
+
+
+def to_json(doc: dict) -> str:
+    """The same document as tantivy's JSON (IndexWriter.add_json: bytes as base64), a string that
+    crosses from the process that builds it to the one that writes it for little."""
+    fields = index_fields(doc)
+    fields[BODY] = [base64.b64encode(fields[BODY][0]).decode()]
+    return orjson.dumps(fields).decode()
 
 
 # -- queries: pure functions from query objects to tantivy queries ----------------------------
