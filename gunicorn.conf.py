@@ -14,3 +14,18 @@ workers = int(os.environ.get("WORKERS") or 3)
 limit_request_line = 8190
 limit_request_fields = 128
 limit_request_field_size = 16384
+
+# The app is loaded once in the master and the workers are forked from it, so the analyzers'
+# dictionaries (jieba's ~350,000 words, OpenCC) and the imported modules sit in pages the workers
+# share until one writes to them. The app opens the search index and the database on its first
+# request, in the worker: no reader, connection or engine thread crosses the fork.
+preload_app = True
+
+
+def pre_fork(server, worker):
+    # Objects made before the fork are left out of the workers' garbage collections, which would
+    # otherwise write to (and so copy) every page holding one.
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -7,18 +7,19 @@ the real names when they are present. Measured here on ~150,000 real names: 145 
 jieba, 24 µs with jieba-rs, identical terms for every one."""
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
-
-import jieba
-import rjieba
 
 from analyzers.regions import places
 
 _COMPANY_FORMS = Path(__file__).with_name("company_forms.txt")
 # jieba's main dictionary (word, frequency, part of speech per line): the one both segmenters use.
-JIEBA_DICTIONARY = Path(jieba.__file__).with_name("dict.txt")
+# Found without importing jieba, whose import loads its HMM tables (~19 MB per process) that
+# nothing here uses.
+JIEBA_DICTIONARY = Path(importlib.util.find_spec("jieba").submodule_search_locations[0]) / "dict.txt"
 REGION_FREQ, COMPANY_FORM_FREQ = 20000, 50000
 # A term is a run of CJK characters or of ASCII letters/digits; punctuation never is.
 _TERM = re.compile(r"^[\w\u3400-\u9fff]+$")
@@ -47,14 +48,31 @@ def user_words() -> list[tuple[str, int]]:
     return [(w, REGION_FREQ) for w in region_words()] + [(w, COMPANY_FORM_FREQ) for w in company_forms()]
 
 
+def _jieba_rs() -> type:
+    """rjieba's segmenter class. Importing the `rjieba` package builds a default segmenter with
+    jieba-rs's own dictionary (~30 MB and 0.25 s per process) that is never used here, so the class
+    is taken from its compiled module alone, registered under its usual name (a later `import
+    rjieba` elsewhere finds it there and builds its default then)."""
+    if "rjieba" in sys.modules:
+        return sys.modules["rjieba"].Jieba
+    native = sys.modules.get("rjieba.rjieba")
+    if native is None:
+        folder = Path(importlib.util.find_spec("rjieba").submodule_search_locations[0])
+        spec = importlib.util.spec_from_file_location("rjieba.rjieba", next(folder.glob("rjieba.*so")))
+        native = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(native)
+        sys.modules["rjieba.rjieba"] = native
+    return native.Jieba
+
+
 @lru_cache(maxsize=1)
-def _segmenter() -> rjieba.Jieba:
+def _segmenter():
     """jieba-rs with jieba's dictionary and the user words. The two differ in one piece of
     bookkeeping: when a word is added again (a user word already in the dictionary), jieba adds
     its new frequency to the total and keeps the old one counted too, while jieba-rs replaces it.
     The total scales every word's probability, so the difference is added back as the frequency of
     a word no name contains, which makes the totals, and so every segmentation, the same."""
-    seg = rjieba.Jieba.empty()
+    seg = _jieba_rs().empty()
     freq: dict[str, int] = {}
     counted_twice = 0
 

@@ -8,7 +8,8 @@ same server, rate limiter and templates as a search, but no index work) — then
 searches `/search?q=…` with varied realistic names and for subject profiles `/subjects/<code>`.
 Target (with --no-cache): search at least half of the ceiling, and each worker ≤ 200 MB resident.
 
-    python bench/web.py [--subjects 100000] [--instance DIR [--reindex]] [--workers 3] [--clients 6] [--seconds 15] [--no-cache]
+    python bench/web.py [--subjects 100000] [--instance DIR [--reindex]] [--workers 3] [--clients 6] [--seconds 15]
+                        [--rounds 3] [--no-cache]
 
 Every request opens a new connection (gunicorn's sync workers do not keep connections alive),
 as browsers behind a proxy mostly do. The client shares the machine's cores with the server,
@@ -102,13 +103,17 @@ def start_gunicorn(folder: Path, port: int, workers: int, cache: bool) -> subpro
     raise SystemExit("gunicorn did not start")
 
 
-def worker_rss_mb(server: subprocess.Popen) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), MB."""
+def worker_memory_mb(server: subprocess.Popen) -> list[dict[str, float]]:
+    """Memory of each gunicorn worker (the master's children), MB: resident (rss), of it the
+    private heap (anon) and mapped files (file: the index's pages, shared with every process that
+    reads them), and the proportional share (pss: pages shared with other processes divided among them)."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     sizes = []
     for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024)
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+        rollup = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        kb = {"rss": status["VmRSS"], "anon": status["RssAnon"], "file": status["RssFile"], "pss": rollup["Pss"]}
+        sizes.append({name: int(value.split()[0]) / 1024 for name, value in kb.items()})
     return sizes
 
 
@@ -137,14 +142,23 @@ def client(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def measure(pool: Pool, port: int, paths: list[str], clients: int, seconds: float) -> dict:
-    pool.map(client, [(port, paths, min(2.0, seconds / 5), n) for n in range(clients)])  # warm up
-    started = time.perf_counter()
-    results = pool.map(client, [(port, paths, seconds, n) for n in range(clients)])
-    elapsed = time.perf_counter() - started
-    latencies = [x * 1000 for lat, _ in results for x in lat]
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50": statistics.median(latencies),
-            "p99": percentile(latencies, 0.99), "errors": sum(e for _, e in results)}
+def measure(pool: Pool, port: int, targets: dict[str, list[str]], clients: int, seconds: float, rounds: int) -> dict:
+    """Every endpoint for `seconds`, in `rounds` turns taken one endpoint after another, so load from
+    other work on the machine falls on every endpoint alike and the ratios stay comparable."""
+    for paths in targets.values():   # warm up
+        pool.map(client, [(port, paths, min(2.0, seconds / 5), n) for n in range(clients)])
+    latencies = {name: [] for name in targets}
+    elapsed = dict.fromkeys(targets, 0.0)
+    errors = dict.fromkeys(targets, 0)
+    for turn in range(rounds):
+        for name, paths in targets.items():
+            started = time.perf_counter()
+            results = pool.map(client, [(port, paths, seconds / rounds, turn * clients + n) for n in range(clients)])
+            elapsed[name] += time.perf_counter() - started
+            latencies[name] += [x * 1000 for lat, _ in results for x in lat]
+            errors[name] += sum(e for _, e in results)
+    return {name: {"requests": len(lat), "rps": len(lat) / elapsed[name], "p50": statistics.median(lat),
+                   "p99": percentile(lat, 0.99), "errors": errors[name]} for name, lat in latencies.items()}
 
 
 def main() -> int:
@@ -157,6 +171,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, default=6, help="concurrent client processes")
     parser.add_argument("--seconds", type=float, default=15, help="measured time per endpoint")
+    parser.add_argument("--rounds", type=int, default=3, help="turns over the endpoints the measured time is split into")
     parser.add_argument("--no-cache", action="store_true", help="the portal's name-search answer cache off")
     args = parser.parse_args()
 
@@ -165,24 +180,27 @@ def main() -> int:
     targets = target_paths(folder, args.seed)
     port = free_port()
     server = start_gunicorn(folder, port, args.workers, cache=not args.no_cache)
+    load_before = os.getloadavg()[0]
     try:
         with Pool(args.clients) as pool:
-            figures = {name: measure(pool, port, paths, args.clients, args.seconds) for name, paths in targets.items()}
-        rss = worker_rss_mb(server)
+            figures = measure(pool, port, targets, args.clients, args.seconds, args.rounds)
+        memory = worker_memory_mb(server)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     print(f"\n{os.cpu_count()} CPUs, gunicorn {args.workers} sync workers, {args.clients} client processes, "
-          f"{args.seconds:g}s per endpoint, instance {folder.name}, "
-          f"answer cache {'off' if args.no_cache else 'on'}, load average {os.getloadavg()[0]:.1f}")
+          f"{args.seconds:g}s per endpoint in {args.rounds} rounds, instance {folder.name}, "
+          f"answer cache {'off' if args.no_cache else 'on'}, load average {load_before:.1f} → {os.getloadavg()[0]:.1f}")
     print(f"{'endpoint':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, f in figures.items():
         print(f"{name:<24}{f['requests']:>10,}{f['rps']:>10.0f}{f['p50']:>10.1f}{f['p99']:>10.1f}{f['errors']:>8}")
     search = figures[SEARCH]["rps"]
     print(f"search / ceiling = {search / figures[CEILING]['rps']:.2f} (target ≥ 0.5 with the cache off); "
           f"search / static file = {search / figures[STATIC]['rps']:.2f}")
-    print("RSS per worker after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (target ≤ 200 MB)")
+    print("RSS per worker after the run: " + ", ".join(f"{m['rss']:.0f} MB" for m in memory) + " (target ≤ 200 MB); "
+          "of it anonymous / mapped files: " + ", ".join(f"{m['anon']:.0f} / {m['file']:.0f}" for m in memory)
+          + "; PSS: " + ", ".join(f"{m['pss']:.0f}" for m in memory))
     return 0 if not any(f["errors"] for f in figures.values()) else 1
 
 

@@ -369,7 +369,7 @@ class Ingester:
         table = Record.__table__
         c = table.c
         with _uninterrupted():
-            with engine_for(self.settings.database_url).begin() as conn:
+            with engine_for(self.settings.database_url, bulk=True).begin() as conn:
                 _keep_headers(conn, digest, path, headers)
                 stored = {r.identity: r for r in conn.execute(
                     select(c.id, c.identity, c.subject_key, c.subject_type, c["values"], c.source_line, c.source_digest)

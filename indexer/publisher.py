@@ -70,15 +70,28 @@ def _index(settings: Settings) -> SearchIndex:
     return open_index(settings)
 
 
-def publish_chunk(settings: Settings, profile: str, keys: list[str], today: date):
-    """Build these subjects' documents and write them to the search index from this worker, so
-    building and writing run on every core (the engine serializes concurrent writers itself).
-    Returns (written, refused, removed, number of subjects)."""
-    docs, hidden, subjects = build_chunk(settings.database_url, profile, keys, today)
+class Prepared(NamedTuple):
+    """A chunk's documents made ready for the one process that writes them (SearchIndex.one_writer)."""
+    prepared: list
+    hidden: list[str]
+
+
+def _write_or_prepare(settings: Settings, docs: list[dict], hidden: list[str]) -> tuple[int, int, int] | Prepared:
+    """Write a chunk's documents from this worker, so building and writing run on every core; or,
+    for an engine with one writer, prepare them here for the parent to write."""
     index = _index(settings)
+    if index.one_writer:
+        return Prepared(index.prepare(docs), hidden)
     written = index.upsert(docs)
     index.delete(hidden)
-    return written, len(docs) - written, len(hidden), subjects
+    return written, len(docs) - written, len(hidden)
+
+
+def publish_chunk(settings: Settings, profile: str, keys: list[str], today: date):
+    """Build these subjects' documents and write (or prepare) them. Returns (what
+    _write_or_prepare returns, number of subjects)."""
+    docs, hidden, subjects = build_chunk(settings.database_url, profile, keys, today)
+    return _write_or_prepare(settings, docs, hidden), subjects
 
 
 class FreshPart(NamedTuple):
@@ -100,10 +113,7 @@ def publish_fresh_chunk(settings: Settings, profile: str, subjects: list[tuple[s
                                                 p.public_code) for p in parts], catalog)
         docs += out.docs
         hidden += out.hidden
-    index = _index(settings)
-    written = index.upsert(docs)
-    index.delete(hidden)
-    return written, len(docs) - written, len(hidden), len(subjects)
+    return _write_or_prepare(settings, docs, hidden), len(subjects)
 
 
 def forget_parent_connections() -> None:
@@ -122,14 +132,16 @@ def publish(settings: Settings, catalog: Catalog, keys: Iterable[str], today: da
              for chunk in chunks(sorted(set(keys)), settings.publish_chunk)]
     tasks += [(publish_fresh_chunk, (settings, catalog.profile_name, chunk))
               for chunk in chunks(sorted((fresh or {}).items()), settings.publish_chunk)]
-    for written, refused, removed, subjects in ordered_map(pool, _call, tasks):
-        stats.written += written
-        stats.failed += refused
-        stats.removed += removed
-        if progress:
-            progress.update(subjects)
-    # Once, after every chunk is written: searches then find all of this publish at once.
     with closing(open_index(settings)) as index:
+        with index.bulk() as write:
+            for result, subjects in ordered_map(pool, _call, tasks):
+                written, refused, removed = write(*result) if isinstance(result, Prepared) else result
+                stats.written += written
+                stats.failed += refused
+                stats.removed += removed
+                if progress:
+                    progress.update(subjects)
+        # Once, after every chunk is written: searches then find all of this publish at once.
         index.refresh()
     return stats
 

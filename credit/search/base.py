@@ -9,9 +9,10 @@ import base64
 import json
 import math
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from analyzers import analyze_query
 from analyzers.names import QueryTerms, highlight_subject
@@ -142,6 +143,25 @@ def _sort_value(value) -> bool:
 
 class SearchIndex(ABC):
     """The public index: holds only what may be shown (masked, windowed documents)."""
+
+    # Whether many writes are best made by one process: an engine that allows one writer at a time
+    # has pool workers `prepare` documents and one process write them through `bulk`; an engine
+    # that takes concurrent writes (Elasticsearch) has every worker write its own.
+    one_writer = False
+
+    def prepare(self, docs: list[dict]) -> list:
+        """Documents made ready for `bulk` (in the process that built them, to be written by another)."""
+        return docs
+
+    @contextmanager
+    def bulk(self) -> Iterator[Callable[[list, list[str]], tuple[int, int, int]]]:
+        """write(prepared, hidden ids) for many writes in a row, each returning (written, refused,
+        removed); made visible by `refresh()` afterwards."""
+        def write(prepared: list, hidden: list[str]) -> tuple[int, int, int]:
+            written = self.upsert(prepared)
+            self.delete(hidden)
+            return written, len(prepared) - written, len(hidden)
+        yield write
 
     @abstractmethod
     def upsert(self, docs: Iterable[dict]) -> int:

@@ -77,6 +77,7 @@ from credit.search.tantivy_queries import (
     BODY,
     CODE_KEYS,
     KEYWORDS,
+    KIND_KEY,
     NAME_SLOTS,
     RECORD_SORT,
     SCHEMA,
@@ -88,6 +89,7 @@ from credit.search.tantivy_queries import (
     day,
     greater_than,
     name_query,
+    one_of,
     public_only,
     record_filters,
     record_sort_key,
@@ -95,18 +97,21 @@ from credit.search.tantivy_queries import (
     subject_filters,
     term,
     to_document,
+    to_json,
 )
 
 log = logging.getLogger(__name__)
 
 # Bumped whenever the fields below change: an index of another format is replaced by an empty one
 # (derived data; `python -m indexer reindex` fills it).
-FORMAT = "tantivy-2"
+FORMAT = "tantivy-3"
 FORMAT_FILE = "credit-format"
 
 # Writer memory (tantivy splits it between its threads; at least 15 MB each).
 WRITER_HEAP = 64_000_000
 REBUILD_HEAP = 256_000_000
+# Bulk writes (a publish): one writer of this heap and threads, committing every BULK_COMMIT documents.
+BULK_HEAP, BULK_THREADS, BULK_COMMIT = 256_000_000, 2, 200_000
 # Before the switch the journal is copied without the lock, in passes until one copies at most
 # FEW_LEFT ids (or CATCH_UP_PASSES were made); the switch copies the rest holding it.
 CATCH_UP_PASSES, FEW_LEFT = 3, 1000
@@ -116,6 +121,37 @@ CATCH_UP_PASSES, FEW_LEFT = 3, 1000
 # at 1,000,000 subjects a margin of 64 left 30 of 100 such queries searching twice (+12 ms each),
 # while 500 more hits cost tantivy well under a millisecond.
 FETCH_MARGIN, FETCH_GROWTH = 500, 8
+# record_counts reads the records of a page's subjects in one search of at most this many hits,
+# searching again only for subjects with more.
+COUNTED_RECORDS = 1000
+
+
+class _Bulk:
+    """The writer of EmbeddedIndex.bulk: opened at the first write, committed (and the lock let go)
+    once BULK_COMMIT documents were written, opened again by the next write."""
+
+    def __init__(self, index: EmbeddedIndex):
+        self.index, self.opened, self.count = index, None, 0
+
+    def write(self, prepared: list[tuple[str, str]], hidden: list[str]) -> tuple[int, int, int]:
+        if self.opened is None:
+            self.opened = self.index._writing(BULK_HEAP, BULK_THREADS)
+            self.writer, _index, self.journal = self.opened.__enter__()
+        for doc_id, json_doc in prepared:
+            self.writer.delete_documents_by_term("id", doc_id)
+            self.writer.add_json(json_doc)
+        for doc_id in hidden:
+            self.writer.delete_documents_by_term("id", doc_id)
+        self.journal([doc_id for doc_id, _json in prepared] + list(hidden))
+        self.count += len(prepared)
+        if self.count >= BULK_COMMIT:
+            self.close()
+        return len(prepared), 0, len(hidden)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        opened, self.opened, self.count = self.opened, None, 0
+        if opened is not None:
+            opened.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
 def _cursor(query: SubjectQuery | RecordQuery, types: tuple[type, type]) -> list | None:
@@ -265,14 +301,14 @@ class EmbeddedIndex(SearchIndex):
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
-    def _writing(self):
+    def _writing(self, heap: int = WRITER_HEAP, threads: int = 1):
         """(writer, live searcher) of one write on the current version, holding the write lock;
         committed at the end, and the ids the body passed to `journal` journaled while a rebuild runs."""
         written: list[str] = []
         with self._write_lock():
             folder = self.current_file()   # read under the lock: a switch cannot move it now
             index = tantivy.Index.open(str(folder))
-            writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            writer = index.writer(heap_size=heap, num_threads=threads)
             try:
                 yield writer, index, written.extend
                 writer.commit()
@@ -295,6 +331,28 @@ class EmbeddedIndex(SearchIndex):
             journal([doc_id for doc_id, _ in prepared])
         self.refresh()
         return len(prepared)
+
+    # -- bulk writes: documents prepared in pool workers, written by one process --------------------
+
+    one_writer = True
+
+    def prepare(self, docs: list[dict]) -> list[tuple[str, str]]:
+        """(id, tantivy JSON) of each document, made where the documents are built."""
+        return [(d["id"], to_json(d)) for d in docs]
+
+    @contextmanager
+    def bulk(self):
+        """One writer for a run of writes (a publish), holding the write lock, committed every
+        BULK_COMMIT documents and at the end. A writer per chunk of documents, each committing and
+        waiting for its merges, spent ~1.5× the CPU per document of one writer committing once, and
+        made the workers take turns at the lock."""
+        bulk = _Bulk(self)
+        try:
+            yield bulk.write
+        except BaseException as exc:
+            bulk.close(exc)
+            raise
+        bulk.close()
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
@@ -424,7 +482,7 @@ class EmbeddedIndex(SearchIndex):
         if not ids:
             return {}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record", "subject"), today or date.today(), [Query.term_set_query(SCHEMA, "id", ids)])
+        wanted = public_only(("record", "subject"), today or date.today(), [one_of("id", ids)])
         docs = (_load(searcher, address) for _score, address in searcher.search(wanted, limit=len(ids), count=False).hits)
         return {doc["id"]: doc for doc in docs}
 
@@ -435,7 +493,7 @@ class EmbeddedIndex(SearchIndex):
         if wanted:
             searcher, _slots = self._searcher()
             query = public_only(("subject",), today or date.today(), [any_of([
-                Query.term_set_query(SCHEMA, "name_norm", wanted), Query.term_set_query(SCHEMA, "former_norms", wanted)])])
+                one_of("name_norm", wanted), one_of("former_norms", wanted)])])
             for _score, address in searcher.search(query, limit=max(1, _count(searcher, query)), count=False).hits:
                 doc = _load(searcher, address)
                 for norm in dict.fromkeys([doc["name_norm"], *doc.get("former_norms", [])]):
@@ -540,11 +598,31 @@ class EmbeddedIndex(SearchIndex):
         return page
 
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
+        """Counted from the records' fast columns (their subject's code keys and their kind): one
+        search and four column reads, a third of the cost of a terms aggregation (~0.2 against
+        ~0.65 ms for a page of 20 subjects at 100,000 subjects)."""
         if not subject_codes:
             return {}
+        codes = list(dict.fromkeys(subject_codes))
+        by_key = {code_keys(code): code for code in codes}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record",), today or date.today(),
-                             [Query.term_set_query(SCHEMA, "subject_code", list(subject_codes))])
+        wanted = public_only(("record",), today or date.today(), [one_of("subject_code", codes)])
+        if len(by_key) < len(codes):   # codes alike in their first 24 bytes: counted by their terms
+            return self._record_counts_by_terms(searcher, wanted, subject_codes)
+        found = searcher.search(wanted, limit=COUNTED_RECORDS, count=True)
+        hits = found.hits if found.count <= len(found.hits) else searcher.search(wanted, limit=found.count,
+                                                                                 count=False).hits
+        addresses = [address for _score, address in hits]
+        columns = [searcher.fast_field_values(name, addresses) for name in (*CODE_KEYS, KIND_KEY)]
+        counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
+        for *key, kind in zip(*columns, strict=True):
+            per_kind = counts[by_key[tuple(key)]]
+            per_kind[RECORD_KINDS[kind]] = per_kind.get(RECORD_KINDS[kind], 0) + 1
+        return counts
+
+    @staticmethod
+    def _record_counts_by_terms(searcher: tantivy.Searcher, wanted: Query, subject_codes: list[str]
+                                ) -> dict[str, dict[str, int]]:
         result = searcher.aggregate(wanted, {"s": {
             "terms": {"field": "subject_code", "size": len(subject_codes), "segment_size": len(subject_codes)},
             "aggs": {"k": {"terms": {"field": "kind", "size": len(RECORD_KINDS)}}}}})

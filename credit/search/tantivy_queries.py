@@ -8,6 +8,7 @@ Every read goes through `public_only`, which adds the document type and the publ
 name" is a conjunction inside a slot and a disjunction over slots."""
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import orjson
@@ -15,6 +16,7 @@ import tantivy
 from tantivy import Document, FieldType, Occur, Query
 
 from analyzers import QueryTerms
+from credit.catalog import RECORD_KINDS
 from credit.search.base import QueryError, RecordQuery, SubjectQuery, check_kind
 from credit.search.ranking import BOOST_CORE, BOOST_EXACT, BOOST_FORMER, BOOST_PHRASE, WEIGHT_CHARS, WEIGHT_TERMS
 
@@ -29,8 +31,9 @@ KEYWORDS = ("id", "doc_type", "kind", "subject_code", "list_type", "list_name", 
 FAST_KEYWORDS = frozenset({"id", "kind", "subject_code", "department", "code", "departments"})
 # ISO days, stored as integers YYYYMMDD (a missing day: no value, so no range matches it).
 DAYS = ("decided_on", "public_until", "licence_until", "penalty_until", "list_until", "dates")
-# Indexed only for the engine: the sort key of records, the code's sort keys, the used name slots.
-RECORD_SORT, CODE_KEYS, SLOTS = "record_sort", ("code_key0", "code_key1", "code_key2"), "slots"
+# Indexed only for the engine: the sort key of records, the code's sort keys (a subject's code, a
+# record's subject code), a record's kind as a number, the used name slots.
+RECORD_SORT, CODE_KEYS, KIND_KEY, SLOTS = "record_sort", ("code_key0", "code_key1", "code_key2"), "kind_key", "slots"
 PAIR_MARK = "\x1f"
 # Name slot fields: the two of credit.documents.NameTerms, and adjacent character pairs.
 SLOT_FIELDS = ("chars", "terms", "pairs")
@@ -46,6 +49,7 @@ def schema() -> tantivy.Schema:
     builder.add_text_field(RECORD_SORT, fast=True, tokenizer_name="raw", index_option="basic")
     for name in CODE_KEYS:
         builder.add_unsigned_field(name, fast=True)
+    builder.add_unsigned_field(KIND_KEY, fast=True)
     builder.add_text_field(SLOTS, tokenizer_name="raw", index_option="basic")
     for slot in range(NAME_SLOTS):
         # Characters and terms keep their frequencies (BM25); adjacent pairs of characters their
@@ -76,37 +80,71 @@ def record_sort_key(doc: dict) -> str:
     return f"{99999999 - day(doc['decided_on']):08d}{doc['id']}"
 
 
-def to_document(doc: dict) -> Document:
-    """The tantivy document of a public document (credit.documents)."""
-    out = Document()
+def index_fields(doc: dict) -> dict:
+    """The tantivy fields of a public document (credit.documents), its body as bytes: the one
+    definition behind both forms a document is written in (`to_document`, `to_json`)."""
+    out: dict = {}
     for name in KEYWORDS:
         value = doc.get(name)
-        for v in (value if isinstance(value, list) else [value]):
-            if v is not None:
-                out.add_text(name, v)
+        values = [v for v in value if v is not None] if isinstance(value, list) else [] if value is None else [value]
+        if values:
+            out[name] = values
     for name in DAYS:
         value = doc.get(name)
-        for v in (value if isinstance(value, list) else [value]):
-            if v:
-                out.add_integer(name, day(v))
+        values = [day(v) for v in value if v] if isinstance(value, list) else [day(value)] if value else []
+        if values:
+            out[name] = values
     if doc["doc_type"] == "record":
-        out.add_text(RECORD_SORT, record_sort_key(doc))
+        out[RECORD_SORT] = [record_sort_key(doc)]
+        # Counted per subject and kind from these columns (EmbeddedIndex.record_counts).
+        out[KIND_KEY] = [RECORD_KINDS.index(doc["kind"])]
+        if doc.get("subject_code"):
+            out.update(zip(CODE_KEYS, ([key] for key in code_keys(doc["subject_code"])), strict=True))
     else:
-        for name, key in zip(CODE_KEYS, code_keys(doc["code"]), strict=True):
-            out.add_unsigned(name, key)
-        for slot, name in enumerate(doc["names"][:NAME_SLOTS]):
-            out.add_text(SLOTS, str(slot))
-            out.add_text(f"chars_{slot}", name["chars"])
-            out.add_text(f"terms_{slot}", name["terms"])
-            out.add_text(f"pairs_{slot}", " ".join(pairs(name["chars"].split())))
-    out.add_bytes(BODY, orjson.dumps(doc))
+        out.update(zip(CODE_KEYS, ([key] for key in code_keys(doc["code"])), strict=True))
+        names = doc["names"][:NAME_SLOTS]
+        out[SLOTS] = [str(slot) for slot in range(len(names))]
+        for slot, name in enumerate(names):
+            out[f"chars_{slot}"] = [name["chars"]]
+            out[f"terms_{slot}"] = [name["terms"]]
+            out[f"pairs_{slot}"] = [" ".join(pairs(name["chars"].split()))]
+    out[BODY] = [orjson.dumps(doc)]
     return out
+
+
+def to_document(doc: dict) -> Document:
+    """The tantivy document of a public document (credit.documents)."""
+    return Document.from_dict(index_fields(doc), SCHEMA)
+
+
+def to_json(doc: dict) -> str:
+    """The same document as tantivy's JSON (IndexWriter.add_json: bytes as base64), a string that
+    crosses from the process that builds it to the one that writes it for little."""
+    fields = index_fields(doc)
+    fields[BODY] = [base64.b64encode(fields[BODY][0]).decode()]
+    return orjson.dumps(fields).decode()
 
 
 # -- queries: pure functions from query objects to tantivy queries ----------------------------
 
 def term(field: str, value) -> Query:
     return Query.term_query(SCHEMA, field, value)
+
+
+# Up to this many values, `one_of` asks for each term on its own: a term set query walks the term
+# dictionary (0.3–0.4 ms for 20 codes among 100,000 subjects, against 0.05 ms for 20 term queries),
+# which pays off only for many values.
+FEW_TERMS = 256
+
+
+def one_of(field: str, values: list) -> Query:
+    """Documents whose `field` holds any of `values` (a keyword field)."""
+    values = list(values)
+    if len(values) == 1:
+        return term(field, values[0])
+    if len(values) <= FEW_TERMS:
+        return Query.boolean_query([(Occur.Should, term(field, v)) for v in values])
+    return Query.term_set_query(SCHEMA, field, values)
 
 
 def all_of(queries: list[Query]) -> Query:
@@ -133,7 +171,7 @@ def public_only(doc_types: tuple[str, ...], today: date, filters: list[Query] = 
     (public_until >= the day asked about), and what the caller asked for. It scores nothing.
 
     A record leaves every answer on the day after its window even before `indexer expire` runs."""
-    kinds = term("doc_type", doc_types[0]) if len(doc_types) == 1 else Query.term_set_query(SCHEMA, "doc_type", list(doc_types))
+    kinds = one_of("doc_type", doc_types)
     return Query.const_score_query(all_of([kinds, since("public_until", today), *filters]), 0.0)
 
 
@@ -154,7 +192,7 @@ def record_filters(query: RecordQuery) -> list[Query]:
         ("subject_code", query.subject_code), ("list_type", query.list_type), ("list_name", query.list_name),
         ("department", query.department), ("region", query.region)) if value]
     if query.kinds:
-        filters.append(Query.term_set_query(SCHEMA, "kind", list(query.kinds)))
+        filters.append(one_of("kind", query.kinds))
     return filters + days_between("decided_on", query.date_from, query.date_to)
 
 

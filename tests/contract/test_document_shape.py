@@ -17,7 +17,7 @@ from credit.search import tantivy_queries as fields
 
 RECORD, SUBJECT = set(RecordDocument.__annotations__), set(SubjectDocument.__annotations__)
 # The embedded engine's own fields, not document fields: the stored body, sort keys, name slots.
-OWN = {fields.BODY, fields.RECORD_SORT, fields.SLOTS, *fields.CODE_KEYS}
+OWN = {fields.BODY, fields.RECORD_SORT, fields.SLOTS, fields.KIND_KEY, *fields.CODE_KEYS}
 SLOT_FIELDS = {f"{field}_{slot}" for field in fields.SLOT_FIELDS for slot in range(fields.NAME_SLOTS)}
 
 

@@ -93,3 +93,14 @@ def test_writing_everything_again_changes_nothing(world, world_docs):
     assert world.search_subjects(SubjectQuery(today=TODAY)).total == len(oracle.subjects(world_docs))
     assert world.search_records(RecordQuery(today=TODAY)).total == len(oracle.records(world_docs))
 
+
+
+def test_record_counts_tell_apart_codes_alike_in_their_first_24_characters(world, world_docs):
+    penalty = _penalty(world_docs, GUANGGU)
+    first, second = "91420100MA4K" + "0" * 12 + "A1", "91420100MA4K" + "0" * 12 + "B2"
+    docs = [{**penalty, "id": f"alike-{n}", "subject_code": code}
+            for n, code in enumerate((first, second, second))]
+    world.upsert(docs)
+    world.refresh()
+    expected = {first: {"penalty": 1}, second: {"penalty": 2}, **oracle.counts(world_docs, [CODES[GUANGGU]], TODAY)}
+    assert world.record_counts([first, second, CODES[GUANGGU]], TODAY) == expected
