@@ -1,0 +1,75 @@
+"""staff console: why a record was not published, indexes for the statistics, searches per day
+
+Revision ID: 0012
+Revises: 0008
+
+`records.withheld` holds why a record was not published when it arrived (None when it was), so the
+statistics count published and withheld records with GROUP BY instead of reading every record;
+existing records get it from the catalogue profile in CREDIT_CATALOG, judged on the day each first
+arrived (created_at, China Standard Time). `ix_records_stats` covers the statistics' queries.
+`search_counts` holds public searches per day, added to by each portal worker every few seconds.
+"""
+from datetime import timedelta
+
+import orjson
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+BATCH = 5000
+CHINA = timedelta(hours=8)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("records") as batch:
+        batch.add_column(sa.Column("withheld", sa.String(64), nullable=True))
+    _backfill()
+    op.create_index("ix_records_stats", "records", ["decided_on", "kind", "source_dept_code", "withheld", "created_at"])
+    op.create_index("ix_records_department", "records", ["source_dept_code"])
+    op.create_table(
+        "search_counts",
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("searches", sa.Integer, nullable=False),
+    )
+
+
+def _backfill() -> None:
+    from credit.catalog import load_catalog
+    from credit.config import Settings
+    from credit.models import aware
+    from credit.publicity import withheld
+
+    catalog = load_catalog(Settings().catalog)
+    records = sa.table("records", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                       sa.column("values", sa.Text), sa.column("revoked", sa.Boolean),
+                       sa.column("created_at", sa.DateTime(timezone=True)), sa.column("withheld", sa.String))
+    conn = op.get_bind()
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(records.c.id, records.c.kind, sa.cast(records.c["values"], sa.Text),
+                                      records.c.revoked, records.c.created_at)
+                            .where(records.c.id > last).order_by(records.c.id).limit(BATCH)).all()
+        if not rows:
+            break
+        changes = []
+        for rid, kind, values, revoked, created in rows:
+            arrived = (aware(created) + CHINA).date()
+            reason = withheld(kind, orjson.loads(values), catalog, arrived, revoked=bool(revoked))
+            if reason is not None:
+                changes.append({"rid": rid, "reason": reason})
+        if changes:
+            conn.execute(records.update().where(records.c.id == sa.bindparam("rid"))
+                         .values(withheld=sa.bindparam("reason")), changes)
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    op.drop_table("search_counts")
+    op.drop_index("ix_records_department", "records")
+    op.drop_index("ix_records_stats", "records")
+    with op.batch_alter_table("records") as batch:
+        batch.drop_column("withheld")
