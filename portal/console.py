@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, render_template, request
+from cachetools import TTLCache
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,6 +37,7 @@ STATS = (staff.REVIEWER, staff.DEPARTMENT, staff.AUDITOR)
 LOG = (staff.AUDITOR,)
 STATUS = (staff.ADMIN, staff.AUDITOR)
 PAGE_SIZE = 50
+PUBLIC_TTL = 300   # seconds the public statistics are kept per worker
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -192,9 +194,22 @@ def _year() -> int:
 
 
 def compute(*, public_only: bool, year: int | None = None) -> stats.Stats:
+    """The year's figures; the public ones are kept a few minutes per worker, so anonymous visitors
+    (a page and its three charts each) cannot make the database count over and over."""
+    year = year or _year()
+    if public_only:
+        cache = current_app.extensions.setdefault("credit_public_stats", TTLCache(maxsize=32, ttl=PUBLIC_TTL))
+        key = (year, current.today())
+        if key not in cache:
+            cache[key] = _compute(public_only=True, year=year)
+        return cache[key]
+    return _compute(public_only=False, year=year)
+
+
+def _compute(*, public_only: bool, year: int) -> stats.Stats:
     settings = current.settings()
     with login.sessions()() as db:
-        result = stats.compute(db, catalog().calendar, year or _year(), limit=settings.timely_workdays,
+        result = stats.compute(db, catalog().calendar, year, limit=settings.timely_workdays,
                                public_only=public_only)
     own = None if public_only else _own_department()
     if own is not None:
