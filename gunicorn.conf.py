@@ -14,3 +14,10 @@ workers = int(os.environ.get("WORKERS") or 3)
 limit_request_line = 8190
 limit_request_fields = 128
 limit_request_field_size = 16384
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR set (README: /metrics), forget an exited worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

@@ -27,7 +27,7 @@ class Record(Base):
     """One submitted row, in full: the only place unmasked data lives."""
     __tablename__ = "records"
     # The statistics' GROUP BY (credit/stats.py) reads this index alone, never the rows (migration 0012).
-    __table_args__ = (Index("ix_records_stats", "decided_on", "kind", "source_dept_code", "withheld", "created_at"),
+    __table_args__ = (Index("ix_records_stats", "decided_on", "kind", "source_dept_code", "withheld", "arrival_workdays"),
                       Index("ix_records_department", "source_dept_code"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,6 +60,9 @@ class Record(Base):
     # Why the record was not published when it arrived (credit.publicity's state, e.g. 不予公示（简易程序）),
     # None when it was: set at ingest, so statistics count it in SQL (credit/stats.py).
     withheld: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    # Working days from the decision to the record's first arrival (China time; capped at
+    # credit.stats.CAP; None when the calendar covers neither year): set when first stored, kept by corrections.
+    arrival_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
 
 class SourceFile(Base):

@@ -35,7 +35,7 @@ class SearchCounter:
         self._lock = threading.Lock()
         self._pending: Counter[date] = Counter()
         self._last = time.monotonic()
-        atexit.register(self.flush)
+        atexit.register(self.flush, at_exit=True)
 
     def add(self, day: date) -> bool:
         """Count one search; True when the sums are due to be written (call `flush`, off the request's path)."""
@@ -43,7 +43,7 @@ class SearchCounter:
             self._pending[day] += 1
             return sum(self._pending.values()) >= self.batch or time.monotonic() - self._last >= self.every
 
-    def flush(self) -> None:
+    def flush(self, at_exit: bool = False) -> None:
         with self._lock:
             pending, self._pending, self._last = self._pending, Counter(), time.monotonic()
         if not pending:
@@ -54,7 +54,7 @@ class SearchCounter:
                     _add(db, day, n)
         except SQLAlchemyError as exc:
             # Kept for the next write: a locked or unreachable database never fails a search.
-            log.warning("search counts not written yet: %s", exc)
+            (log.info if at_exit else log.warning)("search counts not written yet: %s", exc)
             with self._lock:
                 self._pending.update(pending)
 

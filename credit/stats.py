@@ -4,19 +4,20 @@ timeliness (the share of records that reached the portal within N working days o
 list entries added and removed; public searches per day.
 
 Every figure is a GROUP BY in the database over indexed columns (ix_records_stats covers the record
-queries); what Python loops over is groups, never records. Whether a record was published is
-`records.withheld`, set at ingest (credit.publicity.withheld). Timeliness joins the records with one
-row per decision day of the year: the moment, in UTC, at which the first working day past the limit
-begins in China (from credit.workdays: holidays and 调休 included). A decision day whose deadline
-falls in a year the calendar does not cover is left out of the timeliness figure and counted as
-unknown — never guessed from weekends."""
+query); what Python loops over is groups, never records. Whether a record was published is
+`records.withheld`, set at ingest (credit.publicity.withheld); how many working days it took to
+arrive is `records.arrival_workdays`, set when it is first stored (`arrival_workdays`, from
+credit.workdays: holidays and 调休 included). A record whose days the calendar could not count (a
+year neither chinese-calendar nor calendar.yaml covers) is left out of the timeliness figure and
+counted as unknown — never guessed from weekends."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta, timezone
+from functools import lru_cache
 
-from sqlalchemy import Date, DateTime, Integer, String, and_, case, cast, column, func, literal, select, values
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from credit.models import IngestRun, Record
@@ -27,6 +28,7 @@ CHINA = timezone(timedelta(hours=8))
 KINDS = ("licence", "penalty")
 KIND_LABELS = {"licence": "行政许可", "penalty": "行政处罚"}
 UNKNOWN_DEPARTMENT = "（未填写）"
+CAP = 99   # working days: Record.arrival_workdays holds at most this
 
 
 @dataclass
@@ -101,20 +103,22 @@ def compute(db: Session, calendar: WorkCalendar, year: int, *, limit: int = 7, p
     in_year = and_(r.decided_on >= first, r.decided_on <= last, r.kind.in_(KINDS))
     if public_only:
         in_year = and_(in_year, r.withheld.is_(None))
-    month = _month(r.decided_on)
     cells: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
-    for m, dept, kind, reason, n in db.execute(
-            select(month, r.source_dept_code, r.kind, r.withheld, func.count())
-            .where(in_year).group_by(month, r.source_dept_code, r.kind, r.withheld)):
-        cell = cells[(m, dept, kind)]
+    on_time = func.sum(case((r.arrival_workdays <= limit, literal(1, Integer)), else_=literal(0, Integer)))
+    # Grouped in the index's own order (no sort), by day, which comes back as its ISO text (no date
+    # objects made for tens of thousands of rows): the days are added up into months here.
+    for day, kind, dept, reason, n, timely, timed in db.execute(
+            select(cast(r.decided_on, String), r.kind, r.source_dept_code, r.withheld, func.count(), on_time,
+                   func.count(r.arrival_workdays))
+            .where(in_year).group_by(r.decided_on, r.kind, r.source_dept_code, r.withheld)):
+        cell = cells[(day[:7], dept, kind)]
         cell.received += n
         if reason is None:
             cell.published += n
         else:
             cell.withheld[reason] = cell.withheld.get(reason, 0) + n
-    for m, dept, kind, timely, timed in _timeliness(db, calendar, first, last, limit, in_year):
-        cell = cells[(m, dept, kind)]
-        cell.timely, cell.timed = int(timely or 0), int(timed or 0)
+        cell.timely += int(timely or 0)
+        cell.timed += int(timed or 0)
     departments = department_names(db)
     return Stats(year=year, limit=limit, months=[f"{year}-{m:02d}" for m in range(1, 13)], departments=departments,
                  cells=dict(cells), rejected={} if public_only else rejected_rows(db, year, departments),
@@ -122,31 +126,19 @@ def compute(db: Session, calendar: WorkCalendar, year: int, *, limit: int = 7, p
                  searches=per_day(db, first, last), public_only=public_only)
 
 
-def deadline_moment(calendar: WorkCalendar, decided: date, limit: int) -> datetime | None:
-    """When a record decided on `decided` is late: the start (China time, as UTC) of the first working
-    day past the limit. None when the calendar cannot say."""
+@lru_cache(maxsize=8192)
+def arrival_workdays(calendar: WorkCalendar, decided: date, arrived: date) -> int | None:
+    """Working days after the decision day up to and including the arrival day (both China days),
+    at most CAP; None when the calendar covers neither year (never guessed). Stored at ingest
+    (Record.arrival_workdays): a record is on time when this is at most the limit."""
+    if arrived <= decided:
+        return 0
+    if (arrived - decided).days > 3 * CAP:   # more than CAP working days in any calendar
+        return CAP
     try:
-        late_day = calendar.add(decided, limit + 1)
+        return min(calendar.between(decided, arrived), CAP)
     except UncoveredYear:
         return None
-    return datetime.combine(late_day, time(0), CHINA).astimezone(timezone.utc)
-
-
-def _timeliness(db: Session, calendar: WorkCalendar, first: date, last: date, limit: int, where):
-    r = Record.__table__.c
-    days = db.scalars(select(r.decided_on).where(where).distinct()).all()
-    rows = [(d, m) for d in days if (m := deadline_moment(calendar, d, limit)) is not None]
-    if not rows:
-        return []
-    sqlite = db.get_bind().dialect.name == "sqlite"
-    # SQLite keeps DateTime as naive UTC text: compare like with like.
-    data = [(d, m.replace(tzinfo=None) if sqlite else m) for d, m in rows]
-    deadlines = values(column("day", Date), column("late_from", DateTime(timezone=True)), name="deadlines").data(data).cte("deadlines")
-    month = _month(r.decided_on)
-    on_time = func.sum(case((r.created_at < deadlines.c.late_from, literal(1, Integer)), else_=literal(0, Integer)))
-    return db.execute(select(month, r.source_dept_code, r.kind, on_time, func.count())
-                      .select_from(Record.__table__.join(deadlines, r.decided_on == deadlines.c.day))
-                      .where(where).group_by(month, r.source_dept_code, r.kind)).all()
 
 
 def _lists_added(db: Session, first: date, last: date) -> dict[str, int]:
@@ -160,8 +152,11 @@ def _lists_removed(db: Session, year: int) -> dict[str, int]:
     r = Record.__table__.c
     removed = Record.values["removed_on"].as_string()
     month = func.substr(removed, 1, 7)
+    # A removed entry is never published (credit.publicity: 已移出名单), so `withheld` narrows the
+    # rows read to the removed and unpublished entries before their JSON is looked at.
     return dict(db.execute(select(month, func.count())
-                           .where(r.kind == "list", removed.like(f"{year}-%")).group_by(month)).all())
+                           .where(r.kind == "list", r.withheld.is_not(None), removed.like(f"{year}-%"))
+                           .group_by(month)).all())
 
 
 def department_names(db: Session) -> dict[str, str]:

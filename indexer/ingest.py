@@ -413,11 +413,13 @@ class Ingester:
             statement = _sqlite_insert(conn.dialect)
             conn.exec_driver_sql(statement, [
                 (r.identity, r.public_id, r.kind, r.subject_key, r.subject_name, r.subject_type, r.source_dept_code,
-                 r.decided_on, r.values, r.original, r.revoked, str(path), r.line, digest, stamp, stamp, r.withheld)
+                 r.decided_on, r.values, r.original, r.revoked, str(path), r.line, digest, stamp, stamp, r.withheld,
+                 r.arrival_workdays)
                 for r in inserts])
         elif inserts:
             conn.execute(insert(table), [{**_columns(row, sqlite), "source_file": str(path), "source_digest": digest,
-                                          "public_id": row.public_id, "created_at": stamp, "updated_at": stamp}
+                                          "public_id": row.public_id, "created_at": stamp, "updated_at": stamp,
+                                          "arrival_workdays": row.arrival_workdays}
                                          for row in inserts])
         if updates:
             common = {"source_file": str(path), "source_digest": digest, "updated_at": stamp}
@@ -461,7 +463,7 @@ _SQLITE_RECORDS = Table("records", MetaData(), *(
 
 _INSERTED = ("identity", "public_id", "kind", "subject_key", "subject_name", "subject_type", "source_dept_code",
              "decided_on", "values", "original", "revoked", "source_file", "source_line", "source_digest",
-             "created_at", "updated_at", "withheld")
+             "created_at", "updated_at", "withheld", "arrival_workdays")
 
 
 @lru_cache(maxsize=1)

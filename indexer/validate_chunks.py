@@ -17,6 +17,7 @@ from credit.codes import registered_code
 from credit.documents import private_names, public_subject_code, record_document
 from credit.ids import new_public_id
 from credit.publicity import is_revoked, withheld
+from credit.stats import arrival_workdays
 from indexer import spool
 from indexer.readers import BadRow, cells_by_header
 from indexer.validate import Problem, RowError, identity, publicity_note, subject_key, validate_row
@@ -42,6 +43,7 @@ class Fresh(NamedTuple):
     registered_code: str
     public_code: str | None
     withheld: str | None = None   # why it is not published on arrival (credit.publicity.withheld)
+    arrival_workdays: int | None = None   # from its decision to today (credit.stats.arrival_workdays)
 
 
 class _New(NamedTuple):
@@ -121,7 +123,8 @@ def _fresh(catalog: Catalog, kind: Kind, accepted: list[tuple[int, dict, dict]],
                   r.subject_type, str(values.get("source_dept_code") or values.get("source_dept") or ""),
                   values[kind.date_field], dumps(values).decode(), dumps(original).decode(), r.revoked, ref,
                   private, registered_code(values), public_subject_code(r),
-                  withheld(r.kind, values, catalog, today, revoked=r.revoked))
+                  withheld(r.kind, values, catalog, today, revoked=r.revoked),
+                  arrival_workdays(catalog.calendar, date.fromisoformat(values[kind.date_field]), today))
             for (line, values, original), r, private, ref in zip(accepted, records, privates, refs)]
 
 

@@ -9,10 +9,10 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from credit import stats
 from credit.catalog import load_catalog
@@ -22,9 +22,6 @@ from credit.workdays import WorkCalendar, load_calendar
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.test_sample import read_rows
-
-CHINA = timezone(timedelta(hours=8))
-
 
 # -- the oracle: the source files read with csv/json/openpyxl, the rules of SPEC §4 written out again ----
 
@@ -118,55 +115,54 @@ def test_rejected_rows_per_department_add_up_to_the_runs_rejections(sample_insta
 DECIDED = date(2026, 9, 29)   # a Tuesday; National Day holiday 10-01..10-07; Saturday 10-10 worked
 
 
-@pytest.fixture()
-def two_penalties(tmp_path):
-    settings = make_settings(tmp_path)
-    source = tmp_path / "source"
-    source.mkdir()
-    rows = [mini._penalty(mini._subject(mini.GUANGGU), n, DECIDED) for n in (1, 2)]
+def _ingest(settings, folder, rows, arrived: date):
+    source = folder / f"source-{arrived}"
+    source.mkdir(exist_ok=True)
     mini._write(source, "penalties.csv", "penalty", rows)
-    report = ingest_into(settings, [str(source)], today=date(2026, 10, 16))
-    assert report.total("accepted") == 2, report.rejections
-    return settings, source, rows
+    report = ingest_into(settings, [str(source)], today=arrived)
+    assert report.total("accepted") == len(rows), report.rejections
+    return report
 
 
-def _arrived(settings, doc_number: int, moment: datetime) -> None:
-    with session_factory(settings.database_url).begin() as db:
-        db.execute(update(Record).where(Record.identity.like(f"%〔2026〕{doc_number}号%")).values(created_at=moment.astimezone(timezone.utc)))
+def _penalty(n: int, **extra) -> dict:
+    return {**mini._penalty(mini._subject(mini.GUANGGU), n, DECIDED), **extra}
 
 
-def test_the_seventh_working_day_counts_across_the_holiday_and_the_adjusted_saturday(two_penalties):
-    settings, _source, _rows = two_penalties
+def test_the_seventh_working_day_counts_across_the_holiday_and_the_adjusted_saturday(tmp_path):
+    settings = make_settings(tmp_path)
     calendar = load_calendar()
     assert calendar.between(DECIDED, date(2026, 10, 14)) == 7 and calendar.is_workday(date(2026, 10, 10))
-    # 23:30 on the 7th working day, China time; then half past midnight on the 8th.
-    _arrived(settings, 1, datetime(2026, 10, 14, 23, 30, tzinfo=CHINA))
-    _arrived(settings, 2, datetime(2026, 10, 15, 0, 30, tzinfo=CHINA))
+    _ingest(settings, tmp_path, [_penalty(1)], date(2026, 10, 14))   # the 7th working day
+    _ingest(settings, tmp_path, [_penalty(2)], date(2026, 10, 15))   # the 8th
     with session_factory(settings.database_url)() as db:
         cell = stats.compute(db, calendar, 2026).cells[("2026-09", mini.DEPT_MARKET[1], "penalty")]
     # Weekends alone would make 10-08 the 7th working day (both late); forgetting the worked Saturday,
     # 10-15 (both on time). Only the State Council's calendar gives one of each.
     assert (cell.timely, cell.timed, cell.received) == (1, 2, 2)
+    assert [stats.arrival_workdays(calendar, DECIDED, date(2026, 10, d)) for d in (7, 8, 10, 11, 14, 15)] == \
+        [1, 2, 4, 4, 7, 8]
 
 
-def test_a_correction_sent_later_keeps_the_first_arrival(two_penalties, tmp_path):
-    settings, source, rows = two_penalties
-    first = datetime(2026, 10, 9, 10, 0, tzinfo=timezone.utc)
-    _arrived(settings, 1, first)
-    mini._write(source, "penalties.csv", "penalty", [{**rows[0], "remarks": "已撤销"}, rows[1]])
-    report = ingest_into(settings, [str(source)], today=date(2026, 10, 20))
+def test_a_correction_sent_later_keeps_the_first_arrival(tmp_path):
+    settings = make_settings(tmp_path)
+    _ingest(settings, tmp_path, [_penalty(1)], date(2026, 10, 9))
+    with session_factory(settings.database_url)() as db:
+        first = db.scalars(select(Record)).one()
+    assert first.arrival_workdays == 3 and first.withheld is None
+    report = _ingest(settings, tmp_path, [_penalty(1, remarks="已撤销")], date(2026, 10, 20))
     assert report.total("replaced") == 1
     with session_factory(settings.database_url)() as db:
-        record = db.scalars(select(Record).where(Record.identity.like("%〔2026〕1号%"))).one()
-    assert record.created_at.replace(tzinfo=timezone.utc) == first          # still the first arrival
-    assert record.updated_at.replace(tzinfo=timezone.utc) > first
-    assert record.withheld == "已撤销"                                        # the correction's state
+        record = db.scalars(select(Record)).one()
+    assert record.created_at == first.created_at                # still the first arrival
+    assert record.updated_at > first.updated_at
+    assert record.arrival_workdays == 3                         # counted to the first arrival, not the correction
+    assert record.withheld == "已撤销"                            # the correction's state
 
 
-def test_a_deadline_in_a_year_no_calendar_covers_is_not_guessed():
+def test_a_year_no_calendar_covers_is_not_guessed():
     bare = WorkCalendar({})
     if bare.covers(2099):
         pytest.skip("the calendar library covers 2099")
-    assert stats.deadline_moment(bare, date(2099, 3, 2), 7) is None
-    assert stats.deadline_moment(load_calendar(), DECIDED, 7) == datetime(2026, 10, 15, tzinfo=CHINA)
-
+    assert stats.arrival_workdays(bare, date(2099, 3, 2), date(2099, 3, 20)) is None
+    if not bare.covers(2027):   # a deadline across the new year, before the notice is known
+        assert stats.arrival_workdays(bare, date(2026, 12, 28), date(2027, 1, 5)) is None
