@@ -29,3 +29,10 @@ def pre_fork(server, worker):
 
     gc.collect()
     gc.freeze()
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR set (README: /metrics), forget an exited worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

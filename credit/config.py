@@ -212,6 +212,12 @@ class Settings:
     smtp_from: str = setting("CREDIT_SMTP_FROM", "", shown="—")
     smtp_starttls: bool = setting("CREDIT_SMTP_STARTTLS", "0", lambda v: str(v).lower() in ("1", "true", "yes"))
 
+    # -- staff console and operations (portal/console.py, portal/metrics.py) ----------------------
+    # Client addresses /metrics answers (comma-separated addresses or networks); others get 404.
+    metrics_allow: str = setting("CREDIT_METRICS_ALLOW", "127.0.0.1")
+    # Working days from a decision to its record reaching the portal that count as on time.
+    timely_workdays: int = setting("CREDIT_TIMELY_WORKDAYS", "7", int)
+
     # -- portal caches (per worker) --------------------------------------------------------------
     # Name searches: an ingest shows in search within search_ttl seconds; search_cache answers
     # (a few MB) are kept. A size or lifetime of 0 turns a cache off.

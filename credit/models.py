@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -26,6 +26,9 @@ class Base(DeclarativeBase):
 class Record(Base):
     """One submitted row, in full: the only place unmasked data lives."""
     __tablename__ = "records"
+    # The statistics' GROUP BY (credit/stats.py) reads this index alone, never the rows (migration 0012).
+    __table_args__ = (Index("ix_records_stats", "decided_on", "kind", "source_dept_code", "withheld", "arrival_workdays"),
+                      Index("ix_records_department", "source_dept_code"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # (kind, source department, document number): a row arriving again replaces this one.
@@ -61,6 +64,12 @@ class Record(Base):
     source_digest: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Why the record was not published when it arrived (credit.publicity's state, e.g. 不予公示（简易程序）),
+    # None when it was: set at ingest, so statistics count it in SQL (credit/stats.py).
+    withheld: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    # Working days from the decision to the record's first arrival (China time; capped at
+    # credit.stats.CAP; None when the calendar covers neither year): set when first stored, kept by corrections.
+    arrival_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
 
 class SourceFile(Base):

@@ -120,3 +120,11 @@ def _list_publicity(values: dict, catalog: Catalog, today: date) -> Publicity:
     if values.get("subject_type") == PERSON and not catalog.natural_persons_public(values.get("list_name", "")):
         return _hidden(f"该名单不公开{PERSON}")
     return _window(parse_date(values.get("valid_to")) or FOREVER, today)
+
+
+def withheld(kind: str, values: dict, catalog: Catalog, arrived: date, *, revoked: bool = False) -> str | None:
+    """Why a record was not published when it arrived on `arrived` (the state its subject reads:
+    不予公示（简易程序）, 自然人信息不公开, 已过公示期…), or None when it was: stored at ingest
+    (Record.withheld) for the statistics."""
+    state = publicity(kind, values, catalog, arrived, revoked=revoked)
+    return None if state.public else state.state[:64]

@@ -343,7 +343,7 @@ class Ingester:
                     report: Report, subjects: _Subjects) -> None:
         file_report.add_dropped(checked.prohibited, checked.unknown)
         for line, problems, raw in checked.rejected:
-            self._reject(path, line, problems, file_report, report, raw)
+            self._reject(path, line, problems, file_report, report, raw, kind)
         for line, note in checked.notes:
             if note.code == "publicity_capped":
                 file_report.publicity_capped += 1
@@ -353,14 +353,17 @@ class Ingester:
         self._store(path, digest, headers, checked.accepted, file_report, report, subjects)
 
     def _reject(self, path: Path, line: int, problems: list[Problem], file_report: FileReport, report: Report,
-                raw: dict) -> None:
+                raw: dict, kind: Kind) -> None:
         file_report.rejected += 1
         dept = str(raw.get("source_dept") or "（未填写数据来源单位）").strip()
         report.departments[dept]["rejected"] += 1
+        # Whose row it is (a department's clerk sees its own only) and the row as sent, to fix and resend.
+        owner = {"department": dept, "department_code": str(raw.get("source_dept_code") or "").strip().upper(),
+                 "row": _row_cells(kind, raw)}
         for problem in problems:
             file_report.reasons[problem.code] += 1
             report.rejections.append({"file": str(path), "line": line, "field": problem.field,
-                                      "code": problem.code, "reason": problem.reason})
+                                      "code": problem.code, "reason": problem.reason, **owner})
 
     def _store(self, path: Path, digest: str, headers: dict[str, str], accepted: list[Fresh],
                file_report: FileReport, report: Report, subjects: _Subjects) -> None:
@@ -410,11 +413,13 @@ class Ingester:
             statement = _sqlite_insert(conn.dialect)
             conn.exec_driver_sql(statement, [
                 (r.identity, r.public_id, r.kind, r.subject_key, r.subject_name, r.subject_type, r.source_dept_code,
-                 r.decided_on, r.values, r.original, r.revoked, str(path), r.line, digest, stamp, stamp)
+                 r.decided_on, r.values, r.original, r.revoked, str(path), r.line, digest, stamp, stamp, r.withheld,
+                 r.arrival_workdays)
                 for r in inserts])
         elif inserts:
             conn.execute(insert(table), [{**_columns(row, sqlite), "source_file": str(path), "source_digest": digest,
-                                          "public_id": row.public_id, "created_at": stamp, "updated_at": stamp}
+                                          "public_id": row.public_id, "created_at": stamp, "updated_at": stamp,
+                                          "arrival_workdays": row.arrival_workdays}
                                          for row in inserts])
         if updates:
             common = {"source_file": str(path), "source_digest": digest, "updated_at": stamp}
@@ -458,7 +463,7 @@ _SQLITE_RECORDS = Table("records", MetaData(), *(
 
 _INSERTED = ("identity", "public_id", "kind", "subject_key", "subject_name", "subject_type", "source_dept_code",
              "decided_on", "values", "original", "revoked", "source_file", "source_line", "source_digest",
-             "created_at", "updated_at")
+             "created_at", "updated_at", "withheld", "arrival_workdays")
 
 
 @lru_cache(maxsize=1)
@@ -475,11 +480,18 @@ def _columns(row: Fresh, sqlite: bool) -> dict:
     out = {"identity": row.identity, "kind": row.kind, "subject_key": row.subject_key,
            "subject_name": row.subject_name, "subject_type": row.subject_type,
            "source_dept_code": row.source_dept_code, "decided_on": row.decided_on, "values": row.values,
-           "original": row.original, "revoked": row.revoked, "source_line": row.line}
+           "original": row.original, "revoked": row.revoked, "source_line": row.line, "withheld": row.withheld}
     if not sqlite:
         out.update(decided_on=date.fromisoformat(row.decided_on), values=orjson.loads(row.values),
                    original=orjson.loads(row.original))
     return out
+
+
+def _row_cells(kind: Kind, raw: dict) -> dict[str, str]:
+    """A rejected row's cells under the catalogue's column names, as text."""
+    names = {c.key: c.header for c in kind.columns}
+    return {names.get(key, key): "" if value is None else value if isinstance(value, str) else str(value)
+            for key, value in raw.items()}
 
 
 def _part(row: Fresh) -> FreshPart:

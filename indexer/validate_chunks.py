@@ -16,7 +16,8 @@ from credit.catalog import Catalog, HeaderPlan, Kind, load_catalog
 from credit.codes import registered_code
 from credit.documents import private_names, public_subject_code, record_document
 from credit.ids import new_public_id
-from credit.publicity import is_revoked
+from credit.publicity import is_revoked, withheld
+from credit.stats import arrival_workdays
 from indexer import spool
 from indexer.readers import BadRow, cells_by_header
 from indexer.validate import Problem, RowError, identity, publicity_note, subject_key, validate_row
@@ -41,6 +42,8 @@ class Fresh(NamedTuple):
     private: tuple[str, ...]      # personal names it holds that are masked (credit.documents.private_names)
     registered_code: str
     public_code: str | None
+    withheld: str | None = None   # why it is not published on arrival (credit.publicity.withheld)
+    arrival_workdays: int | None = None   # from its decision to today (credit.stats.arrival_workdays)
 
 
 class _New(NamedTuple):
@@ -119,7 +122,9 @@ def _fresh(catalog: Catalog, kind: Kind, accepted: list[tuple[int, dict, dict]],
     return [Fresh(line, r.identity, r.kind, r.subject_key, values.get("source_dept", ""), r.public_id, values["subject_name"],
                   r.subject_type, str(values.get("source_dept_code") or values.get("source_dept") or ""),
                   values[kind.date_field], dumps(values).decode(), dumps(original).decode(), r.revoked, ref,
-                  private, registered_code(values), public_subject_code(r))
+                  private, registered_code(values), public_subject_code(r),
+                  withheld(r.kind, values, catalog, today, revoked=r.revoked),
+                  arrival_workdays(catalog.calendar, date.fromisoformat(values[kind.date_field]), today))
             for (line, values, original), r, private, ref in zip(accepted, records, privates, refs)]
 
 

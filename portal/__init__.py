@@ -13,7 +13,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.search import open_index
-from portal import account, admin, api, authorized, batch, errors, login, objections, present, public, repairs, reports
+from portal import (
+    account,
+    admin,
+    api,
+    authorized,
+    batch,
+    console,
+    errors,
+    login,
+    objections,
+    present,
+    public,
+    repairs,
+    reports,
+)
 from portal.caches import Caches
 from portal.config import flask_config
 from portal.extensions import csrf, limiter
@@ -68,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     admin.init_app(app)
     repairs.init_app(app)   # credit repair: /account/repairs, /admin/repairs
     objections.init_app(app)
+    console.init_app(app)   # the staff console under /admin, the public /stats and /metrics
     app.register_blueprint(api.bp, url_prefix="/api/v1")   # with the institution API (portal/batch.py)
     app.after_request(_secure)
     return app
