@@ -1,0 +1,150 @@
+"""Attacks on the subject-rights features (objections, checks, removal, credit repair, staff pages):
+what a hostile subject, a careless or curious clerk, an auditor or an anonymous visitor might try,
+each refused with nothing changed, and nothing non-public shown where it may not be."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from credit import objections, staff
+from credit.catalog import load_catalog
+from credit.db import session_factory
+from credit.logins import Identity
+from credit.models import Record
+from credit.objections import ObjectionRequest, ObjectionStep
+from tests.conftest import TODAY, ingest_into, make_settings
+from tests.portal import mini
+from tests.portal.conftest import portal_app
+from tests.portal.realname import REVIEWER, STAFF_ADMIN, csrf_token, log_in, make_staff
+
+NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
+MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
+                        id_number=mini.citizen_id("42010319820202605"))
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def trader(n: int) -> Identity:
+    name, code = mini.TRADERS[n]
+    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("attacks")
+    settings = make_settings(folder, instance_path=folder)
+    ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
+    make_staff(settings)
+    with session_factory(settings.database_url).begin() as db:
+        staff.grant(db, key=MARKET_CLERK.id_number, name=MARKET_CLERK.name, roles=["department"],
+                    department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(instance):
+    return portal_app(instance)
+
+
+def as_(app, identity):
+    client = app.test_client()
+    log_in(client, identity)
+    return client
+
+
+def record_of(settings, subject_key: str, kind: str = "licence") -> Record:
+    with session_factory(settings.database_url)() as db:
+        return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
+                          .order_by(Record.id)).first()
+
+
+def request_of(settings, public_id: str) -> ObjectionRequest:
+    with session_factory(settings.database_url)() as db:
+        record = db.scalar(select(Record).where(Record.public_id == public_id))
+        return db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)
+                          .order_by(ObjectionRequest.id.desc())).first()
+
+
+def file(client, record_id: str, reason: str = "记录有误", kind: str = "objection", files=()):
+    return client.post("/account/objections", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client), "record": record_id, "kind": kind, "reason": reason,
+        "files": [(io.BytesIO(body), name) for body, name in files]})
+
+
+def act(client, ref: str, action: str, note: str = "", column: str = "", value: str = ""):
+    return client.post(f"/admin/objections/{ref}/act", data={
+        "csrf_token": csrf_token(client, f"/admin/objections/{ref}"), "action": action, "note": note,
+        "column": column, "value": value})
+
+
+# -- state machine --------------------------------------------------------------------------------
+
+def test_two_decisions_at_once_on_one_request_only_one_acts(instance, app, monkeypatch):
+    """A second reviewer (or the clerk, or the deadlines command) acting on the step it read just
+    before the first one's action committed is refused, not applied on top of it."""
+    subject = as_(app, trader(12))
+    record = record_of(instance, trader(12).uscc)
+    assert file(subject, record.public_id).status_code == 303
+    req = request_of(instance, record.public_id)
+    catalog, sessions = load_catalog(), session_factory(instance.database_url)
+    read, raced = objections.request_for_staff, []
+
+    def racing(session, member, ref):   # the other reviewer commits between this read and the write
+        found = read(session, member, ref)
+        if not raced:
+            raced.append(ref)
+            with sessions.begin() as first:
+                objections.act(first, catalog, catalog.calendar, member, objections.staff_actor(member, "a"), ref,
+                               "differs", today=TODAY, now=NOW)
+        return found
+
+    monkeypatch.setattr(objections, "request_for_staff", racing)
+    with pytest.raises(objections.ObjectionError, match="已有人办理"), sessions.begin() as late:
+        member = staff.find(late, REVIEWER.id_number)
+        objections.act(late, catalog, catalog.calendar, member, objections.staff_actor(member, "b"), req.ref,
+                       "agrees", today=TODAY, now=NOW)
+    with sessions() as db:
+        steps = db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id).order_by(ObjectionStep.id))
+        assert [s.action for s in steps] == ["file", "differs"]
+        assert db.get(ObjectionRequest, req.id).step == "correct"
+
+
+# -- input ------------------------------------------------------------------------------------------
+
+def test_control_characters_and_direction_overrides_never_reach_the_database_or_a_public_page(instance, app):
+    """A subject's reason and statement, a clerk's reply, a proof's commitment: NUL (which PostgreSQL
+    refuses, a 500) and the other control characters are removed, and so are the bidirectional
+    overrides that would make a published statement read otherwise than it was written."""
+    subject, reviewer, clerk = as_(app, trader(13)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    record = record_of(instance, trader(13).uscc)
+    assert file(subject, record.public_id, reason="记录\x00有误\x07\u202e误有").status_code == 303
+    req = request_of(instance, record.public_id)
+    assert req.reason == "记录有误误有"
+    assert act(reviewer, req.ref, "agrees").status_code == 303
+    assert act(clerk, req.ref, "reply", "核实\x00一致\x1b").status_code == 303
+    assert act(reviewer, req.ref, "keep").status_code == 303
+    answer = subject.post(f"/account/objections/{req.ref}/statement",
+                          data={"csrf_token": csrf_token(subject), "statement": "本公司\x00声明\u202e\x08：<b>已整改</b>"})
+    assert answer.status_code == 303
+    with session_factory(instance.database_url)() as db:
+        notes = [s.note for s in db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id))]
+        assert notes[2] == "核实一致" and db.get(Record, record.id).statement == "本公司声明：<b>已整改</b>"
+    api = app.test_client().get(f"/api/v1/records/{record.public_id}").get_json()
+    assert api["fields"]["statement"] == "本公司声明：<b>已整改</b>"
+    page = app.test_client().get(f"/records/{record.public_id}").get_data(as_text=True)
+    assert "&lt;b&gt;已整改&lt;/b&gt;" in page and "<b>已整改" not in page
+
+    pingan = as_(app, Identity(subject="org-c", name=mini.PINGAN[0], subject_type="法人及非法人组织", uscc=mini.PINGAN[1]))
+    with session_factory(instance.database_url)() as db:
+        penalty = db.scalar(select(Record).where(Record.subject_key == mini.PINGAN[1], Record.kind == "penalty",
+                                                 Record.values["doc_no"].as_string().like("%6号")))
+    answer = pingan.post("/account/repairs", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(pingan), "record": penalty.public_id, "commitment": "本企业\x00承诺\u202e守信",
+        "proof": [(io.BytesIO(PDF), "proof.pdf")]})
+    assert answer.status_code == 303
+    from credit.repairs import RepairApplication
+    with session_factory(instance.database_url)() as db:
+        assert db.scalar(select(RepairApplication.commitment).where(RepairApplication.record_id == penalty.id)) \
+            == "本企业承诺守信"
