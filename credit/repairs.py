@@ -85,6 +85,8 @@ def eligibility(record, catalog: Catalog, today: date, earlier_repairs: Iterable
         return _closed(f"已于{record.repaired_on.isoformat()}信用修复，停止公示")
     if record.revoked:
         return _closed("该记录已撤销，不再公示，无需修复")
+    if getattr(record, "withdrawn", None):   # an objection's outcome took it out of publicity for good
+        return _closed(f"{record.withdrawn}，不再公示，无需修复")
     values = record.values
     shown = publicity(record.kind, values, catalog, today)
     if not shown.public and shown.until is None:

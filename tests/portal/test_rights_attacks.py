@@ -18,7 +18,7 @@ from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import REVIEWER, STAFF_ADMIN, csrf_token, log_in, make_staff
+from tests.portal.realname import ORG_B, REVIEWER, STAFF_ADMIN, csrf_token, log_in, make_staff
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
 MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
@@ -148,3 +148,25 @@ def test_control_characters_and_direction_overrides_never_reach_the_database_or_
     with session_factory(instance.database_url)() as db:
         assert db.scalar(select(RepairApplication.commitment).where(RepairApplication.record_id == penalty.id)) \
             == "本企业承诺守信"
+
+
+def test_a_record_an_objection_deleted_is_not_offered_for_repair(instance, app):
+    """Repair of a record no longer published would be an empty approval — and its repair date would
+    start the subject's one-year "penalized again" rule for nothing."""
+    subject, reviewer, clerk = as_(app, ORG_B), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    penalty = record_of(instance, mini.GUANGGU[1], "penalty")
+    assert "可以申请信用修复" in subject.get("/account").get_data(as_text=True)
+    assert file(subject, penalty.public_id).status_code == 303
+    req = request_of(instance, penalty.public_id)
+    for who, action, note in [(reviewer, "agrees", ""), (clerk, "reply", "原始档案缺失"), (reviewer, "delete", "无法确认真实性")]:
+        assert act(who, req.ref, action, note).status_code == 303
+    assert app.test_client().get(f"/records/{penalty.public_id}").status_code == 404
+    account = subject.get("/account").get_data(as_text=True)
+    assert "可以申请信用修复" not in account and "已删除：无法确认真实性，不再公示，无需修复" in account
+    answer = subject.post("/account/repairs", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(subject), "record": penalty.public_id, "commitment": "本企业承诺守信",
+        "proof": [(io.BytesIO(PDF), "proof.pdf")]})
+    assert answer.status_code == 400
+    from credit.repairs import RepairApplication
+    with session_factory(instance.database_url)() as db:
+        assert db.scalar(select(RepairApplication).where(RepairApplication.record_id == penalty.id)) is None
