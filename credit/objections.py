@@ -449,6 +449,11 @@ def deadlines(session: Session, catalog: Catalog, calendar: WorkCalendar, *, tod
         if request.due_on == today or not step.on_missed.startswith("outcome:"):
             items.append(DeadlineItem(request, step, "due" if request.due_on == today else "overdue"))
             continue
+        if step.actor == "department" and not _department_reachable(session, request.dept_code):
+            # Silence is not a missed reply when nobody at the department could receive the request.
+            items.append(DeadlineItem(request, step, "overdue", "信源单位未在平台登记经办人或通知邮箱，未能收到转交，"
+                                      "不按逾期处理：请登记该单位的经办人，或联系信源单位"))
+            continue
         if not apply:
             items.append(DeadlineItem(request, step, "overdue", f"将执行：{_outcome_label(procedure, step.on_missed)}"))
             continue
@@ -554,6 +559,14 @@ def _tell(session: Session, done: Done, request: ObjectionRequest, title: str, b
     contact = session.get(DepartmentContact, request.dept_code)
     if contact is not None:
         done.mails.append(Mail(contact.email, title, f"{request.subject_name}：{body}"))
+
+
+def _department_reachable(session: Session, code: str) -> bool:
+    """Whether a source department could have received a request: a clerk of it in the staff table,
+    or an address for its notices."""
+    return (session.get(DepartmentContact, code) is not None
+            or session.scalar(select(staff.StaffMember.key).where(staff.StaffMember.department_code == code)
+                              .limit(1)) is not None)
 
 
 def _claim(session: Session, request: ObjectionRequest) -> None:

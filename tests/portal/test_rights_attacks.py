@@ -170,3 +170,45 @@ def test_a_record_an_objection_deleted_is_not_offered_for_repair(instance, app):
     from credit.repairs import RepairApplication
     with session_factory(instance.database_url)() as db:
         assert db.scalar(select(RepairApplication).where(RepairApplication.record_id == penalty.id)) is None
+
+
+# -- deadlines --------------------------------------------------------------------------------------
+
+def test_a_department_that_could_not_receive_the_request_is_not_deemed_silent(tmp_path, monkeypatch, capsys):
+    """Under the Wuhan rules a department's missed reply withdraws the record. A department with no
+    clerk on the portal and no notice address never got the forwarded objection: the deadlines
+    command lists it as overdue and does not withdraw the record (a subject cannot get a true penalty
+    withdrawn by objecting to a department that cannot answer)."""
+    from indexer.__main__ import main
+
+    settings = make_settings(tmp_path, instance_path=tmp_path)
+    ingest_into(settings, [str(mini.write(tmp_path / "source", TODAY))], today=TODAY)
+    make_staff(settings)                      # clerks of the environment and tax bureaus only
+    catalog, sessions = load_catalog(), session_factory(settings.database_url)
+    record = record_of(settings, trader(0).uscc)
+    assert record.source_dept_code == mini.DEPT_MARKET[1]
+    with sessions.begin() as db:
+        done = objections.file_request(db, catalog, catalog.procedure("wuhan"), catalog.calendar, trader(0),
+                                       kind="objection", record_id=record.public_id, reason="记录有误", email="",
+                                       uploads=[], instance_path=tmp_path, max_files=5, max_bytes=1000, today=NOW.date(),
+                                       now=NOW)
+        ref = done.request.ref
+    with sessions.begin() as db:
+        member = staff.find(db, REVIEWER.id_number)
+        req = objections.act(db, catalog, catalog.calendar, member, objections.staff_actor(member, "r"), ref, "agrees",
+                             today=NOW.date(), now=NOW).request
+        due = req.due_on
+    monkeypatch.setenv("CREDIT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CREDIT_SEARCH_URL", settings.search_url)
+    after = date.fromordinal(due.toordinal() + 1).isoformat()
+    assert main(["deadlines", "--apply", "--today", after]) == 0
+    out = capsys.readouterr().out
+    assert "已处理 0 项" in out and "未能收到转交" in out
+    with sessions() as db:
+        assert db.get(Record, record.id).withdrawn is None
+        assert db.scalar(select(ObjectionRequest).where(ObjectionRequest.ref == ref)).state == "open"
+    with sessions.begin() as db:              # once the department has a clerk, its silence counts
+        staff.grant(db, key=MARKET_CLERK.id_number, name=MARKET_CLERK.name, roles=["department"],
+                    department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
+    assert main(["deadlines", "--apply", "--today", after]) == 0
+    assert "已处理 1 项" in capsys.readouterr().out
