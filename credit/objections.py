@@ -172,6 +172,9 @@ def file_request(session: Session, catalog: Catalog, procedure: Procedure, calen
         raise ObjectionError("该记录已有正在处理的申请，请等待处理结果")
     if record.withdrawn or record.revoked:
         raise ObjectionError("该记录已不再公开，无需提出申请")
+    if kind == OBJECTION and _kept_unchanged(session, catalog, record):
+        raise ObjectionError("该记录的异议已核实并维持原记录；记录未变更前不再受理对它的异议。"
+                             "您可以在该项异议下添加附注声明，与记录一并公示")
     if kind == REMOVAL and not positive(record, procedure):
         raise ObjectionError("只能申请移除本主体列入守信名单（红名单）的记录")
     files = evidence.check(uploads, max_files=max_files, max_bytes=max_bytes)
@@ -559,6 +562,20 @@ def _tell(session: Session, done: Done, request: ObjectionRequest, title: str, b
     contact = session.get(DepartmentContact, request.dept_code)
     if contact is not None:
         done.mails.append(Mail(contact.email, title, f"{request.subject_name}：{body}"))
+
+
+def _kept_unchanged(session: Session, catalog: Catalog, record: Record) -> bool:
+    """Whether the record's last objection kept it and the record has not changed since: objecting
+    again would only put the 异议处理中 marker back on a record already verified, as often as wished."""
+    last = session.scalar(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id,
+                                                         ObjectionRequest.kind == OBJECTION,
+                                                         ObjectionRequest.state == CLOSED)
+                          .order_by(ObjectionRequest.closed_at.desc(), ObjectionRequest.id.desc()).limit(1))
+    procedure = catalog.procedures.get(last.procedure) if last is not None else None
+    if procedure is None or procedure.outcomes.get(last.outcome or "", {}).get("effect") != "keep":
+        return False
+    changed, closed = record.updated_at, last.closed_at
+    return changed is None or closed is None or changed.replace(tzinfo=None) <= closed.replace(tzinfo=None)
 
 
 def _department_reachable(session: Session, code: str) -> bool:

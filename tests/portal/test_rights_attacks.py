@@ -212,3 +212,22 @@ def test_a_department_that_could_not_receive_the_request_is_not_deemed_silent(tm
                     department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
     assert main(["deadlines", "--apply", "--today", after]) == 0
     assert "已处理 1 项" in capsys.readouterr().out
+
+
+def test_a_kept_record_cannot_be_put_back_under_objection_again_and_again(instance, app):
+    """After an objection was verified and the record kept, a new objection to the unchanged record
+    is refused (the subject may add its statement instead): otherwise the 异议处理中 marker could be
+    kept on a verified record for good, one objection after another."""
+    subject, reviewer, clerk = as_(app, trader(14)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    record = record_of(instance, trader(14).uscc)
+    assert file(subject, record.public_id).status_code == 303
+    req = request_of(instance, record.public_id)
+    for who, action, note in [(reviewer, "agrees", ""), (clerk, "reply", "经核实无误"), (reviewer, "keep", "")]:
+        assert act(who, req.ref, action, note).status_code == 303
+    answer = file(subject, record.public_id, reason="再次提出异议")
+    assert answer.status_code == 400 and "维持原记录" in answer.get_data(as_text=True)
+    assert request_of(instance, record.public_id).ref == req.ref
+    assert app.test_client().get(f"/api/v1/records/{record.public_id}").get_json()["objection"] is False
+    with session_factory(instance.database_url).begin() as db:   # the source sends the record again, changed
+        db.get(Record, record.id).updated_at = datetime.now(timezone.utc)
+    assert file(subject, record.public_id, reason="记录已变更，再次提出异议").status_code == 303
