@@ -18,7 +18,7 @@ from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import ORG_B, REVIEWER, STAFF_ADMIN, csrf_token, log_in, make_staff
+from tests.portal.realname import ORG_B, REVIEWER, csrf_token, log_in, make_staff
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
 MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
@@ -231,3 +231,17 @@ def test_a_kept_record_cannot_be_put_back_under_objection_again_and_again(instan
     with session_factory(instance.database_url).begin() as db:   # the source sends the record again, changed
         db.get(Record, record.id).updated_at = datetime.now(timezone.utc)
     assert file(subject, record.public_id, reason="记录已变更，再次提出异议").status_code == 303
+
+
+def test_a_broken_override_file_is_refused_with_a_message_not_a_traceback(instance, tmp_path, monkeypatch, capsys):
+    from indexer.__main__ import main
+
+    monkeypatch.setenv("CREDIT_DATABASE_URL", instance.database_url)
+    monkeypatch.setenv("CREDIT_SEARCH_URL", instance.search_url)
+    wrong_year = tmp_path / "calendar.yaml"
+    wrong_year.write_text("years:\n  2027:\n    holidays: [2026-01-01]\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("years: [\n", encoding="utf-8")
+    for path in (wrong_year, broken, tmp_path / "missing.yaml"):
+        assert main(["deadlines", "--calendar", str(path)]) == 2
+        assert capsys.readouterr().err.startswith("错误：节假日补充文件无法使用")
