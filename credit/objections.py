@@ -13,12 +13,13 @@ The functions here change the database only. What the caller does after the comm
 suspension, withdrawal, statement or correction shows at once) and the e-mail copies to send."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from credit import evidence, notices, staff
@@ -171,6 +172,9 @@ def file_request(session: Session, catalog: Catalog, procedure: Procedure, calen
         raise ObjectionError("该记录已有正在处理的申请，请等待处理结果")
     if record.withdrawn or record.revoked:
         raise ObjectionError("该记录已不再公开，无需提出申请")
+    if kind == OBJECTION and _kept_unchanged(session, catalog, record):
+        raise ObjectionError("该记录的异议已核实并维持原记录；记录未变更前不再受理对它的异议。"
+                             "您可以在该项异议下添加附注声明，与记录一并公示")
     if kind == REMOVAL and not positive(record, procedure):
         raise ObjectionError("只能申请移除本主体列入守信名单（红名单）的记录")
     files = evidence.check(uploads, max_files=max_files, max_bytes=max_bytes)
@@ -302,10 +306,11 @@ def act(session: Session, catalog: Catalog, calendar: WorkCalendar, member: Staf
         raise ObjectionError(f"当前环节（{step.label}）不能执行该操作")
     if not _may_act(member, step, request):
         raise ObjectionError(f"当前环节（{step.label}）由{_actor_label(step)}办理")
-    note = " ".join((note or "").split())[:MAX_TEXT]
+    note = plain(note)[:MAX_TEXT]
     target = step.actions[action]
     if action == "reply" and not note:
         raise ObjectionError("请填写核实答复意见")
+    _claim(session, request)
     record = session.get(Record, request.record_id)
     done = Done(request)
     if target.startswith("outcome:"):
@@ -447,8 +452,17 @@ def deadlines(session: Session, catalog: Catalog, calendar: WorkCalendar, *, tod
         if request.due_on == today or not step.on_missed.startswith("outcome:"):
             items.append(DeadlineItem(request, step, "due" if request.due_on == today else "overdue"))
             continue
+        if step.actor == "department" and not _department_reachable(session, request.dept_code):
+            # Silence is not a missed reply when nobody at the department could receive the request.
+            items.append(DeadlineItem(request, step, "overdue", "信源单位未在平台登记经办人或通知邮箱，未能收到转交，"
+                                      "不按逾期处理：请登记该单位的经办人，或联系信源单位"))
+            continue
         if not apply:
             items.append(DeadlineItem(request, step, "overdue", f"将执行：{_outcome_label(procedure, step.on_missed)}"))
+            continue
+        try:
+            _claim(session, request)
+        except ObjectionError:   # acted on meanwhile: its new step has a deadline of its own
             continue
         record = session.get(Record, request.record_id)
         outcome = step.on_missed.removeprefix("outcome:")
@@ -499,7 +513,7 @@ def _close(session: Session, catalog: Catalog, procedure: Procedure, request: Ob
 
 
 def _correct(catalog: Catalog, record: Record, correction: dict | None, note: str, now: datetime) -> str:
-    column, value = (correction or {}).get("column", ""), " ".join(str((correction or {}).get("value", "")).split())
+    column, value = (correction or {}).get("column", ""), plain(str((correction or {}).get("value", "")))
     columns = {c.key: c for c in correctable(catalog, record)}
     if column not in columns or not value:
         raise ObjectionError("请选择要更正的字段并填写更正后的内容")
@@ -550,6 +564,41 @@ def _tell(session: Session, done: Done, request: ObjectionRequest, title: str, b
         done.mails.append(Mail(contact.email, title, f"{request.subject_name}：{body}"))
 
 
+def _kept_unchanged(session: Session, catalog: Catalog, record: Record) -> bool:
+    """Whether the record's last objection kept it and the record has not changed since: objecting
+    again would only put the 异议处理中 marker back on a record already verified, as often as wished."""
+    last = session.scalar(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id,
+                                                         ObjectionRequest.kind == OBJECTION,
+                                                         ObjectionRequest.state == CLOSED)
+                          .order_by(ObjectionRequest.closed_at.desc(), ObjectionRequest.id.desc()).limit(1))
+    procedure = catalog.procedures.get(last.procedure) if last is not None else None
+    if procedure is None or procedure.outcomes.get(last.outcome or "", {}).get("effect") != "keep":
+        return False
+    changed, closed = record.updated_at, last.closed_at
+    return changed is None or closed is None or changed.replace(tzinfo=None) <= closed.replace(tzinfo=None)
+
+
+def _department_reachable(session: Session, code: str) -> bool:
+    """Whether a source department could have received a request: a clerk of it in the staff table,
+    or an address for its notices."""
+    return (session.get(DepartmentContact, code) is not None
+            or session.scalar(select(staff.StaffMember.key).where(staff.StaffMember.department_code == code)
+                              .limit(1)) is not None)
+
+
+def _claim(session: Session, request: ObjectionRequest) -> None:
+    """Take the request at the step it was read at, before anything else changes: a conditional
+    update that holds the row until the commit, so of two actions at once (two reviewers, a clerk's
+    reply and the deadlines command) one acts and the other is told, never both."""
+    claimed = session.execute(update(ObjectionRequest)
+                              .where(ObjectionRequest.id == request.id, ObjectionRequest.state == OPEN,
+                                     ObjectionRequest.step == request.step)
+                              .values(step=request.step)
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise ObjectionError("该申请已有人办理，请刷新页面查看最新环节")
+
+
 def _open_request(session: Session, record_id: int) -> ObjectionRequest | None:
     return session.scalar(select(ObjectionRequest).where(ObjectionRequest.record_id == record_id,
                                                          ObjectionRequest.state == OPEN).limit(1))
@@ -590,12 +639,22 @@ def _title(record: Record) -> str:
 
 
 def _text(value: str | None, missing: str, limit: int) -> str:
-    text = " ".join((value or "").split())
+    text = plain(value)
     if not text:
         raise ObjectionError(missing)
     if len(text) > limit:
         raise ObjectionError(f"内容过长（最多 {limit} 个字符）")
     return text
+
+
+# Control characters (NUL …) and the bidirectional overrides that would make a published statement
+# read otherwise than it was written: removed from what subjects and staff type, as ingest removes
+# control characters from source text; line breaks and tabs become a space.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(value: str | None) -> str:
+    return " ".join(_INVISIBLE.sub("", value or "").split())
 
 
 def _email(value: str | None) -> str | None:

@@ -16,6 +16,7 @@ subject's documents (`republish`), so the public index drops it at once."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,8 @@ MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 PROOF_FOLDER = "repair-proofs"   # under the instance folder, outside the web root
+# Control characters (NUL …) and bidirectional overrides are removed from what subjects and staff type.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class RepairError(ValueError):
@@ -82,6 +85,8 @@ def eligibility(record, catalog: Catalog, today: date, earlier_repairs: Iterable
         return _closed(f"已于{record.repaired_on.isoformat()}信用修复，停止公示")
     if record.revoked:
         return _closed("该记录已撤销，不再公示，无需修复")
+    if getattr(record, "withdrawn", None):   # an objection's outcome took it out of publicity for good
+        return _closed(f"{record.withdrawn}，不再公示，无需修复")
     values = record.values
     shown = publicity(record.kind, values, catalog, today)
     if not shown.public and shown.until is None:
@@ -245,7 +250,7 @@ def apply(session: Session, *, subject_key: str, subject_name: str, public_id: s
     allowed = eligibility(record, catalog, today, earlier_repairs(session, subject_key, but=record.id))
     if not allowed.open:
         raise RepairError(f"该处罚目前不能申请信用修复：{allowed.reason}")
-    text = (commitment or "").strip()
+    text = _INVISIBLE.sub("", commitment or "").strip()
     if not text:
         raise RepairError("请填写并提交信用承诺书")
     if len(text) > settings.repair_max_text:
@@ -299,7 +304,7 @@ def decide(session: Session, application: RepairApplication, *, approve: bool, r
     record = session.get(Record, application.record_id)
     if record is None:
         raise RepairError("该申请所涉记录已不在本平台")
-    reason = " ".join((reason or "").split())
+    reason = " ".join(_INVISIBLE.sub("", reason or "").split())
     at = now or utcnow()
     if approve:
         allowed = eligibility(record, catalog, today, earlier_repairs(session, record.subject_key, but=record.id))

@@ -266,6 +266,8 @@ def cmd_deadlines(args) -> int:
     """Objection steps due or overdue; with --apply, what passed deadlines require (for a daily cron)."""
     from datetime import datetime, timezone
 
+    import yaml
+
     from credit import mail, objections
     from credit.dates import parse_date
     from credit.db import session_factory
@@ -278,7 +280,11 @@ def cmd_deadlines(args) -> int:
     if today is None:
         print(f"错误：--today 应为日期，例如 2026-10-09（收到 {args.today!r}）", file=sys.stderr)
         return 2
-    calendar = load_calendar(args.calendar) if args.calendar else catalog.calendar
+    try:
+        calendar = load_calendar(args.calendar) if args.calendar else catalog.calendar
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"错误：节假日补充文件无法使用：{exc}", file=sys.stderr)
+        return 2
     with session_factory(settings.database_url).begin() as session:
         items, done = objections.deadlines(session, catalog, calendar, today=today, now=datetime.now(timezone.utc),
                                            apply=args.apply)
