@@ -163,9 +163,12 @@ def file_request(session: Session, catalog: Catalog, procedure: Procedure, calen
     """A subject's objection to, or request to remove, one of its own records."""
     if kind not in (OBJECTION, REMOVAL):
         raise NotFound()
-    record = session.scalar(select(Record).where(Record.public_id == record_id, Record.subject_key == who.key))
-    if record is None:
+    # Claim the record's row first (a no-op write): two filings on one record queue here — the write
+    # lock on SQLite, a row lock on PostgreSQL — so the second sees the first one's open request.
+    mine = (Record.public_id == record_id, Record.subject_key == who.key)
+    if session.execute(update(Record).where(*mine).values(updated_at=Record.updated_at)).rowcount != 1:
         raise NotFound()
+    record = session.scalar(select(Record).where(*mine))
     reason = _text(reason, "请填写理由", MAX_TEXT)
     email = _email(email)
     if _open_request(session, record.id) is not None:

@@ -111,6 +111,46 @@ def test_two_decisions_at_once_on_one_request_only_one_acts(instance, app, monke
         assert db.get(ObjectionRequest, req.id).step == "correct"
 
 
+def test_two_objections_filed_at_once_on_one_record_make_one_request(instance, monkeypatch):
+    """The second filing waits for the first one's transaction, then sees its open request."""
+    import threading
+    import time
+
+    who = trader(15)
+    record = record_of(instance, who.uscc)
+    catalog, sessions = load_catalog(), session_factory(instance.database_url)
+    check, outcomes = objections._open_request, []
+
+    def slow_check(session, record_id):   # the first filing dawdles between its check and its insert
+        found = check(session, record_id)
+        if threading.current_thread().name == "first":
+            time.sleep(0.6)
+        return found
+
+    def filing():
+        try:
+            with sessions.begin() as db:
+                objections.file_request(db, catalog, catalog.procedure(), catalog.calendar, who, kind="objection",
+                                        record_id=record.public_id, reason="记录有误", email="", uploads=[],
+                                        instance_path=instance.instance_path, max_files=5, max_bytes=1 << 20,
+                                        today=TODAY, now=NOW)
+            outcomes.append("filed")
+        except objections.ObjectionError:
+            outcomes.append("refused")
+
+    monkeypatch.setattr(objections, "_open_request", slow_check)
+    first = threading.Thread(target=filing, name="first")
+    second = threading.Thread(target=filing, name="second")
+    first.start()
+    time.sleep(0.2)
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert sorted(outcomes) == ["filed", "refused"]
+    with sessions() as db:
+        assert len(list(db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)))) == 1
+
+
 # -- input ------------------------------------------------------------------------------------------
 
 def test_control_characters_and_direction_overrides_never_reach_the_database_or_a_public_page(instance, app):
