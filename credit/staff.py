@@ -89,6 +89,8 @@ def grant(session: Session, *, key: str, name: str, roles: list[str], department
         department_code = None
     at = now or utcnow()
     row = session.get(StaffMember, key)
+    if row is not None and ADMIN in row.roles and ADMIN not in roles:
+        _keep_an_admin(session, key)
     if row is None:
         row = StaffMember(key=key, created_at=at)
         session.add(row)
@@ -107,10 +109,18 @@ def remove(session: Session, key: str, *, by: tuple[str, str], now: datetime | N
     row = session.get(StaffMember, normalize_code(key))
     if row is None:
         return False
+    if ADMIN in row.roles:
+        _keep_an_admin(session, row.key)
     audit(session, by, "撤销工作人员的全部角色", items=[f"staff:{row.key}"], subject_name=row.name, at=now,
           address=address)
     session.delete(row)
     return True
+
+
+def _keep_an_admin(session: Session, leaving: str) -> None:
+    """Refuse a change that would leave the portal without an admin (nobody could manage staff)."""
+    if not any(ADMIN in m.roles for m in members(session) if m.key != leaving):
+        raise StaffError("这是唯一的系统管理员：请先为另一位工作人员授予 admin 角色")
 
 
 def audit(session: Session, by: tuple[str, str], action: str, *, items: list[str] = (), subject_key: str = "",

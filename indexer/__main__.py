@@ -245,7 +245,12 @@ def cmd_staff(args) -> int:
             print(f"{row.name}（{mask_id_number(row.key)}）：{'、'.join(row.roles)}")
             return 0
         if args.action == "remove":
-            if not staff.remove(session, args.id_number, by=_cli_actor()):
+            try:
+                removed = staff.remove(session, args.id_number, by=_cli_actor())
+            except staff.StaffError as exc:
+                print(f"错误：{exc}", file=sys.stderr)
+                return 2
+            if not removed:
                 print(f"错误：没有这位工作人员：{mask_id_number(args.id_number)}", file=sys.stderr)
                 return 1
             print("已撤销其全部角色")

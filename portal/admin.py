@@ -135,7 +135,10 @@ def staff_remove(ref: str):
             raise PortalError(404, "not_found", "没有这位工作人员")
         if row.key == member().key:
             return _staff_page(error="不能撤销自己的角色：请由另一位系统管理员操作"), 400
-        staff.remove(db, row.key, by=actor(), now=login.now(), address=request.remote_addr)
+        try:
+            staff.remove(db, row.key, by=actor(), now=login.now(), address=request.remote_addr)
+        except StaffError as exc:
+            return _staff_page(error=str(exc)), 400
     return redirect(url_for("admin.staff_list"))
 
 

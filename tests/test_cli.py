@@ -176,8 +176,12 @@ def test_staff_command_adds_lists_and_removes_and_logs_each_change(tmp_path):
     assert refused.returncode == 2 and "公民身份号码" in refused.stderr
     no_department = indexer("staff", "add", member, "--name", "孙管理", "--role", "department", instance=instance)
     assert no_department.returncode == 2 and "统一社会信用代码" in no_department.stderr
-    assert indexer("staff", "add", member, "--name", "孙管理", "--role", "department", "--department", DEPT_ENV[1],
-                   instance=instance).returncode == 0
+    demote = ("staff", "add", member, "--name", "孙管理", "--role", "department", "--department", DEPT_ENV[1])
+    only_admin = indexer(*demote, instance=instance)
+    assert only_admin.returncode == 2 and "唯一的系统管理员" in only_admin.stderr
+    other = citizen_id("42010619880725352")
+    assert indexer("staff", "add", other, "--name", "李管理", "--role", "admin", instance=instance).returncode == 0
+    assert indexer(*demote, instance=instance).returncode == 0
     listed = indexer("staff", "list", instance=instance).stdout
     assert "孙管理" in listed and DEPT_ENV[1] in listed and member not in listed
     assert indexer("staff", "remove", member, instance=instance).returncode == 0
@@ -185,4 +189,4 @@ def test_staff_command_adds_lists_and_removes_and_logs_each_change(tmp_path):
     with session_factory(f"sqlite:///{instance / 'credit.sqlite3'}")() as db:
         assert staff.find(db, member) is None
         actions = list(db.scalars(select(querylog.QueryLogEntry).where(querylog.QueryLogEntry.how == querylog.ACTION)))
-        assert [a.querier_id for a in actions] == ["cli"] * 3 and querylog.verify(db) == []
+        assert [a.querier_id for a in actions] == ["cli"] * 4 and querylog.verify(db) == []

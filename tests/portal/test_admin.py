@@ -205,3 +205,19 @@ def test_the_subject_sees_the_staff_read_but_not_the_staff_actions(app, instance
         hows = {e.how for e in querylog.reads_of(db, ORG_A.uscc)}
     assert "staff" in hows and querylog.ACTION not in hows
     assert "信用中心工作人员" in as_(app, ORG_A).get("/account").get_data(as_text=True)
+
+
+def test_the_last_admin_cannot_be_demoted(app, instance):
+    admin = as_(app, STAFF_ADMIN)
+    answer = admin.post("/admin/staff", data={"csrf_token": csrf_token(admin, "/admin/staff"),
+                                              "key": STAFF_ADMIN.id_number, "name": STAFF_ADMIN.name,
+                                              "roles": ["reviewer"]})
+    assert answer.status_code == 400 and "唯一的系统管理员" in answer.get_data(as_text=True)
+    with session_factory(instance.database_url)() as db:
+        assert staff.find(db, STAFF_ADMIN.id_number).roles == {"admin"}
+        try:
+            staff.remove(db, STAFF_ADMIN.id_number, by=("test", "测试"))
+        except staff.StaffError:
+            db.rollback()
+        else:
+            raise AssertionError("the last admin was removed")
