@@ -80,10 +80,11 @@ def record_fields(record: dict) -> list[Field]:
             for key, label in labels().fields[record["kind"]].items() if key in values]
 
 
-def summary_fields(record: dict, identity: bool = False) -> list[Field]:
-    """The record's summary columns that have a value (its subject's codes too, if asked)."""
+def summary_fields(record: dict, identity: bool = False, department: bool = False) -> list[Field]:
+    """The record's summary columns that have a value (its subject's codes too, if asked, and the
+    department that reported it, where it is not shown apart)."""
     names, values, whole = labels().fields[record["kind"]], record["fields"], labels().whole[record["kind"]]
-    keys = (IDENTITY_COLUMNS if identity else ()) + SUMMARY_COLUMNS[record["kind"]]
+    keys = (IDENTITY_COLUMNS if identity else ()) + SUMMARY_COLUMNS[record["kind"]] + (("source_dept",) if department else ())
     return [Field(names[key], values[key], key in whole) for key in keys if values.get(key)]
 
 
