@@ -21,7 +21,7 @@ from credit.codes import is_citizen_id, looks_like_code, mask_id_number, normali
 from credit.logins import Identity
 from credit.masking import scrub
 from credit.models import Record
-from credit.publicity import ended, publicity
+from credit.publicity import of_record, record_ended
 
 SELF, CODE, STAFF = "self", "code", "staff"
 OWN_READ_REASON = "本人查询"
@@ -194,8 +194,7 @@ def _current_name(session: Session, key: str | None) -> str:
 
 
 def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own: bool) -> ShownRecord:
-    withdrawn = {"revoked": record.revoked, "repaired": record.repaired_on is not None, "withdrawn": record.withdrawn}
-    pub = publicity(record.kind, record.values, catalog, today, suspended=record.objection == "suspended", **withdrawn)
+    pub = of_record(record, catalog, today)
     kind = catalog.kinds[record.kind]
     columns = kind.columns if own else kind.shown_columns
     fields = {}
@@ -206,7 +205,7 @@ def _shown(record: Record, catalog: Catalog, today: date, reader: Identity, own:
     return ShownRecord(id=record.public_id, kind=record.kind, decided_on=str(record.values.get(kind.date_field, "")),
                        state=pub.state, public=pub.public, until=pub.until.isoformat() if pub.until else None,
                        objection=record.objection, fields=fields,
-                       ended=ended(record.kind, record.values, catalog, today, **withdrawn))
+                       ended=record_ended(record, catalog, today))
 
 
 def _value(col: Column, value, reader: Identity, catalog: Catalog) -> str:

@@ -15,7 +15,7 @@ from credit.catalog import PERSON, SOLE_TRADER, Catalog, Column
 from credit.codes import mask_id_number, registered_code
 from credit.ids import subject_doc_id
 from credit.masking import mask_person_name, scrub
-from credit.publicity import FOREVER, publicity
+from credit.publicity import FOREVER, of_record
 from credit.regions import region_label, region_path
 
 # The shape of the public documents, the one definition the Elasticsearch mapping
@@ -140,9 +140,7 @@ def record_document(record: RecordLike, catalog: Catalog, today: date,
     """The public document of one record, or None when it may not be shown today. `private`
     adds personal names to mask that other records of the subject hold."""
     values = record.values
-    pub = publicity(record.kind, values, catalog, today, revoked=record.revoked,
-                    repaired=record.repaired_on is not None, suspended=record.objection == "suspended",
-                    withdrawn=getattr(record, "withdrawn", None))
+    pub = of_record(record, catalog, today)
     if not pub.public:
         return None
     kind = catalog.kinds[record.kind]

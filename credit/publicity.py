@@ -128,3 +128,20 @@ def withheld(kind: str, values: dict, catalog: Catalog, arrived: date, *, revoke
     (Record.withheld) for the statistics."""
     state = publicity(kind, values, catalog, arrived, revoked=revoked)
     return None if state.public else state.state[:64]
+
+
+def _withdrawals(record) -> dict:
+    """The ways a stored record (credit.models.Record, or a row shaped like it) left publicity."""
+    return {"revoked": record.revoked, "repaired": record.repaired_on is not None,
+            "withdrawn": getattr(record, "withdrawn", None)}
+
+
+def of_record(record, catalog: Catalog, today: date) -> Publicity:
+    """`publicity` of a stored record, with everything that took it out of publicity."""
+    return publicity(record.kind, record.values, catalog, today, suspended=record.objection == "suspended",
+                     **_withdrawals(record))
+
+
+def record_ended(record, catalog: Catalog, today: date) -> bool:
+    """`ended` of a stored record."""
+    return ended(record.kind, record.values, catalog, today, **_withdrawals(record))

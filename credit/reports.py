@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from credit.authcodes import ALPHABET
 from credit.catalog import Catalog
 from credit.models import Base, Record, aware
-from credit.publicity import publicity
+from credit.publicity import of_record
 
 PUBLIC, SELF, CODE = "public", "self", "code"
 AUDIENCES = (PUBLIC, SELF, CODE)
@@ -69,14 +69,14 @@ def data_digest(data) -> str:
 
 def record_digest(session: Session, catalog: Catalog, subject_key: str, kinds: tuple[str, ...], today: date) -> str:
     """SHA-256 of a subject's records of these kinds in the database, with their state today: what a
-    full report is built from. A correction, a new record, a revocation, an objection, a repair or a
-    window that ended all change it. Only the digest leaves this function, never a record."""
+    full report is built from. A correction, a new record, a revocation, an objection and its
+    outcome (a withdrawal, a statement, a correction's note), a repair or a window that ended all
+    change it. Only the digest leaves this function, never a record."""
     rows = session.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind.in_(kinds))
                            .order_by(Record.public_id))
     return data_digest([
-        [r.public_id, r.kind, r.values, r.revoked, r.objection, r.repaired_on,
-         publicity(r.kind, r.values, catalog, today, revoked=r.revoked, repaired=r.repaired_on is not None,
-                   suspended=r.objection == "suspended").state]
+        [r.public_id, r.kind, r.values, r.revoked, r.objection, r.repaired_on, r.withdrawn, r.statement,
+         r.correction_note, of_record(r, catalog, today).state]
         for r in rows])
 
 

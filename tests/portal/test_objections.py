@@ -179,6 +179,8 @@ def test_objection_lifecycle(instance, app, yunfu, procedure, n, steps, outcome)
         status, page, api = public(app.test_client(), record.public_id)
         assert "附注声明" in page and text in page and api["fields"]["statement"] == text
         assert text in app.test_client().get(f"/subjects/{trader(n).uscc}").get_data(as_text=True)
+        report = app.test_client().get(f"/subjects/{trader(n).uscc}/report.pdf")   # the public credit report too
+        assert report.status_code == 200 and text in "".join(pdf_text(report.data).split())
 
     account = subject.get("/account").get_data(as_text=True)
     assert "已办结" in account and "处罚决定书.pdf" in account
@@ -418,3 +420,11 @@ def test_disagreeing_departments_are_flagged(tmp_path):
     make_staff(settings)
     page = as_(portal_app(settings), REVIEWER).get("/admin/objections").get_data(as_text=True)
     assert "同一代码，多个名称" in page and "武汉市光谷科技股份公司" in page and mini.GUANGGU[1] in page
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
