@@ -1,7 +1,8 @@
-"""Evidence files attached to an objection (SPEC §8): PDF, JPEG or PNG, judged by their first bytes
-— never by the file's name or the type the browser claims — and kept under the instance folder,
-outside anything the web server serves, by a random name. Only credit.objections says who may
-read one back."""
+"""Files a subject attaches — an objection's evidence, a credit repair's proof (SPEC §8): PDF, JPEG or
+PNG, judged by their first bytes — never by the file's name or the type the browser claims — and
+kept under the instance folder, outside anything the web server serves, by a random name, in a
+folder per use (`FOLDER`, credit.repairs.PROOF_FOLDER). Only credit.objections and credit.repairs
+say who may read one back."""
 from __future__ import annotations
 
 import hashlib
@@ -70,22 +71,22 @@ def clean_name(filename: str | None) -> str:
     return base[:100] or "未命名文件"
 
 
-def store(instance_path: Path, file: Checked) -> str:
+def store(instance_path: Path, file: Checked, folder: str = FOLDER) -> str:
     """Write a file under a random name; returns that name."""
-    folder = instance_path / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    (Path(instance_path) / folder).mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + EXTENSIONS[file.content_type]
-    (folder / stored).write_bytes(file.data)
+    with open(path_of(instance_path, stored, folder), "xb") as fh:   # x: a random name never overwrites
+        fh.write(file.data)
     return stored
 
 
-def path_of(instance_path: Path, stored: str) -> Path:
+def path_of(instance_path: Path, stored: str, folder: str = FOLDER) -> Path:
     if not stored or "/" in stored or "\\" in stored or stored.startswith("."):
         raise EvidenceError("invalid stored name")
-    return instance_path / FOLDER / stored
+    return Path(instance_path) / folder / stored
 
 
-def discard(instance_path: Path, stored: list[str]) -> None:
+def discard(instance_path: Path, stored: list[str], folder: str = FOLDER) -> None:
     """Remove files written for a request that was not saved after all."""
     for name in stored:
-        path_of(instance_path, name).unlink(missing_ok=True)
+        path_of(instance_path, name, folder).unlink(missing_ok=True)

@@ -15,7 +15,6 @@ Approval sets Record.repaired_on, which withdraws the record from every public v
 subject's documents (`republish`), so the public index drops it at once."""
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from sqlalchemy import Date, DateTime, Integer, String, Text, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from credit import notices, staff
+from credit import evidence, notices, staff
 from credit.catalog import Catalog
 from credit.config import Settings
 from credit.dates import add_months, parse_date
@@ -37,12 +36,6 @@ from credit.publicity import penalty_until, publicity
 SUBMITTED, APPROVED, REFUSED = "submitted", "approved", "refused"
 STATE_LABELS = {SUBMITTED: "审核中", APPROVED: "已批准，停止公示", REFUSED: "未获批准"}
 
-# What a proof file may be, told by its first bytes (never by its name or the browser's word).
-MAGIC = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
 PROOF_FOLDER = "repair-proofs"   # under the instance folder, outside the web root
 # Control characters (NUL …) and bidirectional overrides are removed from what subjects and staff type.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -174,56 +167,21 @@ class RepairEvent(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-@dataclass(frozen=True)
-class Proof:
-    """An uploaded file, read into memory (at most repair_max_bytes)."""
-    filename: str
-    data: bytes
+Proof = evidence.Upload   # an uploaded file, read into memory (at most repair_max_bytes + 1)
 
 
-def proof_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of a PDF, JPEG or PNG, judged by its first bytes; else None."""
-    for magic, content_type, ext in MAGIC:
-        if data.startswith(magic):
-            return content_type, ext
-    return None
-
-
-def check_proofs(proofs: list[Proof], settings: Settings) -> list[tuple[Proof, str]]:
-    """The proofs with their content types, or RepairError naming the first problem."""
+def check_proofs(proofs: list[Proof], settings: Settings) -> list[evidence.Checked]:
+    """The proofs checked by content and the limits, or RepairError naming the first problem."""
     if not proofs:
         raise RepairError("请上传已履行行政处罚决定的证明材料（PDF、JPEG 或 PNG 文件）")
-    if len(proofs) > settings.repair_max_files:
-        raise RepairError(f"证明材料最多{settings.repair_max_files}个文件")
-    checked = []
-    for proof in proofs:
-        if len(proof.data) > settings.repair_max_bytes:
-            raise RepairError(f"文件“{proof.filename}”超过{_size(settings.repair_max_bytes)}")
-        if not proof.data:
-            raise RepairError(f"文件“{proof.filename}”是空文件")
-        kind = proof_type(proof.data)
-        if kind is None:
-            raise RepairError(f"文件“{proof.filename}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，而非文件名）")
-        checked.append((proof, kind[0]))
-    return checked
-
-
-def _size(n: int) -> str:
-    return f"{n / 1048576:g} MB" if n >= 1048576 else f"{n / 1024:g} KB"
-
-
-def proof_folder(settings: Settings) -> Path:
-    return Path(settings.instance_path) / PROOF_FOLDER
+    try:
+        return evidence.check(proofs, max_files=settings.repair_max_files, max_bytes=settings.repair_max_bytes)
+    except evidence.EvidenceError as exc:
+        raise RepairError(str(exc)) from None
 
 
 def proof_path(settings: Settings, row: RepairFile) -> Path:
-    return proof_folder(settings) / row.stored_name
-
-
-def _display_name(name: str) -> str:
-    """A file name for display only: its last path part, printable, at most 100 characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(c for c in base if c.isprintable())[:100] or "证明材料"
+    return evidence.path_of(settings.instance_path, row.stored_name, PROOF_FOLDER)
 
 
 def own_record(session: Session, subject_key: str, public_id: str) -> Record:
@@ -261,18 +219,12 @@ def apply(session: Session, *, subject_key: str, subject_name: str, public_id: s
                                     state=SUBMITTED, open_for=record.id, commitment=text, created_at=at)
     session.add(application)
     session.flush()   # the unique open_for refuses a second open application here
-    folder = proof_folder(settings)
-    folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     try:
-        for proof, content_type in checked:
-            row = RepairFile(application_id=application.id, stored_name=secrets.token_hex(16),
-                             filename=_display_name(proof.filename), content_type=content_type, size=len(proof.data),
-                             sha256=hashlib.sha256(proof.data).hexdigest())
-            with open(folder / row.stored_name, "xb") as fh:   # x: a random name never overwrites
-                written.append(row.stored_name)
-                fh.write(proof.data)
-            session.add(row)
+        for proof in checked:
+            written.append(evidence.store(settings.instance_path, proof, PROOF_FOLDER))
+            session.add(RepairFile(application_id=application.id, stored_name=written[-1], filename=proof.filename,
+                                   content_type=proof.content_type, size=len(proof.data), sha256=proof.sha256))
     except OSError:
         discard_files(settings, written)
         raise
@@ -289,8 +241,7 @@ def is_duplicate(exc: IntegrityError) -> bool:
 
 
 def discard_files(settings: Settings, stored_names: Iterable[str]) -> None:
-    for name in stored_names:
-        (proof_folder(settings) / name).unlink(missing_ok=True)
+    evidence.discard(settings.instance_path, list(stored_names), PROOF_FOLDER)
 
 
 def decide(session: Session, application: RepairApplication, *, approve: bool, reason: str,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy.exc import IntegrityError
 
-from credit import access, querylog, repairs, staff
+from credit import access, evidence, querylog, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
 from indexer.republish import republish
@@ -182,8 +182,8 @@ def _send(row: repairs.RepairFile, ref: str):
     path = repairs.proof_path(current.settings(), row)
     if not path.is_file():
         raise PortalError(404, "not_found", "该文件已不在本平台")
-    ext = {kind: e for _magic, kind, e in repairs.MAGIC}[row.content_type]
-    return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=f"repair-{ref}-{row.id}.{ext}",
+    ext = evidence.EXTENSIONS[row.content_type]
+    return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=f"repair-{ref}-{row.id}{ext}",
                      max_age=0)
 
 

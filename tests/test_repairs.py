@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from credit.catalog import load_catalog
-from credit.repairs import Proof, RepairError, check_proofs, eligibility, proof_type
+from credit.evidence import sniff
+from credit.repairs import Proof, RepairError, check_proofs, eligibility
 from tests.conftest import make_settings
 
 DEFAULT = load_catalog("default")
@@ -129,15 +130,15 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 def test_proofs_are_told_by_their_first_bytes(tmp_path):
-    assert proof_type(PDF)[0] == "application/pdf"
-    assert proof_type(PNG)[0] == "image/png"
-    assert proof_type(JPEG)[0] == "image/jpeg"
-    assert proof_type(b"<html><script>alert(1)</script>") is None
-    assert proof_type(b"MZ\x90\x00") is None
+    assert sniff(PDF) == "application/pdf"
+    assert sniff(PNG) == "image/png"
+    assert sniff(JPEG) == "image/jpeg"
+    assert sniff(b"<html><script>alert(1)</script>") is None
+    assert sniff(b"MZ\x90\x00") is None
     settings = make_settings(tmp_path, repair_max_files=2, repair_max_bytes=100)
     assert len(check_proofs([Proof("a.pdf", PDF), Proof("b.png", PNG)], settings)) == 2
-    for proofs, says in [([], "请上传"), ([Proof("a.pdf", PDF)] * 3, "最多2个"),
+    for proofs, says in [([], "请上传"), ([Proof("a.pdf", PDF)] * 3, "最多可附 2 个"),
                          ([Proof("big.pdf", PDF + b"0" * 100)], "超过"),
-                         ([Proof("fake.pdf", b"<html></html>")], "不是 PDF"), ([Proof("e.png", b"")], "空文件")]:
+                         ([Proof("fake.pdf", b"<html></html>")], "不是 PDF"), ([Proof("e.png", b"")], "是空的")]:
         with pytest.raises(RepairError, match=says):
             check_proofs(proofs, settings)

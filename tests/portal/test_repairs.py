@@ -73,7 +73,7 @@ def count(settings, model, **where) -> int:
 
 
 def stored_files(settings) -> list:
-    folder = repairs.proof_folder(settings)
+    folder = settings.instance_path / repairs.PROOF_FOLDER
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
