@@ -5,6 +5,7 @@ Alembic migrations in credit/migrations."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -17,6 +18,15 @@ def utcnow() -> datetime:
 def aware(moment: datetime) -> datetime:
     """A moment in UTC. SQLite returns naive datetimes from timezone-aware columns: they were stored in UTC."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+# Where the portal's users read the time: moments are stored in UTC and shown in China Standard Time.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored moment as the users read it (the pages' `china_time` filter)."""
+    return aware(moment).astimezone(CHINA).strftime(fmt) if moment is not None else ""
 
 
 class Base(DeclarativeBase):

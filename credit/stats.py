@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from credit.models import IngestRun, Record
+from credit.models import CHINA, IngestRun, Record, aware
 from credit.searchcount import per_day
 from credit.workdays import UncoveredYear, WorkCalendar
 
-CHINA = timezone(timedelta(hours=8))
 KINDS = ("licence", "penalty")
 KIND_LABELS = {"licence": "行政许可", "penalty": "行政处罚"}
 UNKNOWN_DEPARTMENT = "（未填写）"
@@ -177,8 +176,7 @@ def rejected_rows(db: Session, year: int, departments: dict[str, str]) -> dict[t
     runs = db.execute(select(IngestRun.started_at, IngestRun.report["departments"])
                       .where(IngestRun.rejected > 0)).all()
     for started, per_department in runs:
-        started = started if started.tzinfo else started.replace(tzinfo=timezone.utc)
-        local = started.astimezone(CHINA)
+        local = aware(started).astimezone(CHINA)
         if local.year != year:
             continue
         for name, counts in (per_department or {}).items():

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from credit.catalog import load_catalog
 from credit.config import Settings
+from credit.models import local_time
 from credit.search import open_index
 from portal import (
     account,
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     batch.init_app(app)
     csrf.exempt(batch.bp)
     present.register(app)
+    app.add_template_filter(local_time, "china_time")   # every moment shown in China Standard Time
     app.register_blueprint(public.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(authorized.bp)

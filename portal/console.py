@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from credit import quality, querylog, staff, stats
 from credit.codes import mask_id_number, normalize_code
-from credit.models import IngestRun
+from credit.models import CHINA, IngestRun, aware
 from credit.querylog import QueryLogEntry
 from portal import admin, charts, current, login
 from portal.admin import member, staff_required
@@ -38,7 +38,6 @@ LOG = (staff.AUDITOR,)
 STATUS = (staff.ADMIN, staff.AUDITOR)
 PAGE_SIZE = 50
 PUBLIC_TTL = 300   # seconds the public statistics are kept per worker
-CHINA = timezone(timedelta(hours=8))
 
 
 def init_app(app: Flask) -> None:
@@ -335,7 +334,7 @@ HOW_LABELS = {"self": "本人查询", "code": "授权码查询", "institution": 
 
 
 def _entry_view(e: QueryLogEntry) -> dict:
-    local = (e.at if e.at.tzinfo else e.at.replace(tzinfo=timezone.utc)).astimezone(CHINA)
+    local = aware(e.at).astimezone(CHINA)
     return {"seq": e.seq, "at": f"{local:%Y-%m-%d %H:%M:%S}", "querier": e.querier_name,
             "querier_id": _masked(e.querier_id), "how": e.how, "subject": e.subject_name,
             "subject_key": _masked(e.subject_key), "items": len(e.items or ()), "reason": e.reason,
@@ -410,14 +409,3 @@ def _last_run() -> dict | None:
                                 IngestRun.accepted, IngestRun.rejected, IngestRun.replaced)
                          .order_by(IngestRun.id.desc()).limit(1)).first()
     return dict(run._mapping) if run else None
-
-
-def local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_filter("china_time")
-def _china_time(moment):
-    return local_time(moment)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -23,7 +22,7 @@ from credit import access, reports
 from credit.catalog import RECORD_KINDS
 from credit.codes import is_citizen_id, mask_id_number
 from credit.masking import mask_person_name
-from credit.models import aware
+from credit.models import CHINA, aware, local_time
 from portal import authorized, current, login, lookups
 from portal.errors import PortalError, not_found
 from portal.extensions import limiter
@@ -33,7 +32,6 @@ bp = Blueprint("reports", __name__)
 api = Blueprint("reports", __name__)   # nested in the API blueprint: api.reports.*
 
 # Issue times are printed as the centre and its users read them.
-CHINA = ZoneInfo("Asia/Shanghai")
 AUDIENCE_LABELS = {reports.PUBLIC: "公开版（公示信息）", reports.SELF: "本人版（含非公开信息）",
                    reports.CODE: "授权查询版（含非公开信息）"}
 NOT_FOUND = "未找到该编号的信用报告。请核对报告上的编号（16位字母和数字），或扫描报告上的二维码。"
@@ -183,7 +181,7 @@ def _qr(url: str) -> str:
 
 def _local(moment: datetime) -> str:
     """A moment as printed on reports: China Standard Time."""
-    return aware(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(moment, "%Y-%m-%d %H:%M:%S")
 
 
 # -- verification -----------------------------------------------------------------------------------
