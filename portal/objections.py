@@ -14,12 +14,12 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from sqlalchemy import select
 
 from credit import access, evidence, mail, notices, objections, staff
-from credit.evidence import EvidenceError, Upload
+from credit.evidence import EvidenceError
 from credit.objections import NotFound, ObjectionError
 from credit.search import SearchError
 from credit.workdays import UncoveredYear
 from indexer.republish import republish
-from portal import admin, current, login
+from portal import admin, current, login, uploads
 from portal.errors import PortalError
 from portal.present import catalog
 
@@ -28,12 +28,12 @@ subject_bp = Blueprint("objections_account", __name__, url_prefix="/account/obje
 
 NOT_FOUND = "没有找到这项申请或记录"
 READERS = (staff.REVIEWER, staff.DEPARTMENT)
-FORM_SLACK = 256 * 1024   # the form's text fields and multipart framing, besides the files
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(subject_bp)
+    uploads.limit(app, "objections_account.file", lambda s: (s.objection_max_files, s.objection_max_bytes))
     app.context_processor(lambda: {
         "objection_panel": panel,
         "objection_action_label": lambda action: objections.ACTION_LABELS.get(action, action),
@@ -96,20 +96,14 @@ def panel() -> Panel | None:
 @login.required
 def file():
     settings = current.settings()
-    limit = settings.objection_max_files * settings.objection_max_bytes + FORM_SLACK
-    if request.content_length is not None and request.content_length > limit:
-        raise PortalError(413, "body_too_large", f"上传内容过大：每个文件不超过 {settings.objection_max_bytes // 1024} KB，"
-                                                 f"最多 {settings.objection_max_files} 个")
-    request.max_content_length = limit
     form = request.form
-    uploads = [Upload(f.filename or "", f.read(settings.objection_max_bytes + 1))
-               for f in request.files.getlist("files") if f.filename]
+    files = uploads.chosen("files", settings.objection_max_bytes)
     try:
         with login.sessions().begin() as db:
             done = objections.file_request(
                 db, catalog(), procedure(), calendar(), login.identity(), kind=form.get("kind", ""),
                 record_id=form.get("record", ""), reason=form.get("reason", ""), email=form.get("email", ""),
-                uploads=uploads, instance_path=settings.instance_path, max_files=settings.objection_max_files,
+                uploads=files, instance_path=settings.instance_path, max_files=settings.objection_max_files,
                 max_bytes=settings.objection_max_bytes, today=current.today(), now=login.now())
     except NotFound:
         raise PortalError(404, "not_found", NOT_FOUND) from None

@@ -15,7 +15,7 @@ from credit import access, evidence, querylog, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
 from indexer.republish import republish
-from portal import admin, api, current, login
+from portal import admin, api, current, login, uploads
 from portal.errors import PortalError
 from portal.present import catalog
 
@@ -27,23 +27,12 @@ me_api = Blueprint("me_repairs", __name__, url_prefix="/me/repairs")
 # Who sees the queue and an application (and its proof), and who decides: not a department clerk.
 READERS = (staff.REVIEWER, staff.AUDITOR)
 DECIDERS = (staff.REVIEWER,)
-# Room for the form's text fields and the multipart framing around the files.
-FORM_ALLOWANCE = 256 * 1024
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(review)
-    # Before the CSRF check reads the form: an upload larger than the limits allow is refused unread.
-    app.before_request_funcs.setdefault(None, []).insert(0, _limit_upload)
+    uploads.limit(app, "repairs.apply", lambda s: (s.repair_max_files, s.repair_max_bytes))
     app.context_processor(lambda: {"repair_panel": panel})
     admin.section(app, "信用修复申请", "repair_review.queue", *READERS, note="审核信用修复申请；批准后记录立即停止公示")
-
-
-def _limit_upload() -> None:
-    if request.endpoint == "repairs.apply":
-        settings = current.settings()
-        request.max_content_length = settings.repair_max_files * settings.repair_max_bytes + FORM_ALLOWANCE
 
 
 # -- the subject's side -----------------------------------------------------------------------------
@@ -133,11 +122,7 @@ api.bp.register_blueprint(me_api)
 
 def _proofs() -> list[Proof]:
     """The uploaded files (those actually chosen), each read to at most one byte over the limit."""
-    settings = current.settings()
-    chosen = [f for f in request.files.getlist("proof") if f.filename]
-    if len(chosen) > settings.repair_max_files:
-        raise RepairError(f"证明材料最多{settings.repair_max_files}个文件")
-    return [Proof(f.filename, f.stream.read(settings.repair_max_bytes + 1)) for f in chosen]
+    return uploads.chosen("proof", current.settings().repair_max_bytes)
 
 
 def _form_page(public_id: str, error: str):
