@@ -42,3 +42,9 @@ class Caches:
         with self._lock:
             cache[key] = value
         return value
+
+    def clear(self) -> None:
+        """Forget every answer (after a change outside an ingest: a withdrawal, a repair)."""
+        with self._lock:
+            for cache in self.caches.values():
+                cache.clear()

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from credit import quality, querylog, staff, stats
-from credit.codes import mask_id_number, normalize_code
+from credit.codes import is_citizen_id, mask_id_number, normalize_code
 from credit.models import CHINA, IngestRun, aware
 from credit.querylog import QueryLogEntry
 from portal import admin, charts, current, login
@@ -343,7 +343,7 @@ def _entry_view(e: QueryLogEntry) -> dict:
 
 def _masked(key: str) -> str:
     """A citizen ID number is shown as first 6 + ******** + last 4; codes of organisations whole."""
-    return mask_id_number(key) if key and len(key) == 18 and key[:17].isdigit() else key
+    return mask_id_number(key) if key and is_citizen_id(key) else key
 
 
 @bp.post("/log/verify")

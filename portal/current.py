@@ -32,3 +32,15 @@ def code_key() -> str:
     """The key authorization codes are stored under (HMAC)."""
     settings = current_app.config["CREDIT_SETTINGS"]
     return settings.auth_code_key or settings.secret_key
+
+
+def republish(subject_keys) -> None:
+    """Rebuild these subjects' public documents now, after a change outside an ingest (an objection's
+    outcome, a repair), and drop this worker's cached public answers, which may hold the old ones
+    (other workers' expire within their lifetime). Raises SearchError when the index refuses."""
+    from indexer.republish import republish as rebuild
+
+    try:
+        rebuild(settings(), current_app.extensions["credit_catalog"], index(), subject_keys, today())
+    finally:
+        caches().clear()

@@ -18,7 +18,6 @@ from credit.evidence import EvidenceError
 from credit.objections import NotFound, ObjectionError
 from credit.search import SearchError
 from credit.workdays import UncoveredYear
-from indexer.republish import republish
 from portal import admin, current, login, uploads
 from portal.errors import PortalError
 from portal.present import catalog
@@ -56,7 +55,7 @@ def calendar():
 def _after(done: objections.Done) -> None:
     """After the commit: the subjects' public documents, then the e-mail copies."""
     try:
-        republish(current.settings(), catalog(), current.index(), done.republish, current.today())
+        current.republish(done.republish)
     except SearchError as exc:   # the database holds the change; the next reindex publishes it
         current_app.logger.error("public documents not rebuilt after an objection change: %s", exc)
     mail.send(current.settings(), done.mails)

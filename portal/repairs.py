@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from credit import access, evidence, querylog, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
-from indexer.republish import republish
 from portal import admin, api, current, login, uploads
 from portal.errors import PortalError
 from portal.present import catalog
@@ -232,19 +231,11 @@ def decide(ref: str):
         return detail(ref, error=str(exc), status=409)
     if choice == "approve":
         try:
-            republish(current.settings(), catalog(), current.index(), [subject_key], current.today())
+            current.republish([subject_key])
         except SearchError as exc:
             current_app.logger.error("repair %s approved but the index was not updated: %s", ref, exc)
             return detail(ref, error="已批准并记录，但检索索引暂未更新：请运行 python -m indexer reindex", status=503)
-        _forget_cached_answers()
     return redirect(url_for("repair_review.detail", ref=ref), code=303)
-
-
-def _forget_cached_answers() -> None:
-    """This worker's cached public answers may hold the withdrawn record: drop them (other workers'
-    expire within their lifetime, a minute by default)."""
-    for cache in current.caches().caches.values():
-        cache.clear()
 
 
 @review.get("/<ref>/files/<int:file_id>")
