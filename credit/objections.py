@@ -13,7 +13,6 @@ The functions here change the database only. What the caller does after the comm
 suspension, withdrawal, statement or correction shows at once) and the e-mail copies to send."""
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from credit import evidence, notices, staff
+from credit import evidence, notices, staff, typed
 from credit.catalog import PERSON, Catalog, Procedure, Step
 from credit.dates import parse_date
 from credit.logins import Identity
@@ -309,7 +308,7 @@ def act(session: Session, catalog: Catalog, calendar: WorkCalendar, member: Staf
         raise ObjectionError(f"当前环节（{step.label}）不能执行该操作")
     if not _may_act(member, step, request):
         raise ObjectionError(f"当前环节（{step.label}）由{_actor_label(step)}办理")
-    note = plain(note)[:MAX_TEXT]
+    note = typed.line(note)[:MAX_TEXT]
     target = step.actions[action]
     if action == "reply" and not note:
         raise ObjectionError("请填写核实答复意见")
@@ -516,7 +515,7 @@ def _close(session: Session, catalog: Catalog, procedure: Procedure, request: Ob
 
 
 def _correct(catalog: Catalog, record: Record, correction: dict | None, note: str, now: datetime) -> str:
-    column, value = (correction or {}).get("column", ""), plain(str((correction or {}).get("value", "")))
+    column, value = (correction or {}).get("column", ""), typed.line(str((correction or {}).get("value", "")))
     columns = {c.key: c for c in correctable(catalog, record)}
     if column not in columns or not value:
         raise ObjectionError("请选择要更正的字段并填写更正后的内容")
@@ -642,7 +641,7 @@ def _title(record: Record) -> str:
 
 
 def _text(value: str | None, missing: str, limit: int) -> str:
-    text = plain(value)
+    text = typed.line(value)
     if not text:
         raise ObjectionError(missing)
     if len(text) > limit:
@@ -650,14 +649,6 @@ def _text(value: str | None, missing: str, limit: int) -> str:
     return text
 
 
-# Control characters (NUL …) and the bidirectional overrides that would make a published statement
-# read otherwise than it was written: removed from what subjects and staff type, as ingest removes
-# control characters from source text; line breaks and tabs become a space.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def plain(value: str | None) -> str:
-    return " ".join(_INVISIBLE.sub("", value or "").split())
 
 
 def _email(value: str | None) -> str | None:

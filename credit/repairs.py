@@ -15,7 +15,6 @@ Approval sets Record.repaired_on, which withdraws the record from every public v
 subject's documents (`republish`), so the public index drops it at once."""
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +25,7 @@ from sqlalchemy import Date, DateTime, Integer, String, Text, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from credit import evidence, notices, staff
+from credit import evidence, notices, staff, typed
 from credit.catalog import Catalog
 from credit.config import Settings
 from credit.dates import add_months, parse_date
@@ -37,8 +36,6 @@ SUBMITTED, APPROVED, REFUSED = "submitted", "approved", "refused"
 STATE_LABELS = {SUBMITTED: "审核中", APPROVED: "已批准，停止公示", REFUSED: "未获批准"}
 
 PROOF_FOLDER = "repair-proofs"   # under the instance folder, outside the web root
-# Control characters (NUL …) and bidirectional overrides are removed from what subjects and staff type.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class RepairError(ValueError):
@@ -208,7 +205,7 @@ def apply(session: Session, *, subject_key: str, subject_name: str, public_id: s
     allowed = eligibility(record, catalog, today, earlier_repairs(session, subject_key, but=record.id))
     if not allowed.open:
         raise RepairError(f"该处罚目前不能申请信用修复：{allowed.reason}")
-    text = _INVISIBLE.sub("", commitment or "").strip()
+    text = typed.block(commitment)
     if not text:
         raise RepairError("请填写并提交信用承诺书")
     if len(text) > settings.repair_max_text:
@@ -255,7 +252,7 @@ def decide(session: Session, application: RepairApplication, *, approve: bool, r
     record = session.get(Record, application.record_id)
     if record is None:
         raise RepairError("该申请所涉记录已不在本平台")
-    reason = " ".join(_INVISIBLE.sub("", reason or "").split())
+    reason = typed.line(reason)
     at = now or utcnow()
     if approve:
         allowed = eligibility(record, catalog, today, earlier_repairs(session, record.subject_key, but=record.id))

@@ -10,6 +10,7 @@ from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, K
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
 from credit.publicity import publicity_cap
+from credit.typed import CONTROL
 
 RESIDENT_ID_TYPES = {"", "身份证", "居民身份证", "中华人民共和国居民身份证", "001"}
 ADULT_MONTHS = 18 * 12
@@ -51,7 +52,7 @@ _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 
 # clerk could not see what to fix), so none is stored in a record's values or published; the row
 # as sent keeps them. Tab, line breaks and the other spacing controls become one space, as any run
 # of white space does.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_CONTROL = CONTROL
 _NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r\x0b\x0c\x1c-\x1f\x85]|" + _CONTROL.pattern)
 # For a whole row at once: a character class alone is a fast scan, where the pattern above costs
 # ~30 µs a row. White space other than the plain space always sends the row to the cell-by-cell
