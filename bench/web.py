@@ -2,7 +2,7 @@
 
 Builds an instance with N generated subjects (or reuses one with --instance DIR), starts
 `gunicorn wsgi:app` on 127.0.0.1 with a few sync workers, and drives it from a bounded number
-of client processes for a fixed time per endpoint. Prints requests/s and p50/p99 latency for
+of client processes for a fixed time per endpoint. Prints requests/s, p50/p99 latency and the workers' CPU time per request for
 two trivial endpoints — a static file, and the search page without a query (the ceiling: the
 same server, rate limiter and templates as a search, but no index work) — then for name
 searches `/search?q=…` with varied realistic names and for subject profiles `/subjects/<code>`.
@@ -13,7 +13,9 @@ Target (with --no-cache): search at least half of the ceiling, and each worker �
 
 Every request opens a new connection (gunicorn's sync workers do not keep connections alive),
 as browsers behind a proxy mostly do. The client shares the machine's cores with the server,
-so the figures are a floor for a server with cores of its own."""
+so the figures are a floor for a server with cores of its own. Other work on a shared machine moves
+requests/s a lot from run to run; the workers' CPU time per request (user + system, from /proc)
+moves much less, and says what a change cost or saved."""
 from __future__ import annotations
 
 import sys
@@ -117,6 +119,16 @@ def worker_memory_mb(server: subprocess.Popen) -> list[dict[str, float]]:
     return sizes
 
 
+def worker_cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU time the gunicorn workers (the master's children) have used so far."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])   # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def get(port: int, path: str) -> tuple[int, float]:
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -142,7 +154,8 @@ def client(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def measure(pool: Pool, port: int, targets: dict[str, list[str]], clients: int, seconds: float, rounds: int) -> dict:
+def measure(pool: Pool, server: subprocess.Popen, port: int, targets: dict[str, list[str]], clients: int,
+            seconds: float, rounds: int) -> dict:
     """Every endpoint for `seconds`, in `rounds` turns taken one endpoint after another, so load from
     other work on the machine falls on every endpoint alike and the ratios stay comparable."""
     for paths in targets.values():   # warm up
@@ -150,15 +163,18 @@ def measure(pool: Pool, port: int, targets: dict[str, list[str]], clients: int, 
     latencies = {name: [] for name in targets}
     elapsed = dict.fromkeys(targets, 0.0)
     errors = dict.fromkeys(targets, 0)
+    cpu = dict.fromkeys(targets, 0.0)
     for turn in range(rounds):
         for name, paths in targets.items():
-            started = time.perf_counter()
+            started, used = time.perf_counter(), worker_cpu_seconds(server)
             results = pool.map(client, [(port, paths, seconds / rounds, turn * clients + n) for n in range(clients)])
             elapsed[name] += time.perf_counter() - started
+            cpu[name] += worker_cpu_seconds(server) - used
             latencies[name] += [x * 1000 for lat, _ in results for x in lat]
             errors[name] += sum(e for _, e in results)
     return {name: {"requests": len(lat), "rps": len(lat) / elapsed[name], "p50": statistics.median(lat),
-                   "p99": percentile(lat, 0.99), "errors": errors[name]} for name, lat in latencies.items()}
+                   "p99": percentile(lat, 0.99), "cpu": cpu[name] / len(lat) * 1000, "errors": errors[name]}
+            for name, lat in latencies.items()}
 
 
 def main() -> int:
@@ -183,7 +199,7 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     try:
         with Pool(args.clients) as pool:
-            figures = measure(pool, port, targets, args.clients, args.seconds, args.rounds)
+            figures = measure(pool, server, port, targets, args.clients, args.seconds, args.rounds)
         memory = worker_memory_mb(server)
     finally:
         server.terminate()
@@ -192,12 +208,14 @@ def main() -> int:
     print(f"\n{os.cpu_count()} CPUs, gunicorn {args.workers} sync workers, {args.clients} client processes, "
           f"{args.seconds:g}s per endpoint in {args.rounds} rounds, instance {folder.name}, "
           f"answer cache {'off' if args.no_cache else 'on'}, load average {load_before:.1f} → {os.getloadavg()[0]:.1f}")
-    print(f"{'endpoint':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'endpoint':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms':>8}{'errors':>8}")
     for name, f in figures.items():
-        print(f"{name:<24}{f['requests']:>10,}{f['rps']:>10.0f}{f['p50']:>10.1f}{f['p99']:>10.1f}{f['errors']:>8}")
+        print(f"{name:<24}{f['requests']:>10,}{f['rps']:>10.0f}{f['p50']:>10.1f}{f['p99']:>10.1f}{f['cpu']:>8.2f}"
+              f"{f['errors']:>8}")
     search = figures[SEARCH]["rps"]
     print(f"search / ceiling = {search / figures[CEILING]['rps']:.2f} (target ≥ 0.5 with the cache off); "
-          f"search / static file = {search / figures[STATIC]['rps']:.2f}")
+          f"search / static file = {search / figures[STATIC]['rps']:.2f}; "
+          f"workers' CPU per request, ceiling / search = {figures[CEILING]['cpu'] / figures[SEARCH]['cpu']:.2f}")
     print("RSS per worker after the run: " + ", ".join(f"{m['rss']:.0f} MB" for m in memory) + " (target ≤ 200 MB); "
           "of it anonymous / mapped files: " + ", ".join(f"{m['anon']:.0f} / {m['file']:.0f}" for m in memory)
           + "; PSS: " + ", ".join(f"{m['pss']:.0f}" for m in memory))

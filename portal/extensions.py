@@ -6,6 +6,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from portal import rate_memory  # noqa: F401 — memory:// is its store, without limits' timer thread
+
 # The anonymous budget is one application-wide limit per client address (not per route), so a
 # scraper cannot multiply it by spreading requests over pages. The address is request.remote_addr
 # after ProxyFix has taken the configured number of proxy hops into account. The limit string is
@@ -15,7 +17,8 @@ from flask_wtf.csrf import CSRFProtect
 # refuses without adding, so across gunicorn workers no more requests are served than the limit,
 # and a refused request does not use up the budget. If the storage cannot be reached the public
 # pages go on with per-process counters (logged by flask-limiter): they are public anyway. The
-# institution API does the opposite and refuses (portal/batch.py, credit/quotas.py).
+# institution API does the opposite and refuses (portal/batch.py, credit/quotas.py). memory://
+# (one budget per worker) is portal/rate_memory.py's store.
 limiter = Limiter(
     key_func=get_remote_address,
     application_limits=[lambda: current_app.config["RATELIMIT_ANONYMOUS"]],

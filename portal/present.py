@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, get_template_attribute, request, url_for
+from markupsafe import Markup
 
 from analyzers.regions import GROUPINGS, region_names
 from credit.catalog import RECORD_KINDS, Catalog
@@ -34,6 +35,11 @@ _NUMBERED = re.compile(r"^.+_\d+[（(](.+)[）)]$")
 # and document and licence numbers (typed text, since every department numbers its own way).
 WHOLE_TYPES = {"uscc", "code", "citizen_id"}
 WHOLE_COLUMNS = {"doc_no", "licence_no"}
+# Characters a URL path carries as they are (url_for quotes nothing else in a public code).
+_PLAIN_PATH = re.compile(r"^[0-9A-Za-z_.-]+$")
+# Rendered macro calls kept per app (see fragment); a full cache starts again. The selected
+# filter values are part of the key, so this bounds what odd values can make it hold (~2 MB).
+FRAGMENTS = 1024
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,63 @@ def region_options(province: str) -> list[tuple[str, str]]:
 
 
 def page_url(page: int) -> str:
-    """This page's URL with the same filters, on another page number."""
-    args = {**request.args.to_dict(), "page": page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    """This page's URL with the same filters, on another page number. The URL is built once per
+    request and the numbers of the pager's links are put in its place."""
+    parts = g.get("page_url_parts")
+    if parts is None:
+        args = {**request.args.to_dict(), "page": 1}
+        url = url_for(request.endpoint, **(request.view_args or {}), **args)
+        path, _, query = url.partition("?")
+        pairs = query.split("&")
+        at = pairs.index("page=1")   # the one `page` argument: other keys are not `page`
+        parts = g.page_url_parts = (f"{path}?{'&'.join(pairs[:at] + ['page='])}",
+                                    "".join(f"&{pair}" for pair in pairs[at + 1:]))
+    return f"{parts[0]}{page}{parts[1]}"
+
+
+def subject_url(code: str) -> str:
+    """url_for('public.subject', code=code), with the route built once per request rather than
+    for each of a results page's twenty subjects: a public code is letters and digits, which the
+    URL carries as they are."""
+    prefix = g.get("subject_url_prefix")
+    if prefix is None:
+        prefix = g.subject_url_prefix = url_for("public.subject", code="0")[:-1]
+    return prefix + code if _PLAIN_PATH.match(code) else url_for("public.subject", code=code)
+
+
+def result_rows(items: list[dict]) -> list[tuple[dict, str, str, Markup]]:
+    """A results page's subjects with what their rows show beyond the item: the profile's URL,
+    what the code is called, and the record counts as rendered."""
+    return [(item, subject_url(item["code"]), code_label(item["code"]), fragment("counts", item["counts"]))
+            for item in items]
+
+
+def fragment(macro: str, *args) -> Markup:
+    """`macro(*args)` of macros.html, rendered once per app for the same arguments. For the
+    pieces a results page repeats for every result with a handful of different values — record
+    counts, list flags — and the filter form's options: a macro call costs more than the result's
+    own fields. Only macros whose output depends on their arguments and the app's labels alone may
+    be used this way (no request, no URL, no form token). Templates reloaded while the app runs
+    (debug) are rendered afresh each time."""
+    if current_app.jinja_env.auto_reload:
+        return Markup(get_template_attribute("macros.html", macro)(*args))
+    cache = current_app.extensions["credit_fragments"]
+    key = (macro, _frozen(args))
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= FRAGMENTS:
+            cache.clear()
+        html = cache[key] = Markup(get_template_attribute("macros.html", macro)(*args))
+    return html
+
+
+def _frozen(value):
+    """A value as a key: lists and dicts (in their order) as tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _frozen(item)) for key, item in value.items())
+    return value
 
 
 def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
@@ -138,7 +198,9 @@ def retry_wait() -> str | None:
 
 def register(app: Flask) -> None:
     app.extensions["credit_labels"] = Labels.of(app.extensions["credit_catalog"])
-    for helper in (record_fields, summary_fields, code_label, list_names, page_url, page_numbers, retry_wait):
+    app.extensions["credit_fragments"] = {}
+    for helper in (record_fields, summary_fields, code_label, list_names, result_rows, fragment, page_url, page_numbers,
+                   retry_wait):
         app.add_template_global(helper)
     app.add_template_global(mask_id_number, "mask_id")
     app.jinja_env.globals.update(labels=app.extensions["credit_labels"], record_kinds=RECORD_KINDS, read_ways=READ_WAYS,
