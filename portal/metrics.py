@@ -87,7 +87,7 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
-    return Response(generate_latest(_with_ingest(registry)), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_with_ingest(registry)), content_type=CONTENT_TYPE_LATEST)
 
 
 class _Ingest:
