@@ -11,8 +11,6 @@ import csv
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-
 from credit.codes import normalize_code
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,6 +87,8 @@ def to_csv(lines: list[list]) -> bytes:
 
 
 def to_xlsx(lines: list[list], title: str = "被拒绝的行") -> bytes:
+    from openpyxl import Workbook  # only for an export, not in every worker at start
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     for line in lines:

@@ -4,30 +4,37 @@ font installed with the portal (fonts-wqy-zenhei; Noto Sans CJK where that is in
 from __future__ import annotations
 
 import re
-
-import pygal
-from pygal.style import Style
+from functools import lru_cache
 
 from credit.stats import KIND_LABELS, KINDS, Stats, share
 
 FONT = "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', sans-serif"
-STYLE = Style(font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, value_font_family=FONT,
-              value_label_font_family=FONT, tooltip_font_family=FONT, title_font_family=FONT,
-              legend_font_family=FONT, no_data_font_family=FONT, background="white", plot_background="white",
-              colors=("#1f5fa8", "#c0392b", "#7f8c8d", "#27ae60"), title_font_size=18, label_font_size=13,
-              major_label_font_size=13, legend_font_size=13)
 # What the SVG response may use: its own inline styles, nothing else.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+@lru_cache(maxsize=1)
+def _style():
+    # pygal is imported with the first chart, not by every worker at start: most never draw one.
+    from pygal.style import Style
+
+    return Style(font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, value_font_family=FONT,
+                 value_label_font_family=FONT, tooltip_font_family=FONT, title_font_family=FONT,
+                 legend_font_family=FONT, no_data_font_family=FONT, background="white", plot_background="white",
+                 colors=("#1f5fa8", "#c0392b", "#7f8c8d", "#27ae60"), title_font_size=18, label_font_size=13,
+                 major_label_font_size=13, legend_font_size=13)
+
+
 def _config(title: str) -> dict:
-    return {"title": title, "style": STYLE, "js": [], "width": 800, "height": 420, "legend_at_bottom": True,
+    return {"title": title, "style": _style(), "js": [], "width": 800, "height": 420, "legend_at_bottom": True,
             "legend_at_bottom_columns": 3, "no_data_text": "暂无数据", "x_label_rotation": 0, "show_minor_x_labels": True,
             "print_values": False, "disable_xml_declaration": False}
 
 
 def monthly(stats: Stats) -> bytes:
     """Published licences and penalties per month (and, for staff, those not published)."""
+    import pygal
+
     chart = pygal.StackedBar(**_config(f"{stats.year}年双公示数据（按决定月份）"))
     chart.x_labels = [f"{int(m[5:])}月" for m in stats.months]
     for kind in KINDS:
@@ -38,6 +45,8 @@ def monthly(stats: Stats) -> bytes:
 
 
 def timeliness(stats: Stats) -> bytes:
+    import pygal
+
     chart = pygal.Line(**_config(f"{stats.limit}个工作日内公示的比例（%）"), range=(0, 100))
     chart.x_labels = [f"{int(m[5:])}月" for m in stats.months]
     for kind in KINDS:
@@ -47,6 +56,8 @@ def timeliness(stats: Stats) -> bytes:
 
 
 def searches(stats: Stats) -> bytes:
+    import pygal
+
     chart = pygal.Bar(**_config("每日公众查询次数"))
     days = sorted(stats.searches)[-31:]
     chart.x_labels = [f"{d.month}/{d.day}" for d in days]

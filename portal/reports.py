@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from credit import access, reports
@@ -176,6 +175,8 @@ def _verify_url(number: str) -> str:
 
 
 def _qr(url: str) -> str:
+    import segno  # with the first report, not in every worker at start
+
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
