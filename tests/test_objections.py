@@ -15,20 +15,14 @@ from credit import notices, objections, staff
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.db import session_factory
-from credit.logins import Identity
 from credit.models import Record
 from credit.workdays import load_calendar
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import REVIEWER, csrf_token, log_in, make_staff
+from tests.portal.realname import REVIEWER, csrf_token, log_in, make_staff, trader
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
-
-
-def trader(n: int) -> Identity:
-    name, code = mini.TRADERS[n]
-    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
 
 
 @pytest.fixture(scope="module")

@@ -48,14 +48,25 @@ TAX_CLERK = Identity(subject="staff-tax", name="郑经办", subject_type="自然
                      id_number=mini.citizen_id("42010319810101604"))
 AUDITOR = Identity(subject="staff-auditor", name="吴审计", subject_type="自然人",
                    id_number=mini.citizen_id("42011119910204281"))
+MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
+                        id_number=mini.citizen_id("42010319820202605"))
 
 
-def make_staff(settings) -> None:
-    """Give the staff identities above their roles in `settings`' database."""
+def trader(n: int) -> Identity:
+    """The login of the mini data set's n-th trading company (mini.TRADERS), one per test that changes it."""
+    name, code = mini.TRADERS[n]
+    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
+
+
+def make_staff(settings, market: bool = False) -> None:
+    """Give the staff identities above their roles in `settings`' database (the market bureau's clerk
+    too, when `market`: without it that department has nobody on the portal)."""
     from credit import staff
 
     grants = [(STAFF_ADMIN, ["admin"], None), (REVIEWER, ["reviewer"], None), (AUDITOR, ["auditor"], None),
               (ENV_CLERK, ["department"], mini.DEPT_ENV[1]), (TAX_CLERK, ["department"], mini.DEPT_TAX[1])]
+    if market:
+        grants.append((MARKET_CLERK, ["department"], mini.DEPT_MARKET[1]))
     with session_factory(settings.database_url).begin() as db:
         for who, roles, department in grants:
             staff.grant(db, key=who.id_number, name=who.name, roles=roles, department_code=department,

@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from credit import notices, querylog, staff
+from credit import notices, querylog
 from credit.catalog import load_catalog
 from credit.db import session_factory
-from credit.logins import Identity
 from credit.models import Record
 from credit.objections import EvidenceFile, ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
@@ -23,6 +22,7 @@ from tests.portal import mini
 from tests.portal.conftest import portal_app
 from tests.portal.realname import (
     ENV_CLERK,
+    MARKET_CLERK,
     ORG_A,
     ORG_B,
     ORG_ENDED,
@@ -31,17 +31,11 @@ from tests.portal.realname import (
     csrf_token,
     log_in,
     make_staff,
+    trader,
 )
 
-MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
-                        id_number=mini.citizen_id("42010319820202605"))
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def trader(n: int) -> Identity:
-    name, code = mini.TRADERS[n]
-    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +43,7 @@ def instance(tmp_path_factory):
     folder = tmp_path_factory.mktemp("objections")
     settings = make_settings(folder, instance_path=folder)
     ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
-    make_staff(settings)
-    with session_factory(settings.database_url).begin() as db:
-        staff.grant(db, key=MARKET_CLERK.id_number, name=MARKET_CLERK.name, roles=["department"],
-                    department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
+    make_staff(settings, market=True)
     return settings
 
 

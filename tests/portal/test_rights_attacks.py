@@ -18,17 +18,10 @@ from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import ORG_B, REVIEWER, csrf_token, log_in, make_staff
+from tests.portal.realname import MARKET_CLERK, ORG_B, REVIEWER, csrf_token, log_in, make_staff, trader
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
-MARKET_CLERK = Identity(subject="staff-market", name="冯经办", subject_type="自然人",
-                        id_number=mini.citizen_id("42010319820202605"))
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def trader(n: int) -> Identity:
-    name, code = mini.TRADERS[n]
-    return Identity(subject=f"trader-{n}", name=name, subject_type="法人及非法人组织", uscc=code)
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +29,7 @@ def instance(tmp_path_factory):
     folder = tmp_path_factory.mktemp("attacks")
     settings = make_settings(folder, instance_path=folder)
     ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
-    make_staff(settings)
-    with session_factory(settings.database_url).begin() as db:
-        staff.grant(db, key=MARKET_CLERK.id_number, name=MARKET_CLERK.name, roles=["department"],
-                    department_code=mini.DEPT_MARKET[1], by=("test", "测试"))
+    make_staff(settings, market=True)
     return settings
 
 
