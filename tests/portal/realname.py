@@ -71,3 +71,22 @@ def make_staff(settings, market: bool = False) -> None:
         for who, roles, department in grants:
             staff.grant(db, key=who.id_number, name=who.name, roles=roles, department_code=department,
                         by=("test", "测试"))
+
+
+def client_as(app, identity: Identity | None = None):
+    """A test client of `app`, logged in as `identity` (anonymous when None)."""
+    client = app.test_client()
+    if identity is not None:
+        log_in(client, identity)
+    return client
+
+
+def record_of(settings, subject_key: str, kind: str = "licence"):
+    """The subject's first record of `kind` in `settings`' database."""
+    from sqlalchemy import select
+
+    from credit.models import Record
+
+    with session_factory(settings.database_url)() as db:
+        return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
+                          .order_by(Record.id)).first()

@@ -19,7 +19,7 @@ from credit.querylog import QueryLogEntry
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSON, SHOP, csrf_token, log_in
+from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSON, SHOP, client_as, csrf_token, log_in
 
 NOW = datetime.now(timezone.utc)
 
@@ -38,13 +38,6 @@ def instance(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(instance):
     return portal_app(instance)
-
-
-def client_as(app, identity=None):
-    client = app.test_client()
-    if identity is not None:
-        log_in(client, identity)
-    return client
 
 
 def records_of(settings, key: str) -> dict[str, Record]:

@@ -21,8 +21,8 @@ from tests.portal.realname import (
     REVIEWER,
     STAFF_ADMIN,
     TAX_CLERK,
+    client_as,
     csrf_token,
-    log_in,
     make_staff,
 )
 
@@ -39,12 +39,6 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(instance):
     return portal_app(instance)
-
-
-def as_(app, identity):
-    client = app.test_client()
-    log_in(client, identity)
-    return client
 
 
 def entries(settings, **where) -> list[QueryLogEntry]:
@@ -69,10 +63,10 @@ def read_subject(client, subject: str, purpose: str = "核查异议申请"):
 
 def test_anonymous_is_sent_to_log_in_and_a_subject_is_refused(app):
     assert app.test_client().get("/admin").status_code == 302
-    page = as_(app, ORG_A).get("/admin")
+    page = client_as(app, ORG_A).get("/admin")
     assert page.status_code == 403
     assert "工作人员角色不能访问" in page.get_data(as_text=True) and "Traceback" not in page.get_data(as_text=True)
-    assert "工作台" not in as_(app, ORG_A).get("/account").get_data(as_text=True)
+    assert "工作台" not in client_as(app, ORG_A).get("/account").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who, opens, not_opens", [
@@ -82,7 +76,7 @@ def test_anonymous_is_sent_to_log_in_and_a_subject_is_refused(app):
     (ENV_CLERK, ["/admin/subject"], ["/admin/staff"]),
 ])
 def test_each_role_sees_its_sections_only(app, who, opens, not_opens):
-    client = as_(app, who)
+    client = client_as(app, who)
     home = client.get("/admin").get_data(as_text=True)
     assert who.name in home
     for path in opens:
@@ -97,7 +91,7 @@ def test_each_role_sees_its_sections_only(app, who, opens, not_opens):
 # -- the staff table ------------------------------------------------------------------------------
 
 def test_admin_grants_and_removes_roles_and_each_change_is_logged(app, instance):
-    admin = as_(app, STAFF_ADMIN)
+    admin = client_as(app, STAFF_ADMIN)
     newcomer = mini.citizen_id("42010519930303303")
     before = len(entries(instance, how=querylog.ACTION))
     answer = admin.post("/admin/staff", data={"csrf_token": csrf_token(admin, "/admin/staff"), "key": newcomer,
@@ -127,7 +121,7 @@ def test_admin_grants_and_removes_roles_and_each_change_is_logged(app, instance)
     ({"key": mini.citizen_id("42010519930303304"), "name": "丁", "roles": ["department"]}, "统一社会信用代码"),
 ])
 def test_a_bad_grant_says_why_and_changes_nothing(app, instance, form, says):
-    admin = as_(app, STAFF_ADMIN)
+    admin = client_as(app, STAFF_ADMIN)
     before = len(entries(instance))
     answer = admin.post("/admin/staff", data={"csrf_token": csrf_token(admin, "/admin/staff"), **form})
     assert answer.status_code == 400 and says in answer.get_data(as_text=True)
@@ -135,13 +129,13 @@ def test_a_bad_grant_says_why_and_changes_nothing(app, instance, form, says):
 
 
 def test_only_an_admin_changes_roles_and_not_their_own(app, instance):
-    reviewer = as_(app, REVIEWER)
+    reviewer = client_as(app, REVIEWER)
     token = csrf_token(reviewer, "/admin/subject")
     assert reviewer.post("/admin/staff", data={"csrf_token": token, "key": REVIEWER.id_number, "name": "李审核",
                                                "roles": ["admin"]}).status_code == 403
     assert reviewer.post(f"/admin/staff/{ref_of(instance, STAFF_ADMIN.id_number)}/remove",
                          data={"csrf_token": token}).status_code == 403
-    admin = as_(app, STAFF_ADMIN)
+    admin = client_as(app, STAFF_ADMIN)
     answer = admin.post(f"/admin/staff/{ref_of(instance, STAFF_ADMIN.id_number)}/remove",
                         data={"csrf_token": csrf_token(admin, "/admin/staff")})
     assert answer.status_code == 400
@@ -151,7 +145,7 @@ def test_only_an_admin_changes_roles_and_not_their_own(app, instance):
 
 
 def test_a_form_without_its_token_is_refused(app, instance):
-    admin = as_(app, STAFF_ADMIN)
+    admin = client_as(app, STAFF_ADMIN)
     answer = admin.post("/admin/staff", data={"key": mini.citizen_id("42010519930303305"), "name": "戊",
                                               "roles": ["admin"]})
     assert answer.status_code == 400
@@ -162,7 +156,7 @@ def test_a_form_without_its_token_is_refused(app, instance):
 # -- reading a subject's full record --------------------------------------------------------------
 
 def test_a_reviewer_reads_every_record_for_a_purpose_and_the_read_is_logged(app, instance):
-    page = read_subject(as_(app, REVIEWER), ORG_A.uscc, purpose="核查 异议申请")
+    page = read_subject(client_as(app, REVIEWER), ORG_A.uscc, purpose="核查 异议申请")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     with session_factory(instance.database_url)() as db:
@@ -175,40 +169,40 @@ def test_a_reviewer_reads_every_record_for_a_purpose_and_the_read_is_logged(app,
 
 def test_a_read_without_a_purpose_is_refused_and_not_logged(app, instance):
     before = len(entries(instance))
-    page = read_subject(as_(app, REVIEWER), ORG_A.uscc, purpose="   ")
+    page = read_subject(client_as(app, REVIEWER), ORG_A.uscc, purpose="   ")
     assert page.status_code == 400 and "查询事由" in page.get_data(as_text=True)
     assert len(entries(instance)) == before
 
 
 def test_a_department_clerk_reads_only_its_own_departments_records(app, instance):
-    page = read_subject(as_(app, ENV_CLERK), ORG_A.uscc)
+    page = read_subject(client_as(app, ENV_CLERK), ORG_A.uscc)
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "违反大气污染防治法" in text and "不予公示（简易程序）" not in text and "严重违法失信企业" not in text
     assert len(entries(instance, querier_id=ENV_CLERK.id_number)[-1].items) == 1
     before = len(entries(instance))
-    refused = read_subject(as_(app, TAX_CLERK), ORG_A.uscc)
+    refused = read_subject(client_as(app, TAX_CLERK), ORG_A.uscc)
     assert refused.status_code == 404 and len(entries(instance)) == before
 
 
 def test_an_unknown_subject_and_a_non_staff_login_read_nothing(app, instance):
     before = len(entries(instance))
-    assert read_subject(as_(app, REVIEWER), mini.uscc("91420100MA4K99999")).status_code == 404
-    client = as_(app, CLERK)
+    assert read_subject(client_as(app, REVIEWER), mini.uscc("91420100MA4K99999")).status_code == 404
+    client = client_as(app, CLERK)
     assert client.post("/admin/subject", data={"subject": ORG_A.uscc, "purpose": "x"}).status_code in (400, 403)
     assert len(entries(instance)) == before
 
 
 def test_the_subject_sees_the_staff_read_but_not_the_staff_actions(app, instance):
-    read_subject(as_(app, AUDITOR), ORG_A.uscc)
+    read_subject(client_as(app, AUDITOR), ORG_A.uscc)
     with session_factory(instance.database_url)() as db:
         hows = {e.how for e in querylog.reads_of(db, ORG_A.uscc)}
     assert "staff" in hows and querylog.ACTION not in hows
-    assert "信用中心工作人员" in as_(app, ORG_A).get("/account").get_data(as_text=True)
+    assert "信用中心工作人员" in client_as(app, ORG_A).get("/account").get_data(as_text=True)
 
 
 def test_the_last_admin_cannot_be_demoted(app, instance):
-    admin = as_(app, STAFF_ADMIN)
+    admin = client_as(app, STAFF_ADMIN)
     answer = admin.post("/admin/staff", data={"csrf_token": csrf_token(admin, "/admin/staff"),
                                               "key": STAFF_ADMIN.id_number, "name": STAFF_ADMIN.name,
                                               "roles": ["reviewer"]})

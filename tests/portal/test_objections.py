@@ -28,9 +28,10 @@ from tests.portal.realname import (
     ORG_ENDED,
     REVIEWER,
     TAX_CLERK,
+    client_as,
     csrf_token,
-    log_in,
     make_staff,
+    record_of,
     trader,
 )
 
@@ -55,18 +56,6 @@ def app(instance):
 @pytest.fixture(scope="module")
 def yunfu(instance):
     return portal_app(replace(instance, objection_procedure="yunfu"))
-
-
-def as_(app, identity):
-    client = app.test_client()
-    log_in(client, identity)
-    return client
-
-
-def record_of(settings, subject_key: str, kind: str = "licence") -> Record:
-    with session_factory(settings.database_url)() as db:
-        return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
-                          .order_by(Record.id)).first()
 
 
 def fresh(settings, public_id: str) -> Record:
@@ -128,7 +117,7 @@ PATHS = [
 @pytest.mark.parametrize("procedure, n, steps, outcome", PATHS, ids=[f"{p[0]}-{p[3]}-{p[1]}" for p in PATHS])
 def test_objection_lifecycle(instance, app, yunfu, procedure, n, steps, outcome):
     app = yunfu if procedure == "yunfu" else app
-    subject, reviewer, clerk = as_(app, trader(n)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    subject, reviewer, clerk = client_as(app, trader(n)), client_as(app, REVIEWER), client_as(app, MARKET_CLERK)
     record = record_of(instance, trader(n).uscc)
     assert public(app.test_client(), record.public_id)[0] == 200
 
@@ -188,7 +177,7 @@ def test_objection_lifecycle(instance, app, yunfu, procedure, n, steps, outcome)
 def test_department_silence_withdraws_the_record_under_wuhan(instance, app, monkeypatch, capsys):
     from indexer.__main__ import main
 
-    subject, reviewer = as_(app, trader(7)), as_(app, REVIEWER)
+    subject, reviewer = client_as(app, trader(7)), client_as(app, REVIEWER)
     record = record_of(instance, trader(7).uscc)
     assert file(subject, record.public_id).status_code == 303
     [req] = requests_for(instance, record.public_id)
@@ -221,7 +210,7 @@ def test_department_silence_withdraws_the_record_under_wuhan(instance, app, monk
 
 
 def test_removal_of_a_positive_record_tells_the_department(instance, app):
-    subject, reviewer = as_(app, ORG_ENDED), as_(app, REVIEWER)
+    subject, reviewer = client_as(app, ORG_ENDED), client_as(app, REVIEWER)
     with session_factory(instance.database_url)() as db:
         entry = db.scalar(select(Record).where(Record.subject_key == mini.PINGAN[1], Record.kind == "list",
                                                Record.values["list_name"].as_string() == "守合同重信用企业"))
@@ -241,7 +230,7 @@ def test_removal_of_a_positive_record_tells_the_department(instance, app):
 
 
 def test_a_check_suspends_publication_and_lifting_restores_it(instance, app):
-    reviewer = as_(app, REVIEWER)
+    reviewer = client_as(app, REVIEWER)
     record = record_of(instance, trader(8).uscc)
     answer = reviewer.post("/admin/objections/checks", data={
         "csrf_token": csrf_token(reviewer, "/admin/objections"), "record": record.public_id,
@@ -251,7 +240,7 @@ def test_a_check_suspends_publication_and_lifting_restores_it(instance, app):
     status, _, api = public(app.test_client(), record.public_id)
     assert status == 404 and api is None
     assert app.test_client().get(f"/api/v1/subjects/{trader(8).uscc}").status_code == 404   # its only public record
-    assert "异议核查中，暂停公示" in as_(app, trader(8)).get("/account").get_data(as_text=True)
+    assert "异议核查中，暂停公示" in client_as(app, trader(8)).get("/account").get_data(as_text=True)
     queue = reviewer.get("/admin/objections").get_data(as_text=True)
     assert ref in queue and "暂停公示" in queue
     assert reviewer.post(f"/admin/objections/{ref}/lift",
@@ -265,7 +254,7 @@ def test_a_check_suspends_publication_and_lifting_restores_it(instance, app):
 
 
 def test_staff_read_the_record_through_the_gate_and_files_are_logged(instance, app):
-    subject, reviewer = as_(app, trader(9)), as_(app, REVIEWER)
+    subject, reviewer = client_as(app, trader(9)), client_as(app, REVIEWER)
     record = record_of(instance, trader(9).uscc)
     assert file(subject, record.public_id, files=[(PNG, "现场照片.png")]).status_code == 303
     [req] = requests_for(instance, record.public_id)
@@ -283,8 +272,8 @@ def test_staff_read_the_record_through_the_gate_and_files_are_logged(instance, a
     assert subject.get(f"/account/objections/{req.ref}/files/{file_ref}").data == PNG
     # Never publicly, never to another subject, never to another department's clerk.
     assert app.test_client().get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 302
-    assert as_(app, ORG_B).get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 404
-    assert as_(app, ENV_CLERK).get(f"/admin/objections/{req.ref}/files/{file_ref}").status_code == 404
+    assert client_as(app, ORG_B).get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 404
+    assert client_as(app, ENV_CLERK).get(f"/admin/objections/{req.ref}/files/{file_ref}").status_code == 404
 
 
 def _reads(settings):
@@ -301,7 +290,7 @@ def _count(settings, model) -> int:
 
 
 def test_a_subject_cannot_act_on_another_subjects_records(instance, app):
-    owner, other = as_(app, trader(10)), as_(app, ORG_B)
+    owner, other = client_as(app, trader(10)), client_as(app, ORG_B)
     record = record_of(instance, trader(10).uscc)
     before = _count(instance, ObjectionRequest)
     assert file(other, record.public_id).status_code == 404
@@ -313,21 +302,21 @@ def test_a_subject_cannot_act_on_another_subjects_records(instance, app):
     assert other.post(f"/account/objections/{req.ref}/statement", data={"csrf_token": token, "statement": "x"}).status_code == 404
     assert other.post("/account/objections/guessed-ref/statement", data={"csrf_token": token, "statement": "x"}).status_code == 404
     assert req.ref not in other.get("/account").get_data(as_text=True)
-    assert as_(app, ORG_A).get("/admin/objections").status_code == 403
-    answer = as_(app, ORG_A).post(f"/admin/objections/{req.ref}/act", data={"csrf_token": token, "action": "agrees"})
+    assert client_as(app, ORG_A).get("/admin/objections").status_code == 403
+    answer = client_as(app, ORG_A).post(f"/admin/objections/{req.ref}/act", data={"csrf_token": token, "action": "agrees"})
     assert answer.status_code in (400, 403)
     assert requests_for(instance, record.public_id)[0].step == req.step
 
 
 def test_a_clerk_sees_and_answers_only_its_own_departments_requests(instance, app):
-    subject, reviewer = as_(app, ORG_A), as_(app, REVIEWER)
+    subject, reviewer = client_as(app, ORG_A), client_as(app, REVIEWER)
     with session_factory(instance.database_url)() as db:   # the 严重 penalty, sent by the environment bureau
         record = db.scalar(select(Record).where(Record.subject_key == mini.CHANGJIANG[1],
                                                 Record.source_dept_code == mini.DEPT_ENV[1]))
     assert file(subject, record.public_id).status_code == 303
     [req] = requests_for(instance, record.public_id)
     assert act(reviewer, req.ref, "agrees").status_code == 303
-    tax, env = as_(app, TAX_CLERK), as_(app, ENV_CLERK)
+    tax, env = client_as(app, TAX_CLERK), client_as(app, ENV_CLERK)
     assert req.ref not in tax.get("/admin/objections/department").get_data(as_text=True)
     assert req.ref in env.get("/admin/objections/department").get_data(as_text=True)
     assert tax.get(f"/admin/objections/{req.ref}").status_code == 404
@@ -345,7 +334,7 @@ def test_a_clerk_sees_and_answers_only_its_own_departments_requests(instance, ap
 
 def test_disguised_and_oversized_files_and_double_submits_are_refused(instance, app, tmp_path):
     small = portal_app(replace(instance, objection_max_files=2, objection_max_bytes=1000))
-    subject = as_(small, trader(11))
+    subject = client_as(small, trader(11))
     record = record_of(instance, trader(11).uscc)
     before = (_count(instance, ObjectionRequest), _count(instance, EvidenceFile))
     folder = instance.instance_path / "objection-files"
@@ -409,7 +398,7 @@ def test_disagreeing_departments_are_flagged(tmp_path):
         csv.writer(fh).writerow([other[h] for h in header])
     ingest_into(settings, [str(source)], today=TODAY)
     make_staff(settings)
-    page = as_(portal_app(settings), REVIEWER).get("/admin/objections").get_data(as_text=True)
+    page = client_as(portal_app(settings), REVIEWER).get("/admin/objections").get_data(as_text=True)
     assert "同一代码，多个名称" in page and "武汉市光谷科技股份公司" in page and mini.GUANGGU[1] in page
 
 

@@ -27,8 +27,8 @@ from tests.portal.realname import (
     REVIEWER,
     SHOP,
     STAFF_ADMIN,
+    client_as,
     csrf_token,
-    log_in,
     make_staff,
 )
 
@@ -49,12 +49,6 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(instance):
     return portal_app(instance)
-
-
-def as_(app, identity):
-    client = app.test_client()
-    log_in(client, identity)
-    return client
 
 
 def penalty(settings, subject: str, n: int) -> Record:
@@ -106,15 +100,15 @@ def text(response) -> str:
 # -- what the subject sees before applying ---------------------------------------------------------
 
 def test_each_penalty_says_whether_repair_is_open_from_when_or_why_not(app, instance):
-    page = text(as_(app, ORG_A).get("/account"))
+    page = text(client_as(app, ORG_A).get("/account"))
     section = page[page.index('id="repairs"'):page.index('id="codes"')]
     assert "严重失信行为的行政处罚不可信用修复" in section            # 严重 (default profile)
     assert "不予公示（简易程序），无需修复" in section and "不予公示（仅警告），无需修复" in section
     assert 'name="proof"' not in section                                # nothing open: no form
-    shop = text(as_(app, SHOP).get("/account"))
+    shop = text(client_as(app, SHOP).get("/account"))
     opens = penalty(instance, SHOP.key, 7).decided_on
     assert "暂不可申请" in shop and "起可申请信用修复" in shop and str(opens.replace(year=opens.year)) in shop
-    open_page = text(as_(app, ORG_B).get("/account"))
+    open_page = text(client_as(app, ORG_B).get("/account"))
     assert "可申请信用修复" in open_page and 'name="proof"' in open_page and 'enctype="multipart/form-data"' in open_page
     assert "信用承诺书" in open_page and "郑重承诺" in open_page          # the catalogue's commitment text
 
@@ -126,7 +120,7 @@ def test_apply_approve_and_the_record_leaves_every_public_view(app, instance):
     public = app.test_client()
     assert public.get(f"/records/{record.public_id}").status_code == 200
     assert public.get(f"/api/v1/subjects/{ORG_B.uscc}").json["counts"]["penalties"] == 1
-    subject = as_(app, ORG_B)
+    subject = client_as(app, ORG_B)
     # A code holder sees the penalty before the repair.
     code = _new_code(subject)
     assert record.public_id in _code_read(app, code)
@@ -150,10 +144,10 @@ def test_apply_approve_and_the_record_leaves_every_public_view(app, instance):
     own = subject.get(f"/account/repairs/{application.ref}/files/{files[0].id}")
     assert own.status_code == 200 and own.data == PDF and own.mimetype == "application/pdf"
     assert "attachment" in own.headers["Content-Disposition"]
-    assert as_(app, ORG_A).get(f"/account/repairs/{application.ref}/files/{files[0].id}").status_code == 404
+    assert client_as(app, ORG_A).get(f"/account/repairs/{application.ref}/files/{files[0].id}").status_code == 404
 
     # The reviewer's queue and detail: the record read through the gate, logged with its purpose.
-    reviewer = as_(app, REVIEWER)
+    reviewer = client_as(app, REVIEWER)
     queue = text(reviewer.get("/admin/repairs"))
     assert mini.GUANGGU[0] in queue and application.ref in queue
     detail = reviewer.get(f"/admin/repairs/{application.ref}")
@@ -203,16 +197,16 @@ def _new_code(client) -> str:
 
 
 def _code_read(app, code: str) -> set[str]:
-    shown = as_(app, CLERK).post("/api/v1/authorized", json={"subject": ORG_B.uscc, "code": code})
+    shown = client_as(app, CLERK).post("/api/v1/authorized", json={"subject": ORG_B.uscc, "code": code})
     return {r["id"] for r in shown.json["records"]} if shown.status_code == 200 else set()
 
 
 def test_a_refusal_needs_a_reason_keeps_the_record_public_and_the_subject_reads_why(app, instance):
     record = penalty(instance, ORG_ENDED.key, 6)
-    subject = as_(app, ORG_ENDED)
+    subject = client_as(app, ORG_ENDED)
     assert apply(subject, record).status_code == 303
     ref = application_of(instance, record).ref
-    reviewer = as_(app, STAFF_ADMIN)    # an admin may do a reviewer's work
+    reviewer = client_as(app, STAFF_ADMIN)    # an admin may do a reviewer's work
     without = decide(reviewer, ref, "refuse", "   ")
     assert without.status_code == 409 and "须说明理由" in text(without)
     assert application_of(instance, record).state == "submitted"
@@ -247,9 +241,9 @@ def _state(instance):
 def test_another_subjects_record_is_not_found_and_nothing_is_stored(app, instance):
     before = _state(instance)
     for record in (penalty(instance, ORG_ENDED.key, 6), penalty(instance, ORG_B.key, 1)):
-        answer = apply(as_(app, ORG_A), record)
+        answer = apply(client_as(app, ORG_A), record)
         assert answer.status_code == 404 and "Traceback" not in text(answer)
-    assert apply(as_(app, ORG_A), Record(public_id="guessed-id-0000")).status_code == 404
+    assert apply(client_as(app, ORG_A), Record(public_id="guessed-id-0000")).status_code == 404
     _nothing_more(instance, before)
 
 
@@ -261,7 +255,7 @@ def test_another_subjects_record_is_not_found_and_nothing_is_stored(app, instanc
     ([], "请上传"),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(app, instance, files, says):
-    client = as_(app, ORG_ENDED)
+    client = client_as(app, ORG_ENDED)
     target = penalty(instance, ORG_ENDED.key, 6)
     _close_open_applications(instance, target)
     before = _state(instance)
@@ -273,14 +267,14 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(app, instance, files, say
 
 def test_the_commitment_is_required(app, instance):
     before = _state(instance)
-    answer = apply(as_(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6), commitment="   ")
+    answer = apply(client_as(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6), commitment="   ")
     assert answer.status_code == 400 and "信用承诺书" in text(answer)
     _nothing_more(instance, before)
 
 
 def test_a_huge_request_is_refused_unread(app, instance):
     before = _state(instance)
-    answer = apply(as_(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6),
+    answer = apply(client_as(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6),
                    files=[("huge.pdf", PDF + bytes(2 * MAX_BYTES + 300 * 1024))])
     assert answer.status_code == 413 and "Traceback" not in text(answer)
     _nothing_more(instance, before)
@@ -288,16 +282,16 @@ def test_a_huge_request_is_refused_unread(app, instance):
 
 def test_a_closed_record_is_refused_with_its_reason(app, instance):
     before = _state(instance)
-    severe = apply(as_(app, ORG_A), penalty(instance, ORG_A.key, 2))
+    severe = apply(client_as(app, ORG_A), penalty(instance, ORG_A.key, 2))
     assert severe.status_code == 400 and "严重" in text(severe)
-    early = apply(as_(app, SHOP), penalty(instance, SHOP.key, 7))
+    early = apply(client_as(app, SHOP), penalty(instance, SHOP.key, 7))
     assert early.status_code == 400 and "起可申请信用修复" in text(early)
     _nothing_more(instance, before)
 
 
 def test_a_form_without_its_token_is_refused(app, instance):
     before = _state(instance)
-    assert apply(as_(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6), token=False).status_code == 400
+    assert apply(client_as(app, ORG_ENDED), penalty(instance, ORG_ENDED.key, 6), token=False).status_code == 400
     _nothing_more(instance, before)
     assert app.test_client().post("/account/repairs").status_code in (302, 400)
 
@@ -305,23 +299,23 @@ def test_a_form_without_its_token_is_refused(app, instance):
 def test_clerks_and_auditors_do_not_decide(app, instance):
     record = penalty(instance, ORG_ENDED.key, 6)
     _close_open_applications(instance, record)
-    assert apply(as_(app, ORG_ENDED), record).status_code == 303
+    assert apply(client_as(app, ORG_ENDED), record).status_code == 303
     ref = application_of(instance, record).ref
-    clerk = as_(app, ENV_CLERK)
+    clerk = client_as(app, ENV_CLERK)
     assert clerk.get("/admin/repairs").status_code == 403
     assert clerk.get(f"/admin/repairs/{ref}").status_code == 403
     token = csrf_token(clerk, "/admin/subject")
     assert clerk.post(f"/admin/repairs/{ref}/decision", data={"csrf_token": token, "decision": "approve"}).status_code == 403
-    auditor = as_(app, AUDITOR)
+    auditor = client_as(app, AUDITOR)
     page = auditor.get(f"/admin/repairs/{ref}")
     assert page.status_code == 200 and 'name="decision"' not in text(page)
     assert decide(auditor, ref, "approve").status_code == 403
-    subject = as_(app, ORG_ENDED)
+    subject = client_as(app, ORG_ENDED)
     assert subject.get("/admin/repairs").status_code == 403
     assert application_of(instance, record).state == "submitted"
     assert penalty(instance, ORG_ENDED.key, 6).repaired_on is None
     # And a missing token on the decision is refused too.
-    reviewer = as_(app, REVIEWER)
+    reviewer = client_as(app, REVIEWER)
     assert reviewer.post(f"/admin/repairs/{ref}/decision", data={"decision": "approve"}).status_code == 400
     assert application_of(instance, record).state == "submitted"
 
@@ -330,14 +324,14 @@ def test_the_api_lists_eligibility_for_the_logged_in_subject_only(app, instance)
     from tests.portal.openapi_check import validate_response
 
     assert app.test_client().get("/api/v1/me/repairs").status_code == 401
-    answer = as_(app, ORG_A).get("/api/v1/me/repairs")
+    answer = client_as(app, ORG_A).get("/api/v1/me/repairs")
     assert answer.status_code == 200
     validate_response("get", "/api/v1/me/repairs", 200, answer.json)
     held = {r.public_id for r in _penalties(instance, ORG_A.key)}
     assert {i["id"] for i in answer.json["items"]} == held and answer.json["total"] == len(held)
     severe = next(i for i in answer.json["items"] if i["severity"] == "严重")
     assert severe["open"] is False and severe["opens_on"] is None and "不可信用修复" in severe["reason"]
-    shop = as_(app, SHOP).get("/api/v1/me/repairs").json["items"][0]
+    shop = client_as(app, SHOP).get("/api/v1/me/repairs").json["items"][0]
     assert shop["open"] is False and shop["opens_on"] > TODAY.isoformat()
     with session_factory(instance.database_url)() as db:
         last = db.scalar(select(QueryLogEntry).order_by(QueryLogEntry.seq.desc()).limit(1))
@@ -354,7 +348,7 @@ def test_two_reviewers_deciding_at_once_one_decides(app, instance):
 
     record = penalty(instance, ORG_ENDED.key, 6)
     _close_open_applications(instance, record)
-    assert apply(as_(app, ORG_ENDED), record).status_code == 303
+    assert apply(client_as(app, ORG_ENDED), record).status_code == 303
     ref = application_of(instance, record).ref
     sessions = session_factory(instance.database_url)
     first, second = sessions(), sessions()
@@ -375,8 +369,8 @@ def test_two_reviewers_deciding_at_once_one_decides(app, instance):
 
 
 def test_the_queue_is_listed_on_the_staff_start_page_for_reviewers_only(app):
-    assert 'href="/admin/repairs"' in text(as_(app, REVIEWER).get("/admin"))
-    assert 'href="/admin/repairs"' not in text(as_(app, ENV_CLERK).get("/admin"))
+    assert 'href="/admin/repairs"' in text(client_as(app, REVIEWER).get("/admin"))
+    assert 'href="/admin/repairs"' not in text(client_as(app, ENV_CLERK).get("/admin"))
 
 
 def test_the_query_log_verifies_after_all_of_this(instance):

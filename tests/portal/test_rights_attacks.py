@@ -18,7 +18,7 @@ from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import MARKET_CLERK, ORG_B, REVIEWER, csrf_token, log_in, make_staff, trader
+from tests.portal.realname import MARKET_CLERK, ORG_B, REVIEWER, client_as, csrf_token, make_staff, record_of, trader
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -36,18 +36,6 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(instance):
     return portal_app(instance)
-
-
-def as_(app, identity):
-    client = app.test_client()
-    log_in(client, identity)
-    return client
-
-
-def record_of(settings, subject_key: str, kind: str = "licence") -> Record:
-    with session_factory(settings.database_url)() as db:
-        return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
-                          .order_by(Record.id)).first()
 
 
 def request_of(settings, public_id: str) -> ObjectionRequest:
@@ -74,7 +62,7 @@ def act(client, ref: str, action: str, note: str = "", column: str = "", value: 
 def test_two_decisions_at_once_on_one_request_only_one_acts(instance, app, monkeypatch):
     """A second reviewer (or the clerk, or the deadlines command) acting on the step it read just
     before the first one's action committed is refused, not applied on top of it."""
-    subject = as_(app, trader(12))
+    subject = client_as(app, trader(12))
     record = record_of(instance, trader(12).uscc)
     assert file(subject, record.public_id).status_code == 303
     req = request_of(instance, record.public_id)
@@ -147,7 +135,7 @@ def test_control_characters_and_direction_overrides_never_reach_the_database_or_
     """A subject's reason and statement, a clerk's reply, a proof's commitment: NUL (which PostgreSQL
     refuses, a 500) and the other control characters are removed, and so are the bidirectional
     overrides that would make a published statement read otherwise than it was written."""
-    subject, reviewer, clerk = as_(app, trader(13)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    subject, reviewer, clerk = client_as(app, trader(13)), client_as(app, REVIEWER), client_as(app, MARKET_CLERK)
     record = record_of(instance, trader(13).uscc)
     assert file(subject, record.public_id, reason="记录\x00有误\x07\u202e误有").status_code == 303
     req = request_of(instance, record.public_id)
@@ -166,7 +154,7 @@ def test_control_characters_and_direction_overrides_never_reach_the_database_or_
     page = app.test_client().get(f"/records/{record.public_id}").get_data(as_text=True)
     assert "&lt;b&gt;已整改&lt;/b&gt;" in page and "<b>已整改" not in page
 
-    pingan = as_(app, Identity(subject="org-c", name=mini.PINGAN[0], subject_type="法人及非法人组织", uscc=mini.PINGAN[1]))
+    pingan = client_as(app, Identity(subject="org-c", name=mini.PINGAN[0], subject_type="法人及非法人组织", uscc=mini.PINGAN[1]))
     with session_factory(instance.database_url)() as db:
         penalty = db.scalar(select(Record).where(Record.subject_key == mini.PINGAN[1], Record.kind == "penalty",
                                                  Record.values["doc_no"].as_string().like("%6号")))
@@ -183,7 +171,7 @@ def test_control_characters_and_direction_overrides_never_reach_the_database_or_
 def test_a_record_an_objection_deleted_is_not_offered_for_repair(instance, app):
     """Repair of a record no longer published would be an empty approval — and its repair date would
     start the subject's one-year "penalized again" rule for nothing."""
-    subject, reviewer, clerk = as_(app, ORG_B), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    subject, reviewer, clerk = client_as(app, ORG_B), client_as(app, REVIEWER), client_as(app, MARKET_CLERK)
     penalty = record_of(instance, mini.GUANGGU[1], "penalty")
     assert "可以申请信用修复" in subject.get("/account").get_data(as_text=True)
     assert file(subject, penalty.public_id).status_code == 303
@@ -248,7 +236,7 @@ def test_a_kept_record_cannot_be_put_back_under_objection_again_and_again(instan
     """After an objection was verified and the record kept, a new objection to the unchanged record
     is refused (the subject may add its statement instead): otherwise the 异议处理中 marker could be
     kept on a verified record for good, one objection after another."""
-    subject, reviewer, clerk = as_(app, trader(14)), as_(app, REVIEWER), as_(app, MARKET_CLERK)
+    subject, reviewer, clerk = client_as(app, trader(14)), client_as(app, REVIEWER), client_as(app, MARKET_CLERK)
     record = record_of(instance, trader(14).uscc)
     assert file(subject, record.public_id).status_code == 303
     req = request_of(instance, record.public_id)
