@@ -245,17 +245,9 @@ def read(ref: str):
 def act(ref: str):
     form = request.form
     correction = {"column": form.get("column", ""), "value": form.get("value", "")}
-    try:
-        with login.sessions().begin() as db:
-            done = objections.act(db, catalog(), calendar(), admin.member(), _actor(db), ref, form.get("action", ""),
-                                  note=form.get("note", ""), correction=correction, today=current.today(),
-                                  now=login.now(), address=request.remote_addr)
-    except NotFound:
-        raise PortalError(404, "not_found", NOT_FOUND) from None
-    except ObjectionError as exc:
-        return _detail(ref, error=str(exc), status=400)
-    _after(done)
-    return redirect(url_for("objections.detail", ref=ref), 303)
+    return _staff_step(ref, lambda db: objections.act(
+        db, catalog(), calendar(), admin.member(), _actor(db), ref, form.get("action", ""), note=form.get("note", ""),
+        correction=correction, today=current.today(), now=login.now(), address=request.remote_addr))
 
 
 @bp.post("/<ref>/suspend")
@@ -271,10 +263,16 @@ def lift(ref: str):
 
 
 def _suspension(ref: str, suspended: bool):
+    return _staff_step(ref, lambda db: objections.set_suspended(
+        db, catalog(), admin.member(), _actor(db), ref, suspended, now=login.now(), address=request.remote_addr))
+
+
+def _staff_step(ref: str, step):
+    """Make a staff member's change to a request in one transaction, then republish and mail (_after)
+    and go back to the request; a refused change is shown on the request's page."""
     try:
         with login.sessions().begin() as db:
-            done = objections.set_suspended(db, catalog(), admin.member(), _actor(db), ref, suspended,
-                                            now=login.now(), address=request.remote_addr)
+            done = step(db)
     except NotFound:
         raise PortalError(404, "not_found", NOT_FOUND) from None
     except ObjectionError as exc:
