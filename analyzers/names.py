@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from analyzers.normalize import normalize
+from analyzers.normalize import each_normalized, normalize
 from analyzers.tokenize import chars, company_forms, region_words, terms
 
 _BRACKETS = re.compile(r"\([^)]*\)")
 # Stock-exchange decorations of short names: *ST / ST prefixes, A/B share-class suffixes.
 _STOCK_PREFIX = re.compile(r"^\*?st")
 _SHARE_CLASS = re.compile(r"(?<=[\u3400-\u9fff])[ab]$")
+_SPECIAL = re.compile(r"[&<>\"']")   # what html.escape changes
 
 
 @dataclass(frozen=True)
@@ -123,19 +124,22 @@ def analyze_query(text: str) -> QueryTerms:
 def highlight(name: str, query: QueryTerms) -> str:
     """The name, HTML-escaped, with what the query matched wrapped in <mark>: the query as typed
     where it occurs in one piece (光谷科技 in 武汉市光谷科技有限公司), else each of its characters."""
-    pieces = [normalize(ch) for ch in name]          # '' for spaces; NFKC may expand a character
-    owner = [i for i, piece in enumerate(pieces) for _ in piece]
-    joined = "".join(pieces)
+    joined = each_normalized(name)
+    if joined is None:   # a character vanishes (a space) or expands: positions are mapped back
+        pieces: Sequence[str] = [normalize(ch) for ch in name]
+        owner: Sequence[int] = [i for i, piece in enumerate(pieces) for _ in piece]
+        joined = "".join(pieces)
+    else:
+        pieces, owner = joined, range(len(name))
     phrase = "".join(query.phrase)
-    marked = [False] * len(name)
+    marked: set[int] = set()
     start = joined.find(phrase) if phrase else -1
     while start >= 0:
-        for pos in range(start, start + len(phrase)):
-            marked[owner[pos]] = True
+        marked.update(owner[start:start + len(phrase)])
         start = joined.find(phrase, start + len(phrase))
-    if not any(marked):
+    if not marked:
         wanted = {c for c in query.phrase if len(c) == 1} | set(query.required_chars)
-        marked = [piece in wanted for piece in pieces]
+        marked = {i for i, piece in enumerate(pieces) if piece in wanted}
     return _marked_html(name, marked)
 
 
@@ -163,11 +167,23 @@ def highlight_subject(name: str, former_names: Sequence[str], query: QueryTerms)
     return SubjectHighlight(highlight(name, query))
 
 
-def _marked_html(text: str, marked: list[bool]) -> str:
-    out, start = [], 0
-    for end in range(1, len(text) + 1):
-        if end == len(text) or marked[end] != marked[start]:
-            chunk = html.escape(text[start:end])
-            out.append(f"<mark>{chunk}</mark>" if marked[start] else chunk)
-            start = end
+def _marked_html(text: str, marked: set[int]) -> str:
+    """The text HTML-escaped, each run of marked positions in one <mark>."""
+    escape = html.escape if _SPECIAL.search(text) else str
+    out, last = [], 0
+    for start, end in _runs(sorted(marked)):
+        out += (escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>")
+        last = end
+    out.append(escape(text[last:]))
     return "".join(out)
+
+
+def _runs(positions: list[int]) -> list[list[int]]:
+    """Sorted positions as [start, end) runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for i in positions:
+        if runs and runs[-1][1] == i:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return runs

@@ -28,6 +28,31 @@ def normalize(text: str) -> str:
     return _T2S.convert(text).casefold()
 
 
+class _CharTable(dict):
+    """`normalize` of each character, as a str.translate table filled as characters are met;
+    `uneven` holds those that do not become exactly one character (spaces, ligatures …)."""
+
+    def __init__(self):
+        super().__init__()
+        self.uneven: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        piece = self[code] = normalize(chr(code))
+        if len(piece) != 1:
+            self.uneven.add(chr(code))
+        return piece
+
+
+_CHARS = _CharTable()
+
+
+def each_normalized(text: str) -> str | None:
+    """The text with each character normalized on its own, when every character stays exactly
+    one character (position i of the result is character i of the text); None otherwise."""
+    view = text.translate(_CHARS)
+    return view if len(view) == len(text) and _CHARS.uneven.isdisjoint(text) else None
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char).translate(_DROP_ZERO_WIDTH).casefold()

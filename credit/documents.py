@@ -23,7 +23,7 @@ from credit.regions import region_label, region_path
 # holds them to it). Every field is kept in the stored body (Elasticsearch _source, the embedded
 # engine's JSON body) and mapped in Elasticsearch; the embedded engine copies the fields it filters,
 # sorts or matches on into columns. BODY_ONLY fields are never searched by either engine: shown only.
-BODY_ONLY = frozenset({"fields", "lists", "latest"})
+BODY_ONLY = frozenset({"fields", "lists", "latest", "untils"})
 # Texts an objection's outcome adds to a record's shown fields, beside the catalogue's columns.
 OBJECTION_NOTES = ("statement", "correction_note")
 
@@ -81,6 +81,7 @@ class SubjectDocument(TypedDict):
     public_until: str
     lists: list[ListEntry]     # body only: the lists it is on, shown in results
     latest: dict[str, list[list[str]]]  # body only: kind → [[decision day, last public day], …] (see _latest)
+    untils: dict[str, list[str]]  # body only: kind → the last public day of each public record, latest first
 
 
 class RecordLike(Protocol):
@@ -215,6 +216,21 @@ def latest_public(doc: dict, kind: str, today: date) -> str | None:
     return None
 
 
+def public_counts(doc: dict, today: date) -> dict[str, int] | None:
+    """{kind: how many of a subject's records are public on `today`}, from its subject document
+    (the records' last public days, latest first), or None for a document written before subject
+    documents carried them."""
+    untils = doc.get("untils")
+    if untils is None:
+        return None
+    day, counts = today.isoformat(), {}
+    for kind, days in untils.items():
+        n = next((i for i, until in enumerate(days) if until < day), len(days))
+        if n:
+            counts[kind] = n
+    return counts
+
+
 class RecordPart(NamedTuple):
     """What a subject's documents need of one of its records: its public document (None when it
     may not be shown today), built with the subject's private names, and its codes."""
@@ -249,10 +265,11 @@ def assemble_subject(code: str, parts: list[RecordPart], catalog: Catalog) -> Su
         return SubjectDocs(list(docs.values()), hidden)
     names = _names_by_recency(docs.values())
     analyses = [analyze_name(n) for n in names]
-    until, lists, latest = {}, {}, {}
+    until, lists, latest, untils = {}, {}, {}, {}
     for d in public:
         until[d["kind"]] = max(until.get(d["kind"], ""), d["public_until"])
         latest.setdefault(d["kind"], []).append((d["decided_on"], d["public_until"]))
+        untils.setdefault(d["kind"], []).append(d["public_until"])
         if d["kind"] == "list":
             key = (d["list_type"], d["list_name"] or "")
             lists[key] = max(lists.get(key, ""), d["public_until"])
@@ -287,5 +304,8 @@ def assemble_subject(code: str, parts: list[RecordPart], catalog: Catalog) -> Su
         # with its last public day so a reader skips a record whose window ended before the next
         # publish. Indexes written before this field existed lack it: readers treat it as unknown.
         "latest": {kind: _latest(dated) for kind, dated in sorted(latest.items())},
+        # What results and batch answers count per kind (public_counts), without a search of the
+        # records: on any day, the records still public are those whose last public day has not passed.
+        "untils": {kind: sorted(days, reverse=True) for kind, days in sorted(untils.items())},
     }
     return SubjectDocs([*docs.values(), subject], hidden)

@@ -10,7 +10,8 @@ Statuses, per item and in the order sent:
   is matched exactly or not at all: a batch answers for a named subject, it does not search.
 
 A whole batch takes a fixed number of index requests whatever its size: the codes in one
-`get_many`, the names in one `subjects_named`, the counts in one `record_counts`."""
+`get_many`, the names in one `subjects_named`; the counts are read from the subject documents
+(`subject_counts`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def _by_other_code(index: SearchIndex, code: str, today: date) -> dict | None:
 
 def answers(index: SearchIndex, items: list[Item], today: date) -> list[dict]:
     """The items as the API shows them; found ones with their public profile summary."""
-    counts = index.record_counts(sorted({i.subject["code"] for i in items if i.subject}), today)
+    counts = index.subject_counts(list({i.subject["code"]: i.subject for i in items if i.subject}.values()), today)
     return [_answer(item, counts, today) for item in items]
 
 

@@ -133,7 +133,7 @@ def _search(index: SearchIndex, q: str, filters: Filters, paging: Paging, today:
     page = index.search_subjects(query)
     if not page.total and USCC_SHAPE.match(code) and (problem := uscc_problem(code)):
         raise invalid(f"该{problem}", "invalid_code")
-    counts = index.record_counts([hit.doc["code"] for hit in page.hits], today)
+    counts = index.subject_counts([hit.doc for hit in page.hits], today)
     items = [_subject_item(hit, counts.get(hit.doc["code"], {}), today) for hit in page.hits]
     results = SearchResults(total=page.total, items=items, paging=paging, next=page.next_after, q=q,
                             by_code=by_code)

@@ -140,10 +140,27 @@ def subject_url(code: str) -> str:
     return prefix + code if _PLAIN_PATH.match(code) else url_for("public.subject", code=code)
 
 
-def result_rows(items: list[dict]) -> list[tuple[dict, str, str, Markup]]:
-    """A results page's subjects with what their rows show beyond the item: the profile's URL,
-    what the code is called, and the record counts as rendered."""
-    return [(item, subject_url(item["code"]), code_label(item["code"]), fragment("counts", item["counts"]))
+class ResultRow(NamedTuple):
+    """What a results page shows of one subject, each value ready for the template: a row costs a
+    few plain names there rather than a dozen look-ups and calls per result."""
+    item: dict            # the search item (credit.lookups: former names and their highlight)
+    url: str
+    name: Markup          # the name, matched part marked
+    flags: Markup | None  # the lists it is on (list_flags)
+    code_name: str        # what its code is called (code_label)
+    code: str
+    region_name: str | None
+    subject_type: str | None
+    counts: Markup        # its record counts (counts)
+
+
+def result_rows(items: list[dict]) -> list[ResultRow]:
+    """A results page's subjects as rows: the profile's URL, what the code is called, the list
+    flags and the record counts as rendered."""
+    shown = _fragments()
+    return [ResultRow(item, subject_url(item["code"]), Markup(item["highlight"]),
+                      shown("list_flags", item["lists"]) if item["lists"] else None, code_label(item["code"]),
+                      item["code"], item["region_name"], item["subject_type"], shown("counts", item["counts"]))
             for item in items]
 
 
@@ -154,22 +171,36 @@ def fragment(macro: str, *args) -> Markup:
     own fields. Only macros whose output depends on their arguments and the app's labels alone may
     be used this way (no request, no URL, no form token). Templates reloaded while the app runs
     (debug) are rendered afresh each time."""
-    if current_app.jinja_env.auto_reload:
-        return Markup(get_template_attribute("macros.html", macro)(*args))
-    cache = current_app.extensions["credit_fragments"]
-    key = (macro, _frozen(args))
-    html = cache.get(key)
-    if html is None:
-        if len(cache) >= FRAGMENTS:
-            cache.clear()
-        html = cache[key] = Markup(get_template_attribute("macros.html", macro)(*args))
-    return html
+    return _fragments()(macro, *args)
+
+
+def _fragments():
+    """`fragment` bound to this app's cache, for a caller that renders many."""
+    app = current_app._get_current_object()
+    if app.jinja_env.auto_reload:
+        return lambda macro, *args: Markup(get_template_attribute("macros.html", macro)(*args))
+    cache = app.extensions["credit_fragments"]
+
+    def shown(macro: str, *args) -> Markup:
+        key = (macro, _frozen(args))
+        html = cache.get(key)
+        if html is None:
+            if len(cache) >= FRAGMENTS:
+                cache.clear()
+            html = cache[key] = Markup(get_template_attribute("macros.html", macro)(*args))
+        return html
+    return shown
 
 
 def _frozen(value):
     """A value as a key: lists and dicts (in their order) as tuples."""
     if isinstance(value, (list, tuple)):
-        return tuple(_frozen(item) for item in value)
+        flat = tuple(value)
+        try:
+            hash(flat)   # texts, or pairs of them (the filter form's options): a key as it is
+            return flat
+        except TypeError:
+            return tuple(_frozen(item) for item in value)
     if isinstance(value, dict):
         return tuple((key, _frozen(item)) for key, item in value.items())
     return value

@@ -41,6 +41,14 @@ def test_highlight_marks_matched_part_and_escapes():
         "武汉市<mark>光谷科技</mark>&lt;有限&gt;公司"
 
 
+def test_highlight_maps_matches_back_through_spaces_and_expanding_characters():
+    # A space inside the match stays unmarked; ㈱ (NFKC: (株)) and ﬁ (fi) are marked whole.
+    assert highlight("光谷 科技公司", analyze_query("光谷科技")) == "<mark>光谷</mark> <mark>科技</mark>公司"
+    assert highlight("㈱光谷", analyze_query("光谷")) == "㈱<mark>光谷</mark>"
+    assert highlight("ﬁ光谷&科技", analyze_query("fi光谷")) == "<mark>ﬁ光谷</mark>&amp;科技"
+    assert highlight("光谷\u200b科技", analyze_query("光谷科技")) == "<mark>光谷</mark>\u200b<mark>科技</mark>"
+
+
 def test_highlight_prefers_the_query_in_one_piece():
     assert highlight("武汉市武昌区第五小学", analyze_query("武汉")) == "<mark>武汉</mark>市武昌区第五小学"
     assert highlight("Ｔ光穀科技", analyze_query("光谷科技")) == "Ｔ<mark>光穀科技</mark>"

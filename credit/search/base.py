@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 from analyzers import analyze_query
 from analyzers.names import QueryTerms, highlight_subject
 from credit.catalog import RECORD_KINDS
+from credit.documents import public_counts
 
 
 class SearchError(Exception):
@@ -192,6 +193,21 @@ class SearchIndex(ABC):
     @abstractmethod
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
         """{code: {kind: number of public records}} for the given subjects."""
+
+    def subject_counts(self, subjects: list[dict], today: date) -> dict[str, dict[str, int]]:
+        """{code: {kind: number of public records}} for these subject documents, as record_counts
+        answers, read from what each document carries (credit.documents.public_counts); those
+        written before subject documents carried it are counted by record_counts."""
+        counts, older = {}, []
+        for doc in subjects:
+            found = public_counts(doc, today)
+            if found is None:
+                older.append(doc["code"])
+            else:
+                counts[doc["code"]] = found
+        if older:
+            counts.update(self.record_counts(older, today))
+        return counts
 
     def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
         """{id: document} for the ids that are public today (the others left out): one `get` each

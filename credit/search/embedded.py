@@ -46,6 +46,7 @@ import re
 import shutil
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -545,14 +546,15 @@ class EmbeddedIndex(SearchIndex):
             hits = [h for h in hits if h[0] <= score]
             keys = _keys(searcher, [h for h in hits if h[0] == score])
             hits = [h for h in hits if h[0] < score or keys[id(h)] > key]
-        # Only the hits whose score some page hit shares need their keys.
+        # Only hits sharing their score with another hit in the page's range of scores need keys.
         if len(hits) > offset:
             low = hits[min(offset + query.size, len(hits)) - 1][0]
             high = hits[offset][0]
-            tied = [h for h in hits if low <= h[0] <= high]
-            keys = _keys(searcher, tied)
+            around = [h for h in hits if low <= h[0] <= high]
+            shared = {score for score, n in Counter(h[0] for h in around).items() if n > 1}
+            keys = _keys(searcher, [h for h in around if h[0] in shared])
             before = [h for h in hits if h[0] > high]
-            ordered = before + sorted(tied, key=lambda h: (-h[0], keys[id(h)]))
+            ordered = before + sorted(around, key=lambda h: (-h[0], keys.get(id(h), ())))
             chosen = ordered[offset:offset + query.size]
         else:
             chosen = []

@@ -74,6 +74,8 @@ PROPERTIES = {
     "lists": {"type": "object", "enabled": False},
     # The day of its most recent public record per kind ({kind: day}): shown, never searched.
     "latest": {"type": "object", "enabled": False},
+    # The last public day of each of its public records per kind ({kind: [day, …]}): counted, never searched.
+    "untils": {"type": "object", "enabled": False},
     "departments": KEYWORD,
     "dates": DATE,                 # decision days of the subject's public records (date filter)
     "licence_until": DATE,         # last public day of any licence / penalty / list entry (kind filter)

@@ -129,6 +129,19 @@ def test_record_lists(sample, sample_docs, filters):
     assert facets == oracle.record_facets(sample_docs, q)
 
 
+def test_counts_read_from_subject_documents_are_the_records_counted(sample, sample_docs):
+    subjects = every_nth(sample_docs, 5)
+    codes = [d["code"] for d in subjects]
+    # On later days records leave publicity one by one: the days carried must say so as the records do.
+    for day in (TODAY, TODAY + timedelta(days=200), TODAY + timedelta(days=400), TODAY + timedelta(days=1200)):
+        expected = oracle.counts(sample_docs, codes, day)
+        assert sample.subject_counts(subjects, day) == expected
+        assert sample.record_counts(codes, day) == expected
+    # A subject document written before they carried the days is counted from its records.
+    older = [{k: v for k, v in d.items() if k != "untils"} for d in subjects[:5]]
+    assert sample.subject_counts(older, TODAY) == oracle.counts(sample_docs, codes[:5], TODAY)
+
+
 def test_record_counts_and_profiles(sample, sample_docs):
     codes = [d["code"] for d in every_nth(sample_docs, 7)]
     assert sample.record_counts(codes, TODAY) == oracle.counts(sample_docs, codes, TODAY)
