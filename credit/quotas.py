@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import redis
 
 MINUTE = 60
 REQUESTS, ITEMS = "requests", "items"
@@ -132,8 +131,10 @@ class Quotas:
 
 class _Redis:
     def __init__(self, url: str):
+        import redis   # here, not above: a portal keeping quotas in memory never loads the client (~6 MB a worker)
         # Short timeouts: a batch waits at most a second for its quota before failing closed.
         self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.failure = redis.RedisError
         self._charge = self.client.register_script(CHARGE)
         self._refund = self.client.register_script(REFUND)
 
@@ -141,19 +142,19 @@ class _Redis:
         args = [per_minute, per_day, items, keys.minute_reset - now + MINUTE, keys.day_reset - now + MINUTE]
         try:
             return tuple(int(v) for v in self._charge(keys=[keys.minute, keys.day], args=args))
-        except redis.RedisError as exc:
+        except self.failure as exc:
             raise QuotaUnavailable(str(exc)) from exc
 
     def refund(self, keys: _Keys, items: int) -> None:
         try:
             self._refund(keys=[keys.minute, keys.day], args=[items])
-        except redis.RedisError as exc:
+        except self.failure as exc:
             raise QuotaUnavailable(str(exc)) from exc
 
     def read(self, keys: _Keys) -> tuple[int, int]:
         try:
             minute, day = self.client.mget([keys.minute, keys.day])
-        except redis.RedisError as exc:
+        except self.failure as exc:
             raise QuotaUnavailable(str(exc)) from exc
         return int(minute or 0), int(day or 0)
 

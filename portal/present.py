@@ -96,8 +96,12 @@ def summary_fields(record: dict, identity: bool = False, department: bool = Fals
 
 def code_label(code: str) -> str:
     """What a subject's public code is called: its catalogue column, judged by its shape."""
+    return _code_label(labels().fields["licence"], code)
+
+
+def _code_label(names: dict[str, str], code: str) -> str:
     key = "code_uscc" if USCC_SHAPE.match(code) else "code_regno" if REGNO_SHAPE.match(code) else None
-    return labels().fields["licence"][key] if key else "登记代码"
+    return names[key] if key else "登记代码"
 
 
 def list_names(slug: str) -> list[str]:
@@ -134,9 +138,17 @@ def subject_url(code: str) -> str:
     """url_for('public.subject', code=code), with the route built once per request rather than
     for each of a results page's twenty subjects: a public code is letters and digits, which the
     URL carries as they are."""
+    return _subject_url(_subject_url_prefix(), code)
+
+
+def _subject_url_prefix() -> str:
     prefix = g.get("subject_url_prefix")
     if prefix is None:
         prefix = g.subject_url_prefix = url_for("public.subject", code="0")[:-1]
+    return prefix
+
+
+def _subject_url(prefix: str, code: str) -> str:
     return prefix + code if _PLAIN_PATH.match(code) else url_for("public.subject", code=code)
 
 
@@ -157,9 +169,9 @@ class ResultRow(NamedTuple):
 def result_rows(items: list[dict]) -> list[ResultRow]:
     """A results page's subjects as rows: the profile's URL, what the code is called, the list
     flags and the record counts as rendered."""
-    shown = _fragments()
-    return [ResultRow(item, subject_url(item["code"]), Markup(item["highlight"]),
-                      shown("list_flags", item["lists"]) if item["lists"] else None, code_label(item["code"]),
+    shown, prefix, names = _fragments(), _subject_url_prefix(), labels().fields["licence"]
+    return [ResultRow(item, _subject_url(prefix, item["code"]), Markup(item["highlight"]),
+                      shown("list_flags", item["lists"]) if item["lists"] else None, _code_label(names, item["code"]),
                       item["code"], item["region_name"], item["subject_type"], shown("counts", item["counts"]))
             for item in items]
 
@@ -194,15 +206,15 @@ def _fragments():
 
 def _frozen(value):
     """A value as a key: lists and dicts (in their order) as tuples."""
+    if isinstance(value, dict):
+        value = tuple(value.items())
     if isinstance(value, (list, tuple)):
         flat = tuple(value)
         try:
-            hash(flat)   # texts, or pairs of them (the filter form's options): a key as it is
+            hash(flat)   # texts, numbers, or pairs of them (options, counts): a key as it is
             return flat
         except TypeError:
-            return tuple(_frozen(item) for item in value)
-    if isinstance(value, dict):
-        return tuple((key, _frozen(item)) for key, item in value.items())
+            return tuple(_frozen(item) for item in flat)
     return value
 
 
