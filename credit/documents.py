@@ -125,7 +125,23 @@ def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[
         return f"{value:g}"
     if col.type != "text":
         return col.label(str(value))  # dates, codes and enumerations were validated: nothing to scrub
-    return scrub(value, catalog, private)
+    return _scrubbed(value, catalog, private)
+
+
+# Many shown texts repeat from record to record (departments, authorities, legal bases, licence
+# contents): each is scrubbed once per process while the distinct texts met fit in the table.
+_SCRUBBED: dict[tuple[str, tuple[str, ...], Catalog], str] = {}
+_SCRUBBED_MAX = 20_000
+
+
+def _scrubbed(text: str, catalog: Catalog, private: tuple[str, ...]) -> str:
+    key = (text, private, catalog)
+    shown = _SCRUBBED.get(key)
+    if shown is None:
+        if len(_SCRUBBED) >= _SCRUBBED_MAX:
+            _SCRUBBED.clear()
+        shown = _SCRUBBED[key] = scrub(text, catalog, private)
+    return shown
 
 
 def public_subject_code(record: RecordLike) -> str | None:

@@ -185,7 +185,7 @@ def _clause_before(view: str, start: int, rules: _Rules, reach: int = 24) -> str
     """The text before a number (the view is normalized already), back to the start of its clause
     (at most `reach` characters), without spaces: 电 话 is still a telephone word."""
     window = view[max(0, start - reach):start]
-    cut = max(window.rfind(c) for c in rules.clause_end)
+    cut = max(map(window.rfind, rules.clause_end))
     return "".join(window[cut + 1:].split())
 
 
@@ -207,6 +207,8 @@ def _mask_names(text: str, names: list[str], catalog: Catalog) -> str:
         keep = _surname_length(name, catalog)
         patterns = [(name, keep)] + ([(name[keep:], 0)] if len(name) - keep >= 2 else [])
         for pattern, kept in patterns:
+            if pattern not in view:   # the common case, without a regex
+                continue
             for m in re.finditer(re.escape(pattern), view):
                 spans.append(m.span())
                 masks[m.span()] = (kept, len(pattern))

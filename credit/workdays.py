@@ -46,10 +46,10 @@ class WorkCalendar:
             if day in known.workdays:
                 return True
             return day.weekday() < 5 and day not in known.holidays
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            raise UncoveredYear(day.year) from None
+        workday = _library_workday(day)
+        if workday is None:
+            raise UncoveredYear(day.year)
+        return workday
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (start itself not counted): a deadline of N working days."""
@@ -67,6 +67,17 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_workday(day)
         return count
+
+
+@lru_cache(maxsize=16384)
+def _library_workday(day: date) -> bool | None:
+    """chinese_calendar.is_workday, or None in a year it does not cover. Kept per day: the library
+    scans its whole holiday table on every call (to find the years it covers), and deadlines and
+    arrival counts walk the calendar a day at a time."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 @lru_cache(maxsize=64)

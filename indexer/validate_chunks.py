@@ -123,7 +123,8 @@ def _fresh(catalog: Catalog, kind: Kind, accepted: list[tuple[int, dict, dict]],
                   r.subject_type, str(values.get("source_dept_code") or values.get("source_dept") or ""),
                   values[kind.date_field], dumps(values).decode(), dumps(original).decode(), r.revoked, ref,
                   private, registered_code(values), public_subject_code(r),
-                  withheld(r.kind, values, catalog, today, revoked=r.revoked),
+                  # A record with a document is public today, the day it arrived: nothing is withheld.
+                  None if ref else withheld(r.kind, values, catalog, today, revoked=r.revoked),
                   arrival_workdays(catalog.calendar, date.fromisoformat(values[kind.date_field]), today))
             for (line, values, original), r, private, ref in zip(accepted, records, privates, refs)]
 

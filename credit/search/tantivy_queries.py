@@ -84,16 +84,24 @@ def index_fields(doc: dict) -> dict:
     """The tantivy fields of a public document (credit.documents), its body as bytes: the one
     definition behind both forms a document is written in (`to_document`, `to_json`)."""
     out: dict = {}
+    get = doc.get
     for name in KEYWORDS:
-        value = doc.get(name)
-        values = [v for v in value if v is not None] if isinstance(value, list) else [] if value is None else [value]
-        if values:
-            out[name] = values
+        value = get(name)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = [v for v in value if v is not None]
+            if not value:
+                continue
+            out[name] = value
+        else:
+            out[name] = [value]
     for name in DAYS:
-        value = doc.get(name)
-        values = [day(v) for v in value if v] if isinstance(value, list) else [day(value)] if value else []
-        if values:
-            out[name] = values
+        value = get(name)
+        if value:
+            values = [day(v) for v in value if v] if isinstance(value, list) else [day(value)]
+            if values:
+                out[name] = values
     if doc["doc_type"] == "record":
         out[RECORD_SORT] = [record_sort_key(doc)]
         # Counted per subject and kind from these columns (EmbeddedIndex.record_counts).
@@ -103,13 +111,18 @@ def index_fields(doc: dict) -> dict:
     else:
         out.update(zip(CODE_KEYS, ([key] for key in code_keys(doc["code"])), strict=True))
         names = doc["names"][:NAME_SLOTS]
-        out[SLOTS] = [str(slot) for slot in range(len(names))]
-        for slot, name in enumerate(names):
-            out[f"chars_{slot}"] = [name["chars"]]
-            out[f"terms_{slot}"] = [name["terms"]]
-            out[f"pairs_{slot}"] = [" ".join(pairs(name["chars"].split()))]
+        out[SLOTS] = _SLOT_NUMBERS[:len(names)]
+        for (chars, terms, paired), name in zip(_SLOT_FIELDS, names):
+            out[chars] = [name["chars"]]
+            out[terms] = [name["terms"]]
+            out[paired] = [" ".join(pairs(name["chars"].split()))]
     out[BODY] = [orjson.dumps(doc)]
     return out
+
+
+# Each name slot's fields, and the slots' numbers as the slots field holds them.
+_SLOT_FIELDS = [(f"chars_{slot}", f"terms_{slot}", f"pairs_{slot}") for slot in range(NAME_SLOTS)]
+_SLOT_NUMBERS = [str(slot) for slot in range(NAME_SLOTS)]
 
 
 def to_document(doc: dict) -> Document:
