@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-
 MINUTE = 60
 REQUESTS, ITEMS = "requests", "items"
 
@@ -131,7 +130,7 @@ class Quotas:
 
 class _Redis:
     def __init__(self, url: str):
-        import redis   # here, not above: a portal keeping quotas in memory never loads the client (~6 MB a worker)
+        import redis  # here, not above: a portal keeping quotas in memory never loads the client (~6 MB a worker)
         # Short timeouts: a batch waits at most a second for its quota before failing closed.
         self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.failure = redis.RedisError
