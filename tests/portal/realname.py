@@ -73,6 +73,17 @@ def make_staff(settings, market: bool = False) -> None:
                         by=("test", "测试"))
 
 
+def staffed_instance(folder):
+    """Settings of an instance in `folder` holding the mini data set, with every staff identity above
+    (the market bureau's clerk included)."""
+    from tests.conftest import TODAY, ingest_into, make_settings
+
+    settings = make_settings(folder, instance_path=folder)
+    ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
+    make_staff(settings, market=True)
+    return settings
+
+
 def client_as(app, identity: Identity | None = None):
     """A test client of `app`, logged in as `identity` (anonymous when None)."""
     client = app.test_client()

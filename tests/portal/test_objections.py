@@ -32,6 +32,7 @@ from tests.portal.realname import (
     csrf_token,
     make_staff,
     record_of,
+    staffed_instance,
     trader,
 )
 
@@ -41,11 +42,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("objections")
-    settings = make_settings(folder, instance_path=folder)
-    ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
-    make_staff(settings, market=True)
-    return settings
+    return staffed_instance(tmp_path_factory.mktemp("objections"))
 
 
 @pytest.fixture(scope="module")

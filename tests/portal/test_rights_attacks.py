@@ -18,7 +18,17 @@ from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import MARKET_CLERK, ORG_B, REVIEWER, client_as, csrf_token, make_staff, record_of, trader
+from tests.portal.realname import (
+    MARKET_CLERK,
+    ORG_B,
+    REVIEWER,
+    client_as,
+    csrf_token,
+    make_staff,
+    record_of,
+    staffed_instance,
+    trader,
+)
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -26,11 +36,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("attacks")
-    settings = make_settings(folder, instance_path=folder)
-    ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
-    make_staff(settings, market=True)
-    return settings
+    return staffed_instance(tmp_path_factory.mktemp("attacks"))
 
 
 @pytest.fixture(scope="module")
