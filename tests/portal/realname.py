@@ -101,3 +101,16 @@ def record_of(settings, subject_key: str, kind: str = "licence"):
     with session_factory(settings.database_url)() as db:
         return db.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind == kind)
                           .order_by(Record.id)).first()
+
+
+def requests_for(settings, public_id: str):
+    """The objection requests filed on the record with this public id, oldest first."""
+    from sqlalchemy import select
+
+    from credit.models import Record
+    from credit.objections import ObjectionRequest
+
+    with session_factory(settings.database_url)() as db:
+        record = db.scalar(select(Record).where(Record.public_id == public_id))
+        return list(db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)
+                               .order_by(ObjectionRequest.id)))

@@ -32,6 +32,7 @@ from tests.portal.realname import (
     csrf_token,
     make_staff,
     record_of,
+    requests_for,
     staffed_instance,
     trader,
 )
@@ -58,13 +59,6 @@ def yunfu(instance):
 def fresh(settings, public_id: str) -> Record:
     with session_factory(settings.database_url)() as db:
         return db.scalar(select(Record).where(Record.public_id == public_id))
-
-
-def requests_for(settings, public_id: str) -> list[ObjectionRequest]:
-    with session_factory(settings.database_url)() as db:
-        record = db.scalar(select(Record).where(Record.public_id == public_id))
-        return list(db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)
-                               .order_by(ObjectionRequest.id)))
 
 
 def history(settings, ref: str) -> list[ObjectionStep]:

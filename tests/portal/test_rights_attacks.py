@@ -26,6 +26,7 @@ from tests.portal.realname import (
     csrf_token,
     make_staff,
     record_of,
+    requests_for,
     staffed_instance,
     trader,
 )
@@ -45,10 +46,8 @@ def app(instance):
 
 
 def request_of(settings, public_id: str) -> ObjectionRequest:
-    with session_factory(settings.database_url)() as db:
-        record = db.scalar(select(Record).where(Record.public_id == public_id))
-        return db.scalars(select(ObjectionRequest).where(ObjectionRequest.record_id == record.id)
-                          .order_by(ObjectionRequest.id.desc())).first()
+    """The latest request filed on the record."""
+    return requests_for(settings, public_id)[-1]
 
 
 def file(client, record_id: str, reason: str = "记录有误", kind: str = "objection", files=()):
