@@ -92,3 +92,76 @@ def stored(settings):
     migrate(settings.database_url)
     with session_factory(settings.database_url)() as session:
         return list(session.scalars(select(Record)))
+
+
+def test_a_correction_moving_a_record_within_a_first_load(tmp_path):
+    settings = make_settings(tmp_path / "instance")
+    other = uscc("91420100MA4K99999")
+    first = write_csv(tmp_path / "a.csv", [penalty_row()])
+    moved = penalty_row(**{"行政相对人名称": "武汉市另一家科技有限公司", "行政相对人代码_1（统一社会信用代码）": other})
+    report = ingest_into(settings, [str(first), str(write_csv(tmp_path / "b.csv", [moved]))], TODAY).as_json()
+    assert report["replaced"] == 1
+    assert published_as_rebuilt(settings) == 2
+    index = open_index(settings)
+    assert index.get(f"s-{COMPANY}", TODAY) is None and index.get(f"s-{other}", TODAY) is not None
+    index.close()
+
+
+# -- the records table's plain indexes on a first load -----------------------------------------
+
+PLAIN_INDEXES = {"ix_records_subject_key", "ix_records_subject_name", "ix_records_stats", "ix_records_department"}
+
+
+def record_indexes(settings) -> set[str]:
+    from sqlalchemy import inspect
+
+    from credit.db import engine_for
+    return {index["name"] for index in inspect(engine_for(settings.database_url)).get_indexes("records")}
+
+
+def indexes_while_loading(monkeypatch, settings, fail: bool = False) -> list[set[str]]:
+    """The records table's indexes as each file of a run begins (and, with `fail`, the run
+    breaks down in its first file)."""
+    from indexer.ingest import Ingester
+
+    seen, ingest_file = [], Ingester._ingest_file
+
+    def watched(self, *args):
+        seen.append(record_indexes(settings))
+        if fail:
+            raise OSError("disk unplugged")
+        return ingest_file(self, *args)
+    monkeypatch.setattr(Ingester, "_ingest_file", watched)
+    return seen
+
+
+def test_a_first_load_builds_the_plain_indexes_after_its_rows(tmp_path, sample, monkeypatch):
+    settings = make_settings(tmp_path / "instance")
+    seen = indexes_while_loading(monkeypatch, settings)
+    report = ingest_into(settings, [str(sample)], TODAY).as_json()
+    assert seen and all(not (PLAIN_INDEXES & indexes) for indexes in seen)
+    assert PLAIN_INDEXES <= record_indexes(settings)
+    assert published_as_rebuilt(settings) == report["indexed"]
+
+    seen.clear()   # into a database that holds records, they are kept up to date as rows arrive
+    ingest_into(settings, [str(sample / "lists.csv")], TODAY)
+    assert seen and all(PLAIN_INDEXES <= indexes for indexes in seen)
+
+
+def test_the_indexes_come_back_after_a_failed_or_killed_first_load(tmp_path, sample, monkeypatch):
+    from sqlalchemy import text
+
+    from credit.db import engine_for
+    settings = make_settings(tmp_path / "instance")
+    indexes_while_loading(monkeypatch, settings, fail=True)
+    with pytest.raises(OSError, match="unplugged"):
+        ingest_into(settings, [str(sample / "lists.csv")], TODAY)
+    assert PLAIN_INDEXES <= record_indexes(settings)
+
+    monkeypatch.undo()
+    ingest_into(settings, [str(sample / "lists.csv")], TODAY)
+    with engine_for(settings.database_url).begin() as conn:   # what a run killed mid-load leaves
+        conn.execute(text("DROP INDEX ix_records_subject_key"))
+    seen = indexes_while_loading(monkeypatch, settings)
+    ingest_into(settings, [str(sample / "penalties.csv")], TODAY)
+    assert seen and all(PLAIN_INDEXES <= indexes for indexes in seen)
