@@ -153,7 +153,11 @@ class SubjectHighlight:
 def holds_query(name: str, query: QueryTerms) -> bool:
     """Whether this one name holds every character the query requires: the rule every engine
     applies to each name on its own, so no match is pieced together from two names."""
-    return set(query.required_chars) <= set(chars(normalize(name)))
+    norm = normalize(name)
+    if not all(c in norm for c in query.required_chars):
+        return False
+    # A Chinese character in the text is a token of it; a Latin or digit run must be a whole one.
+    return all(not c.isascii() for c in query.required_chars) or set(query.required_chars) <= set(chars(norm))
 
 
 def highlight_subject(name: str, former_names: Sequence[str], query: QueryTerms) -> SubjectHighlight:

@@ -155,9 +155,10 @@ def _subject_url(prefix: str, code: str) -> str:
 class ResultRow(NamedTuple):
     """What a results page shows of one subject, each value ready for the template: a row costs a
     few plain names there rather than a dozen look-ups and calls per result."""
-    item: dict            # the search item (credit.lookups: former names and their highlight)
+    item: dict            # the search item (credit.lookups)
     url: str
     name: Markup          # the name, matched part marked
+    formers: Markup | None  # its former names, the one the query matched marked
     flags: Markup | None  # the lists it is on (list_flags)
     code_name: str        # what its code is called (code_label)
     code: str
@@ -171,9 +172,18 @@ def result_rows(items: list[dict]) -> list[ResultRow]:
     flags and the record counts as rendered."""
     shown, prefix, names = _fragments(), _subject_url_prefix(), labels().fields["licence"]
     return [ResultRow(item, _subject_url(prefix, item["code"]), Markup(item["highlight"]),
+                      _former_names(item) if item["former_names"] else None,
                       shown("list_flags", item["lists"]) if item["lists"] else None, _code_label(names, item["code"]),
                       item["code"], item["region_name"], item["subject_type"], shown("counts", item["counts"]))
             for item in items]
+
+
+def _former_names(item: dict) -> Markup:
+    """A result's former names, joined; the one its query matched (when only a former name holds
+    the query) marked as the analyzer highlighted it, the others escaped."""
+    matched = item["matched_former_name"]
+    return Markup("；").join(Markup(item["former_highlight"]) if name == matched else name
+                            for name in item["former_names"])
 
 
 def fragment(macro: str, *args) -> Markup:
