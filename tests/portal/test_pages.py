@@ -347,3 +347,13 @@ def test_a_former_name_match_is_marked_and_labelled(renamed_client):
     assert '<p class="former former-match">曾用名：武汉<mark>安信</mark>科技有限公司</p>' in renamed
     current = result_block(html, CURRENT)
     assert "<mark>安信</mark>证券股份有限公司" in current and "former-match" not in current
+
+
+def test_former_names_are_escaped_and_only_the_matched_one_marked():
+    from portal.present import _former_names
+
+    item = {"former_names": ["武汉<b>甲</b>商行", "丙&丁有限公司"], "matched_former_name": "丙&丁有限公司",
+            "former_highlight": "<mark>丙</mark>&amp;丁有限公司"}
+    assert _former_names(item) == "武汉&lt;b&gt;甲&lt;/b&gt;商行；<mark>丙</mark>&amp;丁有限公司"
+    item["matched_former_name"] = None
+    assert _former_names(item) == "武汉&lt;b&gt;甲&lt;/b&gt;商行；丙&amp;丁有限公司"
