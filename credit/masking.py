@@ -1,11 +1,13 @@
-"""Masking (SPEC §4): personal names, ID numbers, phone, card and account numbers and home
-addresses never reach a public page, however a clerk wrote them.
+"""Masking (SPEC §4): personal names, ID numbers, phone, card and account numbers, home
+addresses, e-mail addresses and messaging handles never reach a public page, however a clerk
+wrote them.
 
 Text is matched in its normalized form (`analyzers.folded`: NFKC, zero-width characters removed,
 traditional → simplified, case-folded — the normalization search uses) and masked in the text as
 written, so everything else stays exactly as the source sent it. The vocabularies (telephone,
-account and address words, separators, compound surnames) are catalogue data; the shapes of the
-numbers (GB 11643 ID numbers, mobile and landline numbers, Luhn card numbers) are code."""
+account, handle and address words, separators, compound surnames) are catalogue data; the shapes of
+the numbers (GB 11643 ID numbers, mobile and landline numbers, Luhn card numbers) and of an e-mail
+address are code."""
 from __future__ import annotations
 
 import re
@@ -23,6 +25,9 @@ _LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0,
 _INTL_LANDLINE = re.compile(r"[1-9]\d{1,2}\d{7,8}")      # after +86: the area code without its 0
 _ASTRAL = "[\U00010000-\U0010ffff]"
 _LONGEST = 23      # digits of the longest secret: 0086 + area code + local number, or a card
+# In the normalized view (case-folded, full-width @ made @): a local part, @, dot-separated labels.
+_EMAIL = re.compile(r"[0-9a-z][-.+_0-9a-z]*@[0-9a-z](?:[-0-9a-z]*[0-9a-z])?"
+                    r"(?:\.[0-9a-z](?:[-0-9a-z]*[0-9a-z])?)+")
 _SHORTEST = 7      # a bare local number after a telephone word
 
 
@@ -52,6 +57,7 @@ class _Rules:
     phone_words: re.Pattern
     account_words: re.Pattern
     id_words: re.Pattern
+    handle: re.Pattern          # a handle word, then the handle (group 1)
     address: re.Pattern         # an address word, then the address up to the end of the clause
     clause_end: str
     # The cheap "nothing to do" test, one scan of the raw text: a run of digits in any width, an
@@ -75,9 +81,11 @@ def _rules(catalog: Catalog) -> _Rules:
         phone_words=re.compile(words("phone_words")),
         account_words=re.compile(words("account_words")),
         id_words=re.compile(words("id_words")),
+        handle=re.compile(rf"(?:{words('handle_words')})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
         worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"]), _ASTRAL,
+                                          _spelled("@"), *map(_spelled, spec["handle_words"]),
                                           *map(re.escape, spec["address_words"])])),
         compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
     )
@@ -97,9 +105,29 @@ def _raw_runs(separators: str, max_run: int) -> str:
     return f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}"
 
 
+def _spelled(word: str) -> str:
+    """`word` as a pattern over the raw text in every spelling its normalized form has (ｑｑ, QQ,
+    ＱＱ, 釘釘 …), one character at a time."""
+    variants = _variants()
+    return "".join(f"[{re.escape(''.join(sorted(variants.get(ch, {ch}))))}]" for ch in normalize(word))
+
+
+@lru_cache(maxsize=1)
+def _variants() -> dict[str, set[str]]:
+    """Every character of the basic plane, by the one character `normalize` makes of it."""
+    variants: dict[str, set[str]] = {}
+    for cp in [*range(0xD800), *range(0xE000, 0x10000)]:
+        char = chr(cp)
+        folded_char = normalize(char)
+        if len(folded_char) == 1:
+            variants.setdefault(folded_char, set()).add(char)
+    return variants
+
+
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:
-    """The text with ID, phone, card and account numbers and home addresses replaced, and the given
-    personal names masked wherever and however they are written."""
+    """The text with ID, phone, card and account numbers, home addresses, e-mail addresses and
+    messaging handles replaced, and the given personal names masked wherever and however they are
+    written."""
     if not text:
         return text
     rules = _rules(catalog)
@@ -116,6 +144,8 @@ def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> s
 def _mask_numbers_and_addresses(text: str, rules: _Rules) -> str:
     view, owner = folded(text)
     spans = [m.span(1) for m in rules.address.finditer(view)]
+    spans += [m.span(1) for m in rules.handle.finditer(view)]
+    spans += [m.span() for m in _EMAIL.finditer(view)] if "@" in view else []
     for group in rules.groups.finditer(view):
         spans += _secret_spans(view, group, rules)
     return _replace(text, owner, spans, lambda _start, _end: rules.replacement)

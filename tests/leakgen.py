@@ -197,7 +197,7 @@ PUBLIC_STRINGS = (*FILLER, *DEPARTMENTS, *DOC_NAMES, *CERT_NAMES, *LICENCE_CONTE
 
 @dataclass(frozen=True)
 class Secret:
-    kind: str                    # id | id15 | mobile | landline | local | card | account | address | name
+    kind: str                    # id | id15 | mobile | landline | local | card | account | address | e_mail | handle | name
     value: str                   # as the record (or the person) holds it
     written: str                 # as it was spelled in the source text
     canonicals: tuple[str, ...]  # forms whose presence in a normalized public string is a leak
@@ -288,6 +288,22 @@ def address(p: Pick) -> tuple[str, str]:
     return p.choice(PLACES) + road + house + unit, road + house
 
 
+PINYIN = ("zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xiaoming", "jun", "hua", "lei")
+MAIL_DOMAINS = ("qq.com", "163.com", "126.com", "sina.com", "gmail.com", "foxmail.com", "yeah.net", "hbxy.com.cn")
+
+
+def e_mail(p: Pick) -> str:
+    local = p.choice(PINYIN) + p.choice(("", ".", "_", "-")) + p.choice(PINYIN)
+    return local + (p.digits(p.integer(2, 4)) if p.chance(0.5) else "") + "@" + p.choice(MAIL_DOMAINS)
+
+
+def handle(p: Pick) -> str:
+    """A QQ number (8 to 11 digits) or a WeChat ID (a letter first, 6 to 20 characters)."""
+    if p.chance(0.5):
+        return str(p.integer(1, 9)) + p.digits(p.integer(7, 10))
+    return (p.choice(PINYIN) + p.choice(("", "_", "-")) + p.choice(PINYIN) + p.digits(p.integer(2, 4)))[:20]
+
+
 def person_name(p: Pick) -> str:
     """A secret name: single or compound surname and a one- to three-character given name."""
     surname = p.choice(COMPOUND_SURNAMES) if p.chance(0.15) else p.choice(SURNAMES)
@@ -325,6 +341,8 @@ LANDLINE_STYLES = ("{a}-{l}", "({a}){l}", "（{a}）{l}", "{a} {l}", "{a}{l}", "
                    "0086-{r}-{l}", "+86({r}){l}", "{a}.{l}", "{a}－{l}", "(+86){r}-{l}")
 LANDLINE_WORDS = ("", "电话", "联系电话：", "座机：", "Tel:", "传真")
 PHONE_WORDS = ("电话", "座机", "联系方式", "联系电话", "手机", "传真")
+E_MAIL_WORDS = ("", "邮箱", "电子邮箱：", "E-mail: ", "邮件发至", "联系邮箱 ")
+HANDLE_WORDS = ("QQ", "qq", "QQ号", "ＱＱ", "微信", "微信号", "WeChat", "wechat", "釘釘")
 CONNECTORS = ("", "：", ":", " ", "为", "是", "： ")
 CARD_WORDS = ("", "转账至", "卡号", "银行卡号：")
 ACCOUNT_WORDS = ("账号", "帐号", "账户", "卡号", "银行卡", "开户行")
@@ -415,6 +433,19 @@ def spell_address(p: Pick, text: str) -> str:
     return p.choice(ADDRESS_WORDS) + p.choice(ADDRESS_CONNECTORS) + text
 
 
+def spell_e_mail(p: Pick, address: str) -> str:
+    """After a word or not; in capitals, with a full-width or small @, or all full-width."""
+    if p.chance(0.2):
+        address = address.upper()
+    if p.chance(0.2):
+        address = address.replace("@", p.choice(("＠", "﹫")))
+    return p.choice(E_MAIL_WORDS) + _maybe_full_width(p, address, 0.15)
+
+
+def spell_handle(p: Pick, text: str) -> str:
+    return p.choice(HANDLE_WORDS) + p.choice(CONNECTORS) + _maybe_full_width(p, text, 0.15)
+
+
 def spell_name(p: Pick, name: str, given_alone: bool = True) -> str:
     """The name (or its given name alone) in simplified, traditional or compatibility characters,
     with spaces or a zero-width character inside."""
@@ -477,12 +508,22 @@ def _address(p: Pick, subject: Subject) -> Secret:
     return Secret("address", text, spell_address(p, text), (canonical,))
 
 
+def _e_mail(p: Pick, subject: Subject) -> Secret:
+    address = e_mail(p)
+    return Secret("e_mail", address, spell_e_mail(p, address), (canonical_text(address),))
+
+
+def _handle(p: Pick, subject: Subject) -> Secret:
+    text = handle(p)
+    return Secret("handle", text, spell_handle(p, text), (canonical_text(text),))
+
+
 def _name(p: Pick, subject: Subject) -> Secret:
     return Secret("name", subject.private_name, spell_name(p, subject.private_name),
                   name_canonicals(subject.private_name))
 
 
-SECRET_MAKERS = (_mobile, _new_id, _landline, _card, _account, _address, _local, _old_id)
+SECRET_MAKERS = (_mobile, _new_id, _landline, _card, _account, _address, _local, _old_id, _e_mail, _handle)
 
 
 def any_secret(p: Pick, subject: Subject) -> Secret:

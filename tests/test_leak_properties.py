@@ -353,7 +353,8 @@ def test_secret_characters_never_occur_in_public_text():
     assert not set(leakgen.PUBLIC_SURNAMES + leakgen.PUBLIC_GIVEN) & set(leakgen.SECRET_CHARS)
     ascii_alnum = lambda c: c.isascii() and c.isalnum()
     assert not any(ascii_alnum(p[0]) or ascii_alnum(p[-1]) for p in leakgen.FILLER)
-    assert not any(word in "".join(leakgen.FILLER) for word in ("撤销", "电话", "手机", "账", "帐", "卡号", "住址", "户籍"))
+    assert not any(word in "".join(leakgen.FILLER)
+                   for word in ("撤销", "电话", "手机", "账", "帐", "卡号", "住址", "户籍", "@", "qq", "微信"))
 
 
 @PROPERTY

@@ -115,6 +115,25 @@ def test_scrub_free_text():
     assert "销售过期食品" in out
 
 
+@pytest.mark.parametrize("text,masked", [
+    ("联系人邮箱 ZhangSan.1990@163.com，已送达", "联系人邮箱 ***，已送达"),
+    ("请发送至 service＠hbcredit.gov.cn 。", "请发送至 *** 。"),                 # a full-width @
+    ("x@163.com和y.z@qq.com", "***和***"),
+    ("举报人ＱＱ：３８４７２９１０５６，微信号：zhang_san-88；", "举报人ＱＱ：***，微信号：***；"),
+    ("当事人QQ号为 12345", "当事人QQ号为 ***"),
+    ("釘釘號 wang_wu2020", "釘釘號 ***"),                                  # traditional, and 號
+    ("WeChat: Li-Si_1988", "WeChat: ***"),
+])
+def test_scrub_masks_e_mail_addresses_and_messaging_handles(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", ["微信公众号“信用湖北”发布", "QQ群 12345678", "网址 www.hbcredit.gov.cn",
+                                  "邮箱：a@b", "微信支付商户号审核", "开通QQ音乐会员业务"])
+def test_scrub_leaves_what_is_not_a_handle_or_address(text):
+    assert scrub(text, DEFAULT) == text
+
+
 def record(identity, values, kind="penalty", key="92420111MA4K12345E"):
     return SimpleNamespace(identity=identity, public_id=f"id-{identity}", kind=kind, subject_key=key, subject_type=values["subject_type"],
                            values=values, revoked=False, objection=None, repaired_on=None)
