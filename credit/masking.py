@@ -25,9 +25,10 @@ _LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0,
 _INTL_LANDLINE = re.compile(r"[1-9]\d{1,2}\d{7,8}")      # after +86: the area code without its 0
 _ASTRAL = "[\U00010000-\U0010ffff]"
 _LONGEST = 23      # digits of the longest secret: 0086 + area code + local number, or a card
-# In the normalized view (case-folded, full-width @ made @): a local part, @, dot-separated labels.
+# In the normalized view (case-folded, full-width @ and ． made @ and .): a local part, @, labels
+# parted by dots (or 。, as Chinese input methods type one).
 _EMAIL = re.compile(r"[0-9a-z][-.+_0-9a-z]*@[0-9a-z](?:[-0-9a-z]*[0-9a-z])?"
-                    r"(?:\.[0-9a-z](?:[-0-9a-z]*[0-9a-z])?)+")
+                    r"(?:[.。][0-9a-z](?:[-0-9a-z]*[0-9a-z])?)+")
 _SHORTEST = 7      # a bare local number after a telephone word
 
 

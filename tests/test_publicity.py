@@ -123,12 +123,15 @@ def test_scrub_free_text():
     ("当事人QQ号为 12345", "当事人QQ号为 ***"),
     ("釘釘號 wang_wu2020", "釘釘號 ***"),                                  # traditional, and 號
     ("WeChat: Li-Si_1988", "WeChat: ***"),
+    ("邮箱 zhangsan@163。com，", "邮箱 ***，"),                             # 。 for the dot
+    ("QQ：3847 2910 56", "QQ：***"),                                       # grouped like a telephone number
+    ("QQ群 12345678", "QQ群 ***"),
 ])
 def test_scrub_masks_e_mail_addresses_and_messaging_handles(text, masked):
     assert scrub(text, DEFAULT) == masked
 
 
-@pytest.mark.parametrize("text", ["微信公众号“信用湖北”发布", "QQ群 12345678", "网址 www.hbcredit.gov.cn",
+@pytest.mark.parametrize("text", ["微信公众号“信用湖北”发布", "网址 www.hbcredit.gov.cn",
                                   "邮箱：a@b", "微信支付商户号审核", "开通QQ音乐会员业务"])
 def test_scrub_leaves_what_is_not_a_handle_or_address(text):
     assert scrub(text, DEFAULT) == text
