@@ -10,6 +10,9 @@ from typing import Callable, Iterator
 import requests
 from werkzeug.serving import make_server
 
+# The smallest files that pass for their type: attachments to objections and repair applications.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 
 def free_port() -> int:
     """A port nobody listens on now (the OS picks it; a server started next may take it)."""

@@ -18,6 +18,7 @@ from credit.db import session_factory
 from credit.models import Record
 from credit.objections import EvidenceFile, ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
+from tests.helpers import PDF, PNG
 from tests.portal import mini
 from tests.portal.conftest import portal_app
 from tests.portal.realname import (
@@ -36,9 +37,6 @@ from tests.portal.realname import (
     staffed_instance,
     trader,
 )
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture(scope="module")

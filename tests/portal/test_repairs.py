@@ -15,6 +15,7 @@ from credit.db import session_factory
 from credit.models import Record
 from credit.querylog import QueryLogEntry
 from tests.conftest import TODAY, ingest_into, make_settings
+from tests.helpers import PDF
 from tests.portal import mini
 from tests.portal.conftest import portal_app
 from tests.portal.realname import (
@@ -32,7 +33,6 @@ from tests.portal.realname import (
     make_staff,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 MAX_BYTES = 4096
 

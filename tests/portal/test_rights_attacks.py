@@ -16,6 +16,7 @@ from credit.logins import Identity
 from credit.models import Record
 from credit.objections import ObjectionRequest, ObjectionStep
 from tests.conftest import TODAY, ingest_into, make_settings
+from tests.helpers import PDF
 from tests.portal import mini
 from tests.portal.conftest import portal_app
 from tests.portal.realname import (
@@ -32,7 +33,6 @@ from tests.portal.realname import (
 )
 
 NOW = datetime(2026, 9, 30, 9, 0, tzinfo=timezone.utc)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
