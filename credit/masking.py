@@ -75,6 +75,9 @@ def _rules(catalog: Catalog) -> _Rules:
     ends = spec["clause_end"]
     words = lambda key: "|".join(map(re.escape, sorted((normalize(w) for w in spec[key]), key=len, reverse=True)))
     address_words = words("address_words")
+    # Each character of the basic plane as NFKC makes it: what the raw text may hold for a digit,
+    # a separator or a letter of a handle word.
+    forms = [(chr(cp), unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x10000)]
     return _Rules(
         replacement=spec["replacement"],
         groups=re.compile(rf"[0-9](?:{sep}{run}[0-9]){{{_SHORTEST - 1},}}(?:{sep}{run}x(?![a-z]))?"),
@@ -85,44 +88,35 @@ def _rules(catalog: Catalog) -> _Rules:
         handle=re.compile(rf"(?:{words('handle_words')})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
-        worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"]), _ASTRAL,
-                                          _spelled("@"), *map(_spelled, spec["handle_words"]),
+        worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"], forms), _ASTRAL,
+                                          *_spelled(["@", *spec["handle_words"]], forms),
                                           *map(re.escape, spec["address_words"])])),
         compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
     )
 
 
-def _raw_runs(separators: str, max_run: int) -> str:
+def _raw_runs(separators: str, max_run: int, forms: list[tuple[str, str]]) -> str:
     """Runs of at least _SHORTEST digits as written: any character that NFKC turns into digits
     (full-width ９, circled ⑨, superscript ⁹ …) or a separator (in any width, or invisible)."""
     digits, seps = [], set(separators) | set(ZERO_WIDTH)
-    for cp in range(0x10000):
-        folded_char = unicodedata.normalize("NFKC", chr(cp))
+    for char, folded_char in forms:
         if any("0" <= c <= "9" for c in folded_char):
-            digits.append(chr(cp))
+            digits.append(char)
         elif folded_char and (folded_char in separators or folded_char.isspace()):
-            seps.add(chr(cp))
+            seps.add(char)
     digit, sep = (f"[{''.join(map(re.escape, sorted(chars)))}]" for chars in (digits, seps))
     return f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}"
 
 
-def _spelled(word: str) -> str:
-    """`word` as a pattern over the raw text in every spelling its normalized form has (ｑｑ, QQ,
-    ＱＱ, 釘釘 …), one character at a time."""
-    variants = _variants()
-    return "".join(f"[{re.escape(''.join(sorted(variants.get(ch, {ch}))))}]" for ch in normalize(word))
-
-
-@lru_cache(maxsize=1)
-def _variants() -> dict[str, set[str]]:
-    """Every character of the basic plane, by the one character `normalize` makes of it."""
-    variants: dict[str, set[str]] = {}
-    for cp in [*range(0xD800), *range(0xE000, 0x10000)]:
-        char = chr(cp)
-        folded_char = normalize(char)
-        if len(folded_char) == 1:
-            variants.setdefault(folded_char, set()).add(char)
-    return variants
+def _spelled(words: list[str], forms: list[tuple[str, str]]) -> list[str]:
+    """Each word as a pattern over the raw text, its letters in any width and case (ｑｑ, QQ, ＱＱ …);
+    other scripts' spellings are words of their own in the catalogue (釘釘 beside 钉钉)."""
+    words = [word.lower() for word in words]
+    variants: dict[str, set[str]] = {ch: {ch} for word in words for ch in word}
+    for char, folded_char in forms:
+        if len(folded_char) == 1 and (lowered := folded_char.lower()) in variants:
+            variants[lowered].add(char)
+    return ["".join(f"[{re.escape(''.join(sorted(variants[ch])))}]" for ch in word) for word in words]
 
 
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:

@@ -524,7 +524,7 @@ def _keep_headers(conn, digest: str, path: Path, headers: dict[str, str]) -> Non
 def _indexes_deferred(engine) -> Iterator[bool]:
     """On a first load (no records yet) the records table's plain indexes are built once, after
     the rows are in, rather than kept up to date row by row, whose keys arrive in random order:
-    half the database's work at a million records. The unique ones stay (rows are looked up by
+    about 40 % of the database's work at a million records. The unique ones stay (rows are looked up by
     identity as they arrive). Yields whether they were deferred. Indexes a killed run left
     unbuilt are built when the next one starts."""
     deferred = list(Record.__table__.indexes)
