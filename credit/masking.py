@@ -27,7 +27,7 @@ _ASTRAL = "[\U00010000-\U0010ffff]"
 _LONGEST = 23      # digits of the longest secret: 0086 + area code + local number, or a card
 # In the normalized view (case-folded, full-width @ and ． made @ and .): a local part, @, labels
 # parted by dots (or 。, as Chinese input methods type one).
-_EMAIL = re.compile(r"[0-9a-z][-.+_0-9a-z]*@[0-9a-z](?:[-0-9a-z]*[0-9a-z])?"
+_EMAIL = re.compile(r"[0-9a-z][-.+_0-9a-z]*\s*@\s*[0-9a-z](?:[-0-9a-z]*[0-9a-z])?"
                     r"(?:[.。][0-9a-z](?:[-0-9a-z]*[0-9a-z])?)+")
 _SHORTEST = 7      # a bare local number after a telephone word
 
@@ -75,6 +75,8 @@ def _rules(catalog: Catalog) -> _Rules:
     ends = spec["clause_end"]
     words = lambda key: "|".join(map(re.escape, sorted((normalize(w) for w in spec[key]), key=len, reverse=True)))
     address_words = words("address_words")
+    spaced = lambda key: "|".join(r"\s*".join(map(re.escape, w)) for w in sorted({normalize(w) for w in spec[key]},
+                                                                                 key=len, reverse=True))
     # Each character of the basic plane as NFKC makes it: what the raw text may hold for a digit,
     # a separator or a letter of a handle word.
     forms = [(chr(cp), unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x10000)]
@@ -85,7 +87,7 @@ def _rules(catalog: Catalog) -> _Rules:
         phone_words=re.compile(words("phone_words")),
         account_words=re.compile(words("account_words")),
         id_words=re.compile(words("id_words")),
-        handle=re.compile(rf"(?:{words('handle_words')})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
+        handle=re.compile(rf"(?:{spaced('handle_words')})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
         worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"], forms), _ASTRAL,
@@ -109,14 +111,15 @@ def _raw_runs(separators: str, max_run: int, forms: list[tuple[str, str]]) -> st
 
 
 def _spelled(words: list[str], forms: list[tuple[str, str]]) -> list[str]:
-    """Each word as a pattern over the raw text, its letters in any width and case (ｑｑ, QQ, ＱＱ …);
-    other scripts' spellings are words of their own in the catalogue (釘釘 beside 钉钉)."""
+    """Each word as a pattern over the raw text, its letters in any width and case (ｑｑ, QQ, ＱＱ …),
+    spaces allowed between them (微 信); other scripts' spellings are words of their own in the
+    catalogue (釘釘 beside 钉钉)."""
     words = [word.lower() for word in words]
     variants: dict[str, set[str]] = {ch: {ch} for word in words for ch in word}
     for char, folded_char in forms:
         if len(folded_char) == 1 and (lowered := folded_char.lower()) in variants:
             variants[lowered].add(char)
-    return ["".join(f"[{re.escape(''.join(sorted(variants[ch])))}]" for ch in word) for word in words]
+    return [r"\s*".join(f"[{re.escape(''.join(sorted(variants[ch])))}]" for ch in word) for word in words]
 
 
 def scrub(text: str, catalog: Catalog, private_names: tuple[str, ...] = ()) -> str:

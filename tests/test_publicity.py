@@ -126,6 +126,8 @@ def test_scrub_free_text():
     ("邮箱 zhangsan@163。com，", "邮箱 ***，"),                             # 。 for the dot
     ("QQ：3847 2910 56", "QQ：***"),                                       # grouped like a telephone number
     ("QQ群 12345678", "QQ群 ***"),
+    ("邮箱 zhangsan @ 163.com", "邮箱 ***"),
+    ("微 信：zhangsan88；Ｗ ｅ Ｃｈａｔ　li_si_1990", "微 信：***；Ｗ ｅ Ｃｈａｔ　***"),
 ])
 def test_scrub_masks_e_mail_addresses_and_messaging_handles(text, masked):
     assert scrub(text, DEFAULT) == masked
