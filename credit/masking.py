@@ -73,10 +73,11 @@ def _rules(catalog: Catalog) -> _Rules:
     sep = r"[\s" + re.escape(spec["separators"]) + "]"
     run = "{0,%d}" % spec["max_separator_run"]
     ends = spec["clause_end"]
-    words = lambda key: "|".join(map(re.escape, sorted((normalize(w) for w in spec[key]), key=len, reverse=True)))
-    address_words = words("address_words")
-    spaced = lambda key: "|".join(r"\s*".join(map(re.escape, w)) for w in sorted({normalize(w) for w in spec[key]},
-                                                                                 key=len, reverse=True))
+    def words(key: str, between: str = "") -> str:
+        """The catalogue's words of `key` as one alternation, longest first (`between` their characters)."""
+        return "|".join(between.join(map(re.escape, w)) for w in sorted({normalize(w) for w in spec[key]},
+                                                                         key=len, reverse=True))
+    address_words, handle_words = words("address_words"), words("handle_words", r"\s*")
     # Each character of the basic plane as NFKC makes it: what the raw text may hold for a digit,
     # a separator or a letter of a handle word.
     forms = [(chr(cp), unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x10000)]
@@ -87,7 +88,7 @@ def _rules(catalog: Catalog) -> _Rules:
         phone_words=re.compile(words("phone_words")),
         account_words=re.compile(words("account_words")),
         id_words=re.compile(words("id_words")),
-        handle=re.compile(rf"(?:{spaced('handle_words')})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
+        handle=re.compile(rf"(?:{handle_words})[\s:：号为是]*([0-9a-z][-_0-9a-z]{{4,19}})(?![-_0-9a-z])"),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
         clause_end=ends,
         worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"], forms), _ASTRAL,
