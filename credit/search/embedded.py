@@ -511,12 +511,13 @@ class EmbeddedIndex(SearchIndex):
         searcher, slots = self._searcher()
         wanted = public_only(("subject",), query.today, subject_filters(query))
         if q is None:
+            found = wanted
             page = self._subjects_by_code(searcher, wanted, query)
         else:
-            page = self._ranked_subjects(searcher, all_of([name_query(q, slots), wanted]), query, q)
+            found = name_query(q, slots, wanted)
+            page = self._ranked_subjects(searcher, found, query, q)
         if query.facets:
-            page.facets = self._subject_facets(searcher, page.total, wanted if q is None else all_of(
-                [name_query(q, slots), wanted]), query.today)
+            page.facets = self._subject_facets(searcher, page.total, found, query.today)
         return page
 
     def _subjects_by_code(self, searcher: tantivy.Searcher, wanted: Query, query: SubjectQuery) -> Page:

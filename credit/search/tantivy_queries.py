@@ -231,23 +231,31 @@ def _phrase(slot: int, chars: tuple[str, ...]) -> Query:
     return term(f"pairs_{slot}", tokens[0]) if len(tokens) == 1 else Query.phrase_query(SCHEMA, f"pairs_{slot}", tokens)
 
 
-def name_query(q: QueryTerms, slots: int) -> Query:
-    """Which subjects a typed name finds, and how well: all query characters required in one name
-    (a slot: the current or one former name); BM25 over that name's jieba terms (weight 2) and
-    characters (weight 1), the best name counting; constant bonuses for the exact name, an exact
-    former name, the exact core name and the characters as one phrase in one name. The
-    Elasticsearch engine builds the same (es_queries.name_match)."""
+def _weighted(query: Query, weight: float) -> Query:
+    # A boost of 1 changes no score: left out, the query tree is one level shallower (each level
+    # is copied again by every query built around it).
+    return query if weight == 1.0 else Query.boost_query(query, weight)
+
+
+def name_query(q: QueryTerms, slots: int, wanted: Query) -> Query:
+    """Which subjects a typed name finds among those `wanted` matches (public_only's filter), and
+    how well: all query characters required in one name (a slot: the current or one former name);
+    BM25 over that name's jieba terms (weight 2) and characters (weight 1), the best name
+    counting; constant bonuses for the exact name, an exact former name, the exact core name and
+    the characters as one phrase in one name. The Elasticsearch engine builds the same
+    (es_queries.name_match). The filter is a clause of the same boolean query, scoring nothing,
+    rather than a query wrapped around it: the tree is built (and copied) once."""
     per_name = []
     for slot in range(slots):
-        clauses = [(Occur.Must, Query.boost_query(term(f"chars_{slot}", c), WEIGHT_CHARS)) for c in q.required_chars]
-        clauses += [(Occur.Should, Query.boost_query(term(f"terms_{slot}", t), WEIGHT_TERMS)) for t in q.terms]
+        clauses = [(Occur.Must, _weighted(term(f"chars_{slot}", c), WEIGHT_CHARS)) for c in q.required_chars]
+        clauses += [(Occur.Should, _weighted(term(f"terms_{slot}", t), WEIGHT_TERMS)) for t in q.terms]
         per_name.append(Query.boolean_query(clauses))
     match = per_name[0] if len(per_name) == 1 else Query.disjunction_max_query(per_name)
     bonuses = [_bonus(term("name_norm", q.norm), BOOST_EXACT), _bonus(term("former_norms", q.norm), BOOST_FORMER),
                _bonus(any_of([_phrase(slot, q.phrase) for slot in range(slots)]), BOOST_PHRASE)]
     if q.core:
         bonuses.append(_bonus(term("name_core", q.core), BOOST_CORE))
-    return Query.boolean_query([(Occur.Must, match), *((Occur.Should, b) for b in bonuses)])
+    return Query.boolean_query([(Occur.Must, match), (Occur.Must, wanted), *((Occur.Should, b) for b in bonuses)])
 
 
 def greater_than(field: str, value: str) -> Query:
