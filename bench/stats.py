@@ -84,14 +84,14 @@ def main() -> None:
         began = time.perf_counter()
         build(path, args.records)
         print(f"built {args.records:,} records in {time.perf_counter() - began:.1f} s ({path})")
-    calendar = load_catalog("default").calendar
+    catalog = load_catalog("default")
     sessions = session_factory(f"sqlite:///{path}")
     for public_only in (False, True):
         times = []
         for _ in range(args.repeat):
             with sessions() as db:
                 began = time.perf_counter()
-                result = stats.compute(db, calendar, args.year, public_only=public_only)
+                result = stats.compute(db, catalog, args.year, public_only=public_only)
                 times.append(time.perf_counter() - began)
         total = result.total()
         print(f"{'public' if public_only else 'staff '} {args.year}: {total.received:,} records in "

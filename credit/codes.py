@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -87,6 +88,29 @@ def is_citizen_id(number: str) -> bool:
     return id_problem(number) is None
 
 
+@lru_cache(maxsize=4096)
+def birth_date_ok(yyyymmdd: str) -> bool:
+    """Whether eight digits are a day from 1900 to today, as a citizen ID number's birth date is."""
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return 1900 <= born.year and born <= date.today()
+
+
+def holds_citizen_id(code: str) -> bool:
+    """Whether a registered-code cell (normalized) holds a citizen ID number: 18 characters with a
+    birth date, alone or followed by the digits a sole trader's tax registration number adds to its
+    operator's number, or a 15-digit one that is no valid registration number. Personal data: never
+    a public identifier, never shown. A valid USCC is a code, whatever its digits look like."""
+    if len(code) == 15:
+        return code.isdigit() and regno_check_char(code[:14]) != code[14] and birth_date_ok("19" + code[6:12])
+    if not 18 <= len(code) <= 21 or is_uscc(code):
+        return False
+    return (code[:17].isdigit() and code[17] in "0123456789X" and (len(code) == 18 or code[18:].isdigit())
+            and birth_date_ok(code[6:14]))
+
+
 def looks_like_code(text: str) -> bool:
     """Does a search input look like a code (to be looked up exactly) rather than a name?"""
     return bool(USCC_SHAPE.match(text) or REGNO_SHAPE.match(text))
@@ -102,5 +126,7 @@ SUBJECT_CODE_KEYS = ("code_uscc", "code_regno", "code_org", "code_tax", "code_in
 
 
 def registered_code(values: dict) -> str:
-    """The subject's public identifier: its USCC, else another registered code ('' if none)."""
-    return next((str(values[k]) for k in SUBJECT_CODE_KEYS if values.get(k)), "")
+    """The subject's public identifier: its USCC, else another registered code ('' if none); never
+    a citizen ID number a clerk put in a code column (the USCC column is validated as one)."""
+    return next((code for k in SUBJECT_CODE_KEYS
+                 if (code := str(values.get(k) or "")) and (k == "code_uscc" or not holds_citizen_id(code))), "")

@@ -6,13 +6,14 @@ subject's documents are always rebuilt together from all of its records, so a co
 revocation or an expiry anywhere in its history is reflected everywhere at once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, NamedTuple, Protocol, TypedDict
 
 from analyzers import analyze_name
 from credit.catalog import PERSON, SOLE_TRADER, Catalog, Column
-from credit.codes import mask_id_number, registered_code
+from credit.codes import holds_citizen_id, mask_id_number, registered_code
 from credit.ids import subject_doc_id
 from credit.masking import mask_person_name, scrub
 from credit.publicity import FOREVER, of_record
@@ -105,24 +106,66 @@ def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
         values = record.values
         if values.get("subject_type") != SOLE_TRADER:
             continue
-        names.add(values.get("legal_rep") or "")
-        # A sole trader registered under the operator's own name (张三) has no other name to show.
-        if not values.get("legal_rep") and len(values.get("subject_name", "")) <= 4:
-            names.add(values["subject_name"])
+        if values.get("legal_rep"):
+            names.update(_person_names(values["legal_rep"]))
+        # A sole trader registered under the operator's own name (张三, 罗 晓 静, 谢婷（个体工商户）)
+        # has no other name to show.
+        elif _is_person_name(own := _OWN_NAME_AFFIXES.sub("", _compact(values.get("subject_name", "")))):
+            names.update(_person_names(own))
     return tuple(sorted(n for n in names if n))
+
+
+# How clerks write an operator: 经营者：刘丽萍, 刘丽萍（经营者）, 黄伟、黄晓燕, 阿依古丽·买买提.
+_NAME_LABEL = re.compile(r"^(?:经营者|经营人|负责人|业主|投资人|法定代表人|法人代表|法人)[:：]?")
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_NAME_SEPARATORS = re.compile(r"[、，,;；/|]+")
+_NAME_DOTS = re.compile(r"[·•.．・･‧]+")
+_OWN_NAME_AFFIXES = re.compile(r"^个体(?:工商)?户|[（(]个体(?:工商)?户[）)]$")
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def _person_names(text: str) -> list[str]:
+    """The names an operator cell holds: each name, and each part of a name written in parts (a
+    dot between them, or spaces between parts of two or more characters)."""
+    out = []
+    for part in _NAME_SEPARATORS.split(text):
+        words = part.split()
+        name = _NAME_LABEL.sub("", _BRACKETED.sub("", "".join(words)))
+        if not name:
+            continue
+        out.append(name)
+        pieces = [p for p in _NAME_DOTS.split(name) if p]
+        if len(pieces) == 1 and len(words) > 1 and all(len(w) >= 2 for w in words):
+            pieces = words
+        out += pieces if len(pieces) > 1 else []
+    return out
+
+
+def _is_person_name(name: str) -> bool:
+    """Whether a sole trader's registered name is a person's: up to four characters, or Chinese
+    parts joined by dots (阿依古丽·买买提)."""
+    pieces = _NAME_DOTS.split(name)
+    return 0 < len(name) <= 4 or len(pieces) > 1 and all(p and all("\u4e00" <= c <= "\u9fff" for c in p) for p in pieces)
 
 
 def _display(col: Column, value, values: dict, catalog: Catalog, private: tuple[str, ...]):
     if value == "" or value == []:
         return None
     if col.public == "id_masked":
-        return mask_id_number(str(value))
+        # Lists published by law name natural persons, their number masked; the number of anyone
+        # else's entry (an organisation's representative, a sole trader's operator) is not shown.
+        return mask_id_number(str(value)) if values.get("subject_type") == PERSON else None
     if col.public == "person" and values.get("subject_type") == SOLE_TRADER:
         return mask_person_name(str(value), catalog)
     if isinstance(value, list):
         return "；".join(value)
     if isinstance(value, float):
         return f"{value:g}"
+    if col.type == "code" and holds_citizen_id(str(value)):
+        return None   # a citizen ID number in a registered-code column (a sole trader's tax number)
     if col.type != "text":
         return col.label(str(value))  # dates, codes and enumerations were validated: nothing to scrub
     return _scrubbed(value, catalog, private)

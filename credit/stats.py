@@ -20,6 +20,8 @@ from functools import lru_cache
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from credit.catalog import Catalog
+from credit.masking import scrub
 from credit.models import CHINA, IngestRun, Record, aware
 from credit.searchcount import per_day
 from credit.workdays import UncoveredYear, WorkCalendar
@@ -94,7 +96,7 @@ def _month(col):
     return func.substr(cast(col, String), 1, 7)
 
 
-def compute(db: Session, calendar: WorkCalendar, year: int, *, limit: int = 7, public_only: bool = False) -> Stats:
+def compute(db: Session, catalog: Catalog, year: int, *, limit: int = 7, public_only: bool = False) -> Stats:
     """The year's figures. `public_only` keeps what the public page may show: published records only
     (their timeliness included), list entries, searches — nothing about records not published."""
     first, last = date(year, 1, 1), date(year, 12, 31)
@@ -119,6 +121,8 @@ def compute(db: Session, calendar: WorkCalendar, year: int, *, limit: int = 7, p
         cell.timely += int(timely or 0)
         cell.timed += int(timed or 0)
     departments = department_names(db)
+    if public_only:   # as its records give it: a clerk's note in it (a telephone number) is masked like any shown text
+        departments = {code: scrub(name, catalog) for code, name in departments.items()}
     return Stats(year=year, limit=limit, months=[f"{year}-{m:02d}" for m in range(1, 13)], departments=departments,
                  cells=dict(cells), rejected={} if public_only else rejected_rows(db, year, departments),
                  lists_added=_lists_added(db, first, last), lists_removed=_lists_removed(db, year),

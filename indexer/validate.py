@@ -251,8 +251,11 @@ def publicity_note(kind: Kind, values: dict, catalog: Catalog) -> Problem | None
 
 
 def subject_key(values: dict) -> str:
-    """Whose record this is: the USCC, else another registered code, else the ID number."""
-    return registered_code(values) or str(values.get("id_no") or "")
+    """Whose record this is: the USCC, else another registered code, else the ID number (that of
+    the 证件号码 column, else one a code column holds: a sole trader's tax number is often its
+    operator's)."""
+    return (registered_code(values) or str(values.get("id_no") or "")
+            or next((str(values[k]) for k in SUBJECT_CODE_KEYS if values.get(k)), ""))
 
 
 def identity(kind: Kind, values: dict) -> str:

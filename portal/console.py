@@ -208,7 +208,7 @@ def compute(*, public_only: bool, year: int | None = None) -> stats.Stats:
 def _compute(*, public_only: bool, year: int) -> stats.Stats:
     settings = current.settings()
     with login.sessions()() as db:
-        result = stats.compute(db, catalog().calendar, year, limit=settings.timely_workdays,
+        result = stats.compute(db, catalog(), year, limit=settings.timely_workdays,
                                public_only=public_only)
     own = None if public_only else _own_department()
     if own is not None:

@@ -96,7 +96,7 @@ def test_sample_statistics_match_a_recount_of_the_source_files(sample_dir, sampl
     got = {}
     with session_factory(settings.database_url)() as db:
         for year in years:
-            result = stats.compute(db, load_catalog("default").calendar, year)
+            result = stats.compute(db, load_catalog("default"), year)
             got.update({key: [c.received, c.published] for key, c in result.cells.items() if c.received})
     assert sum(v[0] for v in expected.values()) > 500
     assert got == expected
@@ -106,7 +106,7 @@ def test_rejected_rows_per_department_add_up_to_the_runs_rejections(sample_insta
     settings, report = sample_instance
     with session_factory(settings.database_url)() as db:
         year = db.scalar(select(Record.created_at)).year
-        result = stats.compute(db, load_catalog("default").calendar, year)
+        result = stats.compute(db, load_catalog("default"), year)
     assert sum(result.rejected.values()) == report.total("rejected") > 0
 
 
@@ -135,7 +135,7 @@ def test_the_seventh_working_day_counts_across_the_holiday_and_the_adjusted_satu
     _ingest(settings, tmp_path, [_penalty(1)], date(2026, 10, 14))   # the 7th working day
     _ingest(settings, tmp_path, [_penalty(2)], date(2026, 10, 15))   # the 8th
     with session_factory(settings.database_url)() as db:
-        cell = stats.compute(db, calendar, 2026).cells[("2026-09", mini.DEPT_MARKET[1], "penalty")]
+        cell = stats.compute(db, load_catalog("default"), 2026).cells[("2026-09", mini.DEPT_MARKET[1], "penalty")]
     # Weekends alone would make 10-08 the 7th working day (both late); forgetting the worked Saturday,
     # 10-15 (both on time). Only the State Council's calendar gives one of each.
     assert (cell.timely, cell.timed, cell.received) == (1, 2, 2)

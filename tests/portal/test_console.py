@@ -204,9 +204,9 @@ def test_public_figures_leave_out_the_records_that_are_not_published(app, instan
     with session_factory(instance.database_url)() as db:
         from credit import stats
         from credit.catalog import load_catalog
-        calendar = load_catalog("default").calendar
-        everything = stats.compute(db, calendar, TODAY.year).total()
-        public = stats.compute(db, calendar, TODAY.year, public_only=True).total()
+        catalog = load_catalog("default")
+        everything = stats.compute(db, catalog, TODAY.year).total()
+        public = stats.compute(db, catalog, TODAY.year, public_only=True).total()
     assert public.received == public.published == everything.published < everything.received
 
 
