@@ -110,6 +110,8 @@ def _rules(catalog: Catalog) -> _Rules:
     # Each character of the basic plane as NFKC makes it: what the raw text may hold for a digit,
     # a separator or a letter of a handle word.
     forms = [(chr(cp), unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x10000)]
+    variants = _variants(["@", *spec["handle_words"], *spec["short_handle_words"], *spec["address_words"],
+                          *spec["address_lead_words"], *labels], forms)
     return _Rules(
         replacement=spec["replacement"],
         groups=re.compile(rf"[0-9](?:{sep}{run}[0-9]){{{_SHORTEST - 1},}}(?:{sep}{run}(?:x(?![a-z])|[×*]))?"),
@@ -133,10 +135,10 @@ def _rules(catalog: Catalog) -> _Rules:
         clause_end=ends,
         worth_a_look=re.compile("|".join([_raw_runs(spec["separators"], spec["max_separator_run"], forms), _ASTRAL,
                                           _spelled(["@", *spec["handle_words"], *spec["short_handle_words"],
-                                                    *spec["address_words"]], forms),
+                                                    *spec["address_words"]], variants),
                                           # 住 not as in 住房, 住所; 163 as in 163.com, 163点com
-                                          _spelled(spec["address_lead_words"], forms) + f"(?![{not_lead}])",
-                                          _spelled(labels, forms) + r"\s*[.。．｡点(（\[【dD]",
+                                          _spelled(spec["address_lead_words"], variants) + f"(?![{not_lead}])",
+                                          _spelled(labels, variants) + r"\s*[.。．｡点(（\[【dD]",
                                           f"[{''.join(map(re.escape, spec['numeral_digits']))}]{{{_SHORTEST},}}"])),
         compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
     )
@@ -155,16 +157,21 @@ def _raw_runs(separators: str, max_run: int, forms: list[tuple[str, str]]) -> st
     return f"{digit}(?:{sep}{{0,{max_run + 2}}}{digit}){{{_SHORTEST - 2},}}"
 
 
-def _spelled(words: list[str], forms: list[tuple[str, str]]) -> str:
+def _variants(words: list[str], forms: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """Each letter of the words, and the characters NFKC makes it, in any case (q: qQｑＱ …)."""
+    variants: dict[str, set[str]] = {ch: {ch} for word in words for ch in word.lower()}
+    for char, folded_char in forms:
+        if len(folded_char) == 1 and (lowered := folded_char.lower()) in variants:
+            variants[lowered].add(char)
+    return variants
+
+
+def _spelled(words: list[str], variants: dict[str, set[str]]) -> str:
     """The words as one pattern over the raw text, their letters in any width and case (ｑｑ, QQ, ＱＱ …),
     spaces and zero-width characters allowed between them (微 信, 微\u200b信); other scripts' spellings
     are words of their own in the catalogue (釘釘 beside 钉钉). A look-ahead at every word's first
     letter comes first: one test per position of the text rather than one per word (8× faster)."""
     words = [word.lower() for word in words]
-    variants: dict[str, set[str]] = {ch: {ch} for word in words for ch in word}
-    for char, folded_char in forms:
-        if len(folded_char) == 1 and (lowered := folded_char.lower()) in variants:
-            variants[lowered].add(char)
     gap = f"[\\s{ZERO_WIDTH}]*"
     spelled = [gap.join(f"[{re.escape(''.join(sorted(variants[ch])))}]" for ch in word) for word in words]
     first = "".join(sorted({char for word in words for char in variants[word[0]]}))
