@@ -290,6 +290,8 @@ def address(p: Pick) -> tuple[str, str]:
 
 PINYIN = ("zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xiaoming", "jun", "hua", "lei")
 MAIL_DOMAINS = ("qq.com", "163.com", "126.com", "sina.com", "gmail.com", "foxmail.com", "yeah.net", "hbxy.com.cn")
+# Those the catalogue names (scrub.mail_domains): only there is an address without its @ masked.
+WELL_KNOWN_MAIL_DOMAINS = MAIL_DOMAINS[:-1]
 
 
 def e_mail(p: Pick) -> str:
@@ -334,20 +336,36 @@ SEPARATORS = (" ", "-", ".", "\u3000", "－", "．", " - ", "·", "\u200b")
 ID_GROUPINGS = (None, (6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (4, 4, 4, 4, 2), (6, 6, 6), "random")
 OLD_ID_GROUPINGS = (None, (6, 6, 3), (3, 3, 3, 3, 3), (6, 9), "random")
 ID_PREFIXES = ("", "身份证号", "sfz", "身份证号:", "身份证号码：", "公民身份号码", "SFZ", "ID", "证件号码 ")
+# Digits glued before an 18-character ID number, making one longer run: NO.2024420102198506123458.
+ID_GLUED_PREFIXES = ("NO.2024", "编号2024", "（20240")
+# What clerks type for the check character X.
+ID_X_FORMS = ("x", "×", "＊", "*")
+# Chinese numerals for the digits (一三九〇七一二八八六五).
+NUMERALS = dict(zip("0123456789", "〇一二三四五六七八九"))
 MOBILE_GROUPINGS = (None, (3, 4, 4), (3, 8), (4, 4, 3), (3, 3, 5), (7, 4), "random")
 MOBILE_PREFIXES = ("", "+86", "+86 ", "+86-", "0086", "0086 ", "86", "86-", "(+86)", "（+86）", "tel", "Tel:",
                    "手机", "手机号：", "电话：")
 LANDLINE_STYLES = ("{a}-{l}", "({a}){l}", "（{a}）{l}", "{a} {l}", "{a}{l}", "+86-{r}-{l}", "+86 {r} {l}",
                    "0086-{r}-{l}", "+86({r}){l}", "{a}.{l}", "{a}－{l}", "(+86){r}-{l}")
 LANDLINE_WORDS = ("", "电话", "联系电话：", "座机：", "Tel:", "传真")
-PHONE_WORDS = ("电话", "座机", "联系方式", "联系电话", "手机", "传真")
+PHONE_WORDS = ("电话", "座机", "联系方式", "联系电话", "手机", "传真", "拨打", "致电", "固话", "Fax:")
+# A clause holding only a person's title between the telephone word and the number.
+TITLED = ("王女士", "李先生", "周经理")
 E_MAIL_WORDS = ("", "邮箱", "电子邮箱：", "E-mail: ", "邮件发至", "联系邮箱 ")
-HANDLE_WORDS = ("QQ", "qq", "QQ号", "ＱＱ", "微信", "微信号", "WeChat", "wechat", "釘釘")
+HANDLE_WORDS = ("QQ", "qq", "QQ号", "ＱＱ", "微信", "微信号", "WeChat", "wechat", "釘釘", "扣扣", "V信", "微信号码",
+                "微信账号", "WeChat ID", "微\u200b信", "Q\u200bQ", "微 信")
+# Words that also begin codes (WX2024001): written with a colon before the handle.
+SHORT_HANDLE_WORDS = ("VX", "vx", "wx", "WX")
+SHORT_HANDLE_CONNECTORS = ("：", ":", "： ", "号：")
+# How the @ and the dots of an address at a well-known mail domain get written to dodge a filter.
+MAIL_AT = ("#", " at ", "(at)", "[at]", "【at】", " AT ")
+MAIL_DOT = (".", " dot ", "点", "(dot)", " .")
 CONNECTORS = ("", "：", ":", " ", "为", "是", "： ")
 CARD_WORDS = ("", "转账至", "卡号", "银行卡号：")
-ACCOUNT_WORDS = ("账号", "帐号", "账户", "卡号", "银行卡", "开户行")
+ACCOUNT_WORDS = ("账号", "帐号", "账户", "卡号", "银行卡", "开户行", "工商银行", "个人结算户", "汇入")
 ACCOUNT_CONNECTORS = (*CONNECTORS, "：工商银行武汉分行 ", "（工商银行）")
-ADDRESS_WORDS = ("住址", "家庭住址", "居住地址", "居住地", "户籍地")
+ADDRESS_WORDS = ("住址", "家庭住址", "居住地址", "居住地", "户籍地", "暂住地", "户口所在地", "住 址", "住\u3000\u3000址",
+                 "住\u200b址", "現住", "男，住", "女，住", "现居", "居住在")
 ADDRESS_CONNECTORS = ("：", "", ":", " ", "为", "在", "是")
 NAME_FORMS = ("plain", "traditional", "compatibility")
 NAME_GAPS = ("", " ", "\u3000", *ZERO_WIDTH, "spaced")
@@ -387,12 +405,17 @@ def _maybe_full_width(p: Pick, text: str, rate: float = 0.25) -> str:
 def spell_id(p: Pick, number: str) -> str:
     text = grouped(p, number, ID_GROUPINGS if len(number) == 18 else OLD_ID_GROUPINGS)
     if text.endswith("X") and p.chance(0.5):
-        text = text[:-1] + "x"
-    return p.choice(ID_PREFIXES) + _maybe_full_width(p, text)
+        text = text[:-1] + p.choice(ID_X_FORMS)
+    glued = len(number) == 18 and p.chance(0.1)
+    return p.choice(ID_GLUED_PREFIXES if glued else ID_PREFIXES) + _maybe_full_width(p, text)
 
 
 def spell_mobile(p: Pick, number: str) -> str:
     return _maybe_full_width(p, p.choice(MOBILE_PREFIXES) + grouped(p, number, MOBILE_GROUPINGS))
+
+
+def in_numerals(digits: str) -> str:
+    return "".join(NUMERALS[d] for d in digits)
 
 
 def _grouped_local(p: Pick, local: str) -> str:
@@ -405,9 +428,13 @@ def spell_landline(p: Pick, area: str, local: str) -> str:
     return p.choice(LANDLINE_WORDS) + _maybe_full_width(p, text)
 
 
-def spell_local(p: Pick, local: str) -> str:
-    """A bare local number after a telephone word of the same clause."""
-    return p.choice(PHONE_WORDS) + p.choice(CONNECTORS) + _maybe_full_width(p, _grouped_local(p, local))
+def spell_local(p: Pick, local: str, numerals: bool = False) -> str:
+    """A bare local number after a telephone word of the same clause (or of the clause before, when
+    this one holds only a person's title), in digits or Chinese numerals."""
+    word = p.choice(PHONE_WORDS) + p.choice(CONNECTORS)
+    if p.chance(0.15):
+        word += p.choice(TITLED) + p.choice(("，", ","))
+    return word + (in_numerals(local) if numerals else _maybe_full_width(p, _grouped_local(p, local)))
 
 
 def spell_card(p: Pick, number: str) -> str:
@@ -421,6 +448,8 @@ def spell_account(p: Pick, number: str) -> str:
 
 def spell_address(p: Pick, text: str) -> str:
     """After an address word; the caller ends the clause right after it."""
+    if p.chance(0.2):  # the address goes on after a comma: 湖北省，武汉市江岸区樱桃路…
+        text = re.sub("([省市区])", r"\1，", text, count=1)
     if p.chance(0.2):
         text = "".join(TRADITIONAL.get(c, c) for c in text)
     if p.chance(0.2):
@@ -442,7 +471,15 @@ def spell_e_mail(p: Pick, address: str) -> str:
     return p.choice(E_MAIL_WORDS) + _maybe_full_width(p, address, 0.15)
 
 
+def obfuscated_e_mail(p: Pick, address: str) -> str:
+    """The address with its @ and dots written as #, at, 点, dot … (zhaomin88#163.com)."""
+    local, domain = address.split("@")
+    return local + p.choice(MAIL_AT) + p.choice(MAIL_DOT).join(domain.split("."))
+
+
 def spell_handle(p: Pick, text: str) -> str:
+    if p.chance(0.15):
+        return p.choice(SHORT_HANDLE_WORDS) + p.choice(SHORT_HANDLE_CONNECTORS) + text
     return p.choice(HANDLE_WORDS) + p.choice(CONNECTORS) + _maybe_full_width(p, text, 0.15)
 
 
@@ -466,7 +503,8 @@ def spell_name(p: Pick, name: str, given_alone: bool = True) -> str:
 # -- secrets written into text -----------------------------------------------------------------------
 
 def id_secret(p: Pick, number: str) -> Secret:
-    return Secret("id", number, spell_id(p, number), (number,))
+    """Its first 17 digits are a leak too (an X written as × or * would hide the whole number)."""
+    return Secret("id", number, spell_id(p, number), (number, number[:17]))
 
 
 def _new_id(p: Pick, subject: Subject) -> Secret:
@@ -480,6 +518,9 @@ def _old_id(p: Pick, subject: Subject) -> Secret:
 
 def _mobile(p: Pick, subject: Subject) -> Secret:
     number = mobile(p)
+    if p.chance(0.1):
+        return Secret("mobile", number, p.choice(("", "手机", "联系电话：")) + in_numerals(number),
+                      (number, in_numerals(number)))
     return Secret("mobile", number, spell_mobile(p, number), (number,))
 
 
@@ -490,7 +531,8 @@ def _landline(p: Pick, subject: Subject) -> Secret:
 
 def _local(p: Pick, subject: Subject) -> Secret:
     local = local_number(p, p.choice((8, 7)))
-    return Secret("local", local, spell_local(p, local), (local,))
+    numerals = p.chance(0.1)
+    return Secret("local", local, spell_local(p, local, numerals), (local, in_numerals(local)))
 
 
 def _card(p: Pick, subject: Subject) -> Secret:
@@ -510,6 +552,10 @@ def _address(p: Pick, subject: Subject) -> Secret:
 
 def _e_mail(p: Pick, subject: Subject) -> Secret:
     address = e_mail(p)
+    if address.split("@")[1] in WELL_KNOWN_MAIL_DOMAINS and p.chance(0.3):
+        written = obfuscated_e_mail(p, address)
+        return Secret("e_mail", address, p.choice(E_MAIL_WORDS) + _maybe_full_width(p, written, 0.15),
+                      (canonical_text(address), canonical_text(written)))
     return Secret("e_mail", address, spell_e_mail(p, address), (canonical_text(address),))
 
 

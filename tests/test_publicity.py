@@ -199,3 +199,104 @@ def test_revoked_repaired_and_removed_records_have_ended():
     assert ended("penalty", penalty(), DEFAULT, TODAY, repaired=True)
     assert ended("list", {"valid_to": "2030-01-01", "removed_on": "2026-01-01"}, DEFAULT, TODAY)
     assert not ended("list", {"valid_to": ""}, DEFAULT, TODAY)
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("住　　址：武汉市洪山区樱桃路12号3栋", "住　　址：***"),                  # spaces inside the word
+    ("住\u200b址：武汉市洪山区樱桃路12号3栋", "住\u200b址：***"),                # a zero-width character
+    ("当事人张某，男，住武汉市洪山区梧桐路8号", "当事人张某，男，住***"),
+    ("女 住洪山区梧桐路8号，已送达", "女 住***，已送达"),
+    ("张某居住在武汉市洪山区梧桐路8号", "张某居住在***"),
+    ("暂住地：武汉市洪山区梧桐路8号", "暂住地：***"),
+    ("户口所在地：湖北省黄冈市蕲春县百博村9组53号", "户口所在地：***"),
+    ("现居武汉市洪山区梧桐路8号", "现居***"),
+    ("現住武漢市洪山區梧桐路8號", "現住***"),                                    # traditional
+    ("住址：湖北省武汉市，洪山区樱桃路12号，3栋2单元501室，已送达", "住址：***，已送达"),
+])
+def test_scrub_masks_home_addresses(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "湖北省住房和城乡建设厅", "经查，住宅小区内设置广告牌", "，住院部未按规定", "男装店，住建局检查",
+    "当事人武汉某公司，住所：武汉市洪山区珞喻路1号，法定代表人王建新", "经查发现居民区内噪声超标",
+    "暂住证办理中心", "居住在此的居民反映噪声",
+    "经营场所：武汉市洪山区樱桃路12号，经营食品",
+])
+def test_scrub_leaves_company_seats_and_words_with_住(text):
+    assert scrub(text, DEFAULT) == text
+
+
+def test_an_address_ends_with_the_first_clause_that_is_not_one():
+    assert scrub("住址：武汉市洪山区樱桃路12号，经营食品，罚款5000元", DEFAULT) == "住址：***，经营食品，罚款5000元"
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("VX：zhangxm_1988", "VX：***"),
+    ("加vx zhangxm_1988", "加vx ***"),
+    ("V信：zhangxm_1988", "V信：***"),
+    ("WeChat ID: wxid_abc123", "WeChat ID: ***"),
+    ("微信号码：zhangxm_1988", "微信号码：***"),
+    ("微信账号：zhangxm_1988", "微信账号：***"),
+    ("微信ID：zhangxm_1988", "微信ID：***"),
+    ("微\u200b信：zhangxm_1988", "微\u200b信：***"),
+    ("Q\u200bQ：38472910", "Q\u200bQ：***"),
+    ("扣扣：38472910", "扣扣：***"),
+    ("邮箱zhaomin88#163.com，", "邮箱***，"),
+    ("邮箱 lijun77 at 163 dot com", "邮箱 ***"),
+    ("邮箱wangfei99@163 .com", "邮箱***"),
+    ("邮箱name(at)163.com", "邮箱***"),
+    ("邮箱name[at]qq.com", "邮箱***"),
+    ("邮箱name@163点com", "邮箱***"),
+])
+def test_scrub_masks_handles_and_e_mail_addresses_however_written(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", ["许可证编号WX2024001", "许可证编号：WX 2024001", "look at 163 pages",
+                                  "依据GB 2763-2021第163条"])
+def test_scrub_leaves_licence_numbers_after_wx_and_numbers_like_mail_domains(text):
+    assert scrub(text, DEFAULT) == text
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("联系电话：张女士，87654321", "联系电话：张女士，***"),
+    ("联系电话：一三九〇七一二八八六五", "联系电话：***"),
+    ("请拨打87654321", "请拨打***"),
+    ("致电 8765 4321", "致电 ***"),
+    ("固话87654321", "固话***"),
+    ("Fax: 87654321", "Fax: ***"),
+])
+def test_scrub_masks_telephone_numbers_after_a_title_in_words_or_numerals(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", ["罚款人民币壹万贰仟叁佰肆拾伍元", "二〇二四年三月五日", "联系人张女士，共12345678元"])
+def test_scrub_leaves_amounts_and_dates_in_numerals(text):
+    assert scrub(text, DEFAULT) == text
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("当事人雇员（42010619851122008×）", "当事人雇员（***）"),                  # × for the check character X
+    ("当事人雇员（42010619851122008＊）", "当事人雇员（***）"),
+    ("当事人雇员（42010619851122008*）", "当事人雇员（***）"),
+    ("NO.2024420102198506123458", "NO.2024***"),                                 # glued inside a longer run
+    ("编号4201021985061234582024", "编号***2024"),
+])
+def test_scrub_masks_id_numbers_with_a_written_check_character_or_glued(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", ["文号2024420102202403050012", "NO.2024420102198506123457",  # a wrong check digit
+                                  "武市监罚〔2024〕123号", "许可编号WX2024001"])
+def test_scrub_leaves_long_document_numbers(text):
+    assert scrub(text, DEFAULT) == text
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("工商银行6222 0212 3456 7890 129", "工商银行***"),
+    ("个人结算户6222021234567890129", "个人结算户***"),
+    ("货款汇入6222021234567890129", "货款汇入***"),
+])
+def test_scrub_masks_accounts_after_a_bank(text, masked):
+    assert scrub(text, DEFAULT) == masked
