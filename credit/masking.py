@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from analyzers.normalize import ZERO_WIDTH, folded, normalize
 from credit.catalog import Catalog
-from credit.codes import id_check_char, is_luhn_valid, regno_check_char
+from credit.codes import birth_date_ok, id_check_char, is_luhn_valid, regno_check_char
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}")          # area code with its 0, then the local number
@@ -252,7 +252,7 @@ def _glued_ids(chunks: list) -> list[tuple[int, int]]:
     for i in range(len(digits) - _ID_LENGTH + 1):
         window = digits[i:i + _ID_LENGTH]
         if (window[:2] in _PROVINCES and window[:17].isdigit() and "1900" <= window[6:10] <= latest
-                and _birth_date_ok(window[6:14]) and id_check_char(window[:17]).lower() == window[17]):
+                and birth_date_ok(window[6:14]) and id_check_char(window[:17]).lower() == window[17]):
             spans.append((where[i], where[i + _ID_LENGTH - 1] + 1))
     return spans
 
@@ -273,8 +273,8 @@ def _is_secret_number(digits: str, glued_to_letters: bool) -> bool:
     if "x" in digits[:-1]:
         return False
     if digits.endswith("x"):
-        return len(digits) == 18 and _birth_date_ok(digits[6:14])
-    if len(digits) == 18 and _birth_date_ok(digits[6:14]) or len(digits) == 15 and _birth_date_ok("19" + digits[6:12]):
+        return len(digits) == 18 and birth_date_ok(digits[6:14])
+    if len(digits) == 18 and birth_date_ok(digits[6:14]) or len(digits) == 15 and birth_date_ok("19" + digits[6:12]):
         return True
     for prefix in ("0086", "86", ""):
         rest = digits[len(prefix):] if digits.startswith(prefix) else None
@@ -285,15 +285,6 @@ def _is_secret_number(digits: str, glued_to_letters: bool) -> bool:
     if len(digits) == 15 and regno_check_char(digits[:14]) == digits[14] and digits[:2] not in ("34", "37"):
         return False
     return 13 <= len(digits) <= 19 and not glued_to_letters and is_luhn_valid(digits)
-
-
-@lru_cache(maxsize=4096)
-def _birth_date_ok(yyyymmdd: str) -> bool:
-    try:
-        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
-    except ValueError:
-        return False
-    return 1900 <= born.year and born <= date.today()
 
 
 def _clause_before(view: str, start: int, rules: _Rules, reach: int = 24) -> str:

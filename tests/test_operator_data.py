@@ -9,7 +9,7 @@ import pytest
 
 from credit import stats
 from credit.catalog import load_catalog
-from credit.codes import holds_citizen_id, regno_check_char, registered_code
+from credit.codes import holds_citizen_id, registered_code, regno_check_char
 from credit.db import session_factory
 from credit.documents import subject_documents
 from credit.search import RecordQuery, SubjectQuery, open_index
