@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from credit import access
+from credit.codes import normalize_code
 from portal import current, login
 from portal.errors import invalid
 from portal.extensions import limiter
@@ -42,13 +43,13 @@ def named_subject() -> str:
 
 
 def _subject() -> str:
-    """Tries against one subject are counted together however it is named (code, name, former name)."""
+    """Tries are counted per subject as typed (full-width, case and spaces aside: normalize_code), never
+    by what the database holds, so the limit cannot tell whether a subject has records or which name
+    goes with which code."""
     named = named_subject()
     if len(named) > MAX_INPUT:
         return "too-long"
-    with login.sessions()() as db:
-        keys = access.subject_keys(db, named)
-    return "subject:" + next(iter(keys)) if len(keys) == 1 else "named:" + named
+    return "named:" + normalize_code(named)
 
 
 def code_tries(view):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from credit import querylog
 from credit.catalog import load_catalog
 from credit.db import session_factory
+from credit.logins import Identity
 from credit.models import Record
 from credit.querylog import QueryLogEntry
 from tests.conftest import TODAY, ingest_into, make_settings
@@ -22,6 +23,7 @@ from tests.portal.conftest import portal_app
 from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSON, SHOP, client_as, csrf_token, log_in
 
 NOW = datetime.now(timezone.utc)
+FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -64,6 +66,12 @@ def new_code(client, kinds=("licence", "penalty", "list"), unpublished=False, da
     page = client.post("/account/codes", data=form)
     assert page.status_code == 200, page.get_data(as_text=True)
     return re.search(r'id="auth-code">([0-9A-Z-]+)<', page.get_data(as_text=True)).group(1)
+
+
+def querier(n: int) -> Identity:
+    """A bank clerk of its own, for a test that spends its tries."""
+    return Identity(subject=f"querier-{n}", name=f"查询{n}", subject_type="自然人",
+                    id_number=mini.citizen_id(f"4201011990010{n:04d}"))
 
 
 def use(client, subject: str, code: str):
@@ -300,16 +308,34 @@ def test_a_code_holder_gets_a_natural_persons_id_number_masked(app):
 def test_spellings_and_padding_of_the_subject_share_one_budget(instance):
     app = portal_app(replace(instance, ratelimit_code_tries="3/minute"))
     clerks = [client_as(app, CLERK), client_as(app, CLERK_2)]
-    spellings = [mini.CHANGJIANG[1], mini.CHANGJIANG[1].lower(), mini.CHANGJIANG[0],
-                 " ".join(mini.CHANGJIANG[1]), mini.CHANGJIANG[1] + " " * 90 + "J1"]
+    code = mini.CHANGJIANG[1]
+    spellings = [code, code.lower(), " ".join(code), code.translate(FULL_WIDTH), mini.CHANGJIANG[0],
+                 code + " " * 90 + "J1"]
     answers = [use(clerks[n % 2], spelled, f"WRONG-{n:05d}").status_code for n, spelled in enumerate(spellings)]
-    # Code, lower case, name and spaced code are one subject: its budget of 3 is spent after 3.
-    # Padding makes it name no subject at all: refused like any unknown subject.
-    assert answers == [403, 403, 403, 429, 403]
-    # The page and the API draw on the same budgets (the second clerk has spent one of its own 3).
+    # Code, lower case, spaced and full-width code are one subject as typed: its budget of 3 is spent
+    # after 3. The name is another text (never looked up to find its code), and so is the padded code.
+    assert answers == [403, 403, 403, 429, 403, 403]
+    # The page and the API draw on the same budgets.
     page = clerks[1].post("/authorized", data={"csrf_token": csrf_token(clerks[1], "/authorized"),
-                                               "subject": mini.CHANGJIANG[1], "code": "WRONG-99999"})
+                                               "subject": code, "code": "WRONG-99999"})
     assert page.status_code == 429
+
+
+def test_the_try_limit_says_nothing_about_whether_a_subject_exists(instance):
+    """Another querier's wrong tries weigh on a try the same way whether the subject typed has records
+    (here only non-public ones) or none, and whether a name and a code belong together."""
+    app = portal_app(replace(instance, ratelimit_code_tries="3/minute"))
+    queriers = iter(range(8))
+
+    def second_answer(first: str, second: str) -> int:
+        guesser, prober = (client_as(app, querier(next(queriers))) for _ in range(2))
+        for n in range(3):
+            use(guesser, first, f"WRONG-{n:05d}")
+        return use(prober, second, "WRONG-99999").status_code
+
+    known, unknown = mini.PERSON[1], mini.citizen_id("42010119850505012")
+    assert second_answer(known, known.translate(FULL_WIDTH)) == second_answer(unknown, unknown.translate(FULL_WIDTH))
+    assert second_answer(mini.PERSON[0], known) == second_answer("查无此人", unknown)
 
 
 def test_a_name_several_subjects_share_finds_the_codes_own(tmp_path):
