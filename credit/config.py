@@ -158,8 +158,9 @@ class Settings:
     # Key of the HMAC under which authorization codes are stored (empty: the secret key). Changing
     # it invalidates every code issued.
     auth_code_key: str = setting("CREDIT_AUTH_CODE_KEY", "", shown="the secret key")
-    # Wrong authorization-code tries allowed per querier and, separately, per subject named: the
-    # first limit slows a guesser, the second blocks it. Only refused tries count.
+    # Wrong authorization-code tries allowed per querier (real-name login): the first limit slows a
+    # guesser, the second blocks it. Only refused tries count; none are counted per subject, so one
+    # querier's wrong tries never lock out the holders of a subject's valid codes.
     ratelimit_code_tries: str = setting("CREDIT_RATELIMIT_CODE_TRIES", "5/minute;20/day")
     # Years the query log is kept (the measures: 2 in one city, 5 in another).
     query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)

@@ -64,7 +64,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["credit_catalog"] = load_catalog(settings.catalog)
     app.extensions["credit_caches"] = Caches(settings)
     errors.register(app)   # first: its request check runs before the rate limiter's
-    app.after_request(authorized.hide_counters)   # before the limiter: runs after its headers are added
     limiter.init_app(app)
     login.init_app(app, settings)
     csrf.init_app(app)
