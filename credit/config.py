@@ -132,6 +132,11 @@ class Settings:
     max_url: int = 4096            # bytes of path and query string, as sent
     max_header_bytes: int = 8192   # all header names and values together
     max_header_fields: int = 64
+    # Bytes any request body may hold, refused with 413 before anything reads it: just above the
+    # largest body the portal takes (an objection's or repair's files at their default caps, 5 × 5 MB
+    # and the form: ~25.3 MB; a batch is 1 MB). Forms with files and the batch API have tighter
+    # limits of their own (portal/uploads.py, batch_max_bytes); raise this with theirs.
+    max_body_bytes: int = setting("CREDIT_MAX_BODY_BYTES", "27262976", int)
     # Records per kind on a profile; the rest are on the subject's records page.
     section_size: int = 20
     # Newest licences, and newest penalties, on the home page.
