@@ -102,7 +102,8 @@ def check_request() -> None:
     encoded slash belongs to a parameter, so that other path is not what was asked for.
     A body is too large over request.max_content_length: MAX_CONTENT_LENGTH (Settings.max_body_bytes),
     or an upload form's own limit (portal/uploads.py, which runs first). One sent without a length
-    (chunked) is cut off at the same limit by Werkzeug while it is read, with the same 413."""
+    (chunked) is read no further than that limit: a form past it is refused with 413 by Werkzeug's
+    form parser, the batch API's body by portal/batch.py."""
     environ, settings = request.environ, current_app.config["CREDIT_SETTINGS"]
     # The path as sent (servers keep it in RAW_URI or REQUEST_URI, some with the query string).
     path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
