@@ -192,8 +192,8 @@ def _batch_items() -> list[str]:
     except RequestEntityTooLarge:
         raise PortalError(413, "body_too_large", f"请求体超过 {settings.batch_max_bytes} 字节，请分批提交") from None
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
+        body = current_app.json.loads(raw)
+    except ValueError:
         raise invalid('请求体不是有效的 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:

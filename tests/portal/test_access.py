@@ -277,6 +277,13 @@ def test_wrong_tries_are_slowed_then_blocked(instance):
     assert [use(other, mini.CHANGJIANG[1], f"WRONG-{n:05d}").status_code for n in range(4)] == [403, 403, 403, 429]
 
 
+@pytest.mark.parametrize("body", ['{"subject": "\\ud800", "code": "x"}', '{"subject": "王五", "code": "\\udfff"}',
+                                  '{"subject": ' * 5000])
+def test_json_no_text_can_hold_is_a_400(app, body):
+    response = client_as(app, CLERK).post("/api/v1/authorized", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_input"
+
+
 def test_sessions_end_when_idle_or_too_old(app, instance):
     client = client_as(app, ORG_A)
     assert client.get("/api/v1/me").status_code == 200

@@ -230,8 +230,12 @@ def test_a_chunked_batch_up_to_the_limit_is_served(client, token):
     (lambda c, h: c.post("/api/v1/batch", data=json.dumps({"items": ["x"], "pad": "y" * 1_100_000}),
                          headers={**h, "Content-Type": "application/json"}), 413, "body_too_large"),
     (lambda c, h: chunked(c, h, b'{"items": ["x"]}'.ljust(1048577)), 413, "body_too_large"),
+    (lambda c, h: c.post("/api/v1/batch", data='{"items": ["\\ud800"]}', headers={**h, "Content-Type": "application/json"}),
+     400, "invalid_body"),
+    (lambda c, h: c.post("/api/v1/batch", data="[" * 100_000, headers={**h, "Content-Type": "application/json"}), 400,
+     "invalid_body"),
 ], ids=["1001-items", "malformed", "not-an-object", "empty", "not-a-string", "too-long", "form", "too-large",
-        "too-large-chunked"])
+        "too-large-chunked", "lone-surrogate", "deep"])
 def test_a_bad_batch_is_refused_whole_and_costs_nothing(client, token, send_bad, status, code):
     response = send_bad(client, {"Authorization": f"Bearer {token}"})
     assert response.status_code == status and response.get_json()["error"]["code"] == code
