@@ -31,6 +31,20 @@ def pre_fork(server, worker):
     gc.freeze()
 
 
+def when_ready(server):
+    """Say so when the quotas cannot hold: with memory:// rate-limit storage (the default) every worker
+    keeps its own counters, so each worker grants the whole anonymous budget and every institution's
+    quota again (README: CREDIT_RATELIMIT_STORAGE_URL). One worker, or redis://…, keeps them exact."""
+    from credit.config import Settings
+
+    storage = Settings().ratelimit_storage_url
+    if server.cfg.workers > 1 and storage.startswith("memory://"):
+        server.log.warning("%d workers with CREDIT_RATELIMIT_STORAGE_URL=%s: rate limits and institution quotas are "
+                           "counted per worker, so a client may get up to %d times its quota; set "
+                           "CREDIT_RATELIMIT_STORAGE_URL=redis://… (or WORKERS=1)",
+                           server.cfg.workers, storage, server.cfg.workers)
+
+
 def child_exit(server, worker):
     """With PROMETHEUS_MULTIPROC_DIR set (README: /metrics), forget an exited worker's live gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -108,8 +108,8 @@ def _use_code(session: Session, catalog: Catalog, querier: Identity, subject: st
     grant = _grant(session, named, code, code_key, now)
     if grant is None:
         raise _Refusal(next(iter(named)) if len(named) == 1 else None)
-    shown = [s for s in (_shown(r, catalog, today, querier, own=False) for r in _records_of(session, grant.subject_key))
-             if _in_scope(s, grant)]
+    shown = [_shown(r, catalog, today, querier, own=False) for r in _records_of(session, grant.subject_key)
+             if in_code_scope(r, catalog, today, grant.kinds, grant.include_unpublished)]
     # Counted in the database, so two simultaneous uses of a code's last use cannot both succeed.
     counted = session.execute(
         update(AuthorizationCode)
@@ -164,10 +164,12 @@ def subject_keys(session: Session, subject: str) -> set[str]:
     return set(session.scalars(select(Record.subject_key).where(Record.subject_name == text).distinct().limit(20)))
 
 
-def _in_scope(record: ShownRecord, grant: AuthorizationCode) -> bool:
-    if record.kind not in grant.kinds or record.ended:
+def in_code_scope(record: Record, catalog: Catalog, today: date, kinds: Collection[str], unpublished: bool) -> bool:
+    """Whether a holder of a code for `kinds` (and unpublished records, when `unpublished`) sees the
+    record today: never one whose time is over for good (publicity.record_ended)."""
+    if record.kind not in kinds or record_ended(record, catalog, today):
         return False
-    return record.public or grant.include_unpublished
+    return unpublished or of_record(record, catalog, today).public
 
 
 def _note_refusal(sessions: sessionmaker[Session], querier: Identity, subject_key: str | None,

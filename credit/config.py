@@ -132,6 +132,11 @@ class Settings:
     max_url: int = 4096            # bytes of path and query string, as sent
     max_header_bytes: int = 8192   # all header names and values together
     max_header_fields: int = 64
+    # Bytes any request body may hold, refused with 413 before anything reads it: just above the
+    # largest body the portal takes (an objection's or repair's files at their default caps, 5 × 5 MB
+    # and the form: ~25.3 MB; a batch is 1 MB). Forms with files and the batch API have tighter
+    # limits of their own (portal/uploads.py, batch_max_bytes); raise this with theirs.
+    max_body_bytes: int = setting("CREDIT_MAX_BODY_BYTES", "27262976", int)
     # Records per kind on a profile; the rest are on the subject's records page.
     section_size: int = 20
     # Newest licences, and newest penalties, on the home page.
@@ -158,8 +163,9 @@ class Settings:
     # Key of the HMAC under which authorization codes are stored (empty: the secret key). Changing
     # it invalidates every code issued.
     auth_code_key: str = setting("CREDIT_AUTH_CODE_KEY", "", shown="the secret key")
-    # Wrong authorization-code tries allowed per querier and, separately, per subject named: the
-    # first limit slows a guesser, the second blocks it. Only refused tries count.
+    # Wrong authorization-code tries allowed per querier (real-name login): the first limit slows a
+    # guesser, the second blocks it. Only refused tries count; none are counted per subject, so one
+    # querier's wrong tries never lock out the holders of a subject's valid codes.
     ratelimit_code_tries: str = setting("CREDIT_RATELIMIT_CODE_TRIES", "5/minute;20/day")
     # Years the query log is kept (the measures: 2 in one city, 5 in another).
     query_log_years: int = setting("CREDIT_QUERY_LOG_YEARS", "5", int)

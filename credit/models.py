@@ -29,6 +29,11 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return aware(moment).astimezone(CHINA).strftime(fmt) if moment is not None else ""
 
 
+def local_date(moment: datetime) -> date:
+    """The day it is at `moment` in China Standard Time, whatever the server's own time zone."""
+    return aware(moment).astimezone(CHINA).date()
+
+
 class Base(DeclarativeBase):
     pass
 

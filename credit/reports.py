@@ -5,7 +5,7 @@ A report is not stored. Its row holds a random number (which reveals nothing abo
 the time), when and for whom it was issued (public, the subject itself, or a code holder — the
 holder's identity is not kept here: the query log has it), the SHA-256 of the PDF's bytes as
 served, and a SHA-256 of the record data it was built from, so a later check can say whether the
-subject's record has changed since."""
+subject's record has changed since — for a full report, only as far as its reader's scope reaches."""
 from __future__ import annotations
 
 import hashlib
@@ -14,9 +14,10 @@ import secrets
 from datetime import date, datetime
 
 import orjson
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, Boolean, DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from credit import access
 from credit.authcodes import ALPHABET
 from credit.catalog import Catalog
 from credit.models import Base, Record, aware
@@ -41,6 +42,8 @@ class Report(Base):
     kinds: Mapped[list] = mapped_column(JSON)                   # the record kinds the report covers
     content_sha256: Mapped[str] = mapped_column(String(64))     # of the PDF as served
     data_sha256: Mapped[str] = mapped_column(String(64))        # of the record data it was built from
+    # A code holder's report: whether the code included unpublished records (None for the others).
+    unpublished: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 def new_number() -> str:
@@ -67,13 +70,18 @@ def data_digest(data) -> str:
     return sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str))
 
 
-def record_digest(session: Session, catalog: Catalog, subject_key: str, kinds: tuple[str, ...], today: date) -> str:
-    """SHA-256 of a subject's records of these kinds in the database, with their state today: what a
-    full report is built from. A correction, a new record, a revocation, an objection and its
-    outcome (a withdrawal, a statement, a correction's note), a repair or a window that ended all
-    change it. Only the digest leaves this function, never a record."""
+def record_digest(session: Session, catalog: Catalog, subject_key: str, kinds: tuple[str, ...], today: date,
+                  code_unpublished: bool | None = None) -> str:
+    """SHA-256 of the subject's records a full report of these kinds shows, with their state today:
+    for the subject's own report (code_unpublished None) all of them; for a code holder's only those
+    in the code's scope (access.in_code_scope: unpublished ones only when `code_unpublished`), so a
+    check tells a holder nothing about records it was not shown. A correction, a new record, a
+    revocation, an objection and its outcome (a withdrawal, a statement, a correction's note), a
+    repair or a window that ended all change it. Only the digest leaves this function, never a record."""
     rows = session.scalars(select(Record).where(Record.subject_key == subject_key, Record.kind.in_(kinds))
                            .order_by(Record.public_id))
+    if code_unpublished is not None:
+        rows = [r for r in rows if access.in_code_scope(r, catalog, today, kinds, code_unpublished)]
     return data_digest([
         [r.public_id, r.kind, r.values, r.revoked, r.objection, r.repaired_on, r.withdrawn, r.statement,
          r.correction_note, of_record(r, catalog, today).state]
@@ -81,12 +89,12 @@ def record_digest(session: Session, catalog: Catalog, subject_key: str, kinds: t
 
 
 def issue(session: Session, *, number: str, at: datetime, audience: str, subject_key: str, subject_name: str,
-          kinds: tuple[str, ...], content: bytes, data_sha256: str) -> Report:
+          kinds: tuple[str, ...], content: bytes, data_sha256: str, unpublished: bool | None = None) -> Report:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
     report = Report(number=number, issued_at=aware(at), audience=audience, subject_key=subject_key,
                     subject_name=subject_name, kinds=list(kinds), content_sha256=sha256(content),
-                    data_sha256=data_sha256)
+                    data_sha256=data_sha256, unpublished=unpublished)
     session.add(report)
     return report
 

@@ -101,10 +101,7 @@ def me():
 @authorized.code_tries
 def authorized_query():
     # JSON only: a cross-site form cannot send it without a preflight, which the portal never allows.
-    try:
-        body = request.get_json(silent=True) if request.is_json else None
-    except RecursionError:   # nested deeper than the parser's stack
-        body = None
+    body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("subject", "code")):
         raise invalid('请求体应为 JSON：{"subject": "主体代码或名称", "code": "授权码"}')
     try:

@@ -1,8 +1,8 @@
 """Using an authorization code (SPEC §6): a querier logged in with its own real-name identity names a
 subject and gives the code the subject issued, and sees the record within the code's scope.
 
-Every refusal is one answer, whatever its cause; refused tries are counted per querier and per
-subject named, and slowed then blocked (Settings.ratelimit_code_tries)."""
+Every refusal is one answer, whatever its cause; refused tries are counted per querier, and slowed
+then blocked (Settings.ratelimit_code_tries)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -28,43 +28,14 @@ def _querier() -> str:
     return who.key if who else request.remote_addr or ""
 
 
-def named_subject() -> str:
-    """The subject a request names (form or JSON), spaces collapsed: exactly what is looked up."""
-    if request.is_json:
-        try:
-            body = request.get_json(silent=True)
-        except RecursionError:   # nested deeper than the parser's stack: not a request of ours
-            body = None
-        named = body.get("subject") if isinstance(body, dict) else None
-    else:
-        named = request.form.get("subject")
-    return " ".join(named.split()) if isinstance(named, str) else ""
-
-
-def _subject() -> str:
-    """Tries against one subject are counted together however it is named (code, name, former name)."""
-    named = named_subject()
-    if len(named) > MAX_INPUT:
-        return "too-long"
-    with login.sessions()() as db:
-        keys = access.subject_keys(db, named)
-    return "subject:" + next(iter(keys)) if len(keys) == 1 else "named:" + named
-
-
 def code_tries(view):
-    """The two limits on refused tries, shared by the page and the API (one budget for both)."""
+    """The limit on refused tries, per querier, shared by the page, the API and the report (one budget
+    for all). It is checked before the code: a querier past it gets 429 whether its code is right or
+    wrong. There is no limit per subject: it would let anyone lock a subject's code holders out with
+    wrong tries. Guessing is no way in regardless: a code is 100 random bits, and 20 tries a day per
+    real-name login leave even a million logins 2^100 / (2·10^7 per day) ≈ 10^20 years."""
     limit = lambda: current.settings().ratelimit_code_tries   # noqa: E731 - read per request, per app
-    view = limiter.shared_limit(limit, scope="code-tries-subject", key_func=_subject, deduct_when=_refused)(view)
     return limiter.shared_limit(limit, scope="code-tries-querier", key_func=_querier, deduct_when=_refused)(view)
-
-
-def hide_counters(response):
-    """The rate-limit headers of a code try would tell one querier how many tries others made against
-    a subject: not sent there. (Registered before the limiter, so it runs after it adds them.)"""
-    if request.endpoint in ("authorized.query", "api.authorized_query"):
-        for name in [h for h in response.headers.keys() if h.lower().startswith("x-ratelimit")]:
-            del response.headers[name]
-    return response
 
 
 def use_code(subject: str, code: str) -> access.Disclosure:

@@ -185,11 +185,15 @@ def _batch_items() -> list[str]:
     request.max_content_length = settings.batch_max_bytes
     try:
         raw = request.get_data(cache=False)
+        # A body sent without a length (chunked) is read up to the limit and no further: a byte left
+        # behind it means it was longer, and it is refused like a longer Content-Length.
+        if request.content_length is None and len(raw) == settings.batch_max_bytes and request.input_stream.read(1):
+            raise RequestEntityTooLarge()
     except RequestEntityTooLarge:
         raise PortalError(413, "body_too_large", f"请求体超过 {settings.batch_max_bytes} 字节，请分批提交") from None
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
+        body = current_app.json.loads(raw)
+    except ValueError:
         raise invalid('请求体不是有效的 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:

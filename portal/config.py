@@ -13,4 +13,5 @@ def flask_config(settings: Settings) -> dict:
         "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_url,
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRUSTED_PROXIES": settings.trusted_proxies,
+        "MAX_CONTENT_LENGTH": settings.max_body_bytes,
     }

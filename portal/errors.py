@@ -8,7 +8,13 @@ import re
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import (
+    HTTPException,
+    NotFound,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+    RequestURITooLarge,
+)
 from werkzeug.routing import RequestRedirect
 
 from credit.search import QueryError, SearchError
@@ -93,7 +99,11 @@ def _unexpected(exc: Exception):
 def check_request() -> None:
     """Refuse, before any work, what is too large to be a request of ours, and API paths that
     Werkzeug would only redirect (with an HTML page) to a path with merged slashes: under /api/ an
-    encoded slash belongs to a parameter, so that other path is not what was asked for."""
+    encoded slash belongs to a parameter, so that other path is not what was asked for.
+    A body is too large over request.max_content_length: MAX_CONTENT_LENGTH (Settings.max_body_bytes),
+    or an upload form's own limit (portal/uploads.py, which runs first). One sent without a length
+    (chunked) is read no further than that limit: a form past it is refused with 413 by Werkzeug's
+    form parser, the batch API's body by portal/batch.py."""
     environ, settings = request.environ, current_app.config["CREDIT_SETTINGS"]
     # The path as sent (servers keep it in RAW_URI or REQUEST_URI, some with the query string).
     path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
@@ -104,6 +114,8 @@ def check_request() -> None:
     if (len(headers) > settings.max_header_fields
             or sum(len(k) + len(v) for k, v in headers) > settings.max_header_bytes):
         raise RequestHeaderFieldsTooLarge()
+    if (request.content_length or 0) > (request.max_content_length or float("inf")):
+        raise RequestEntityTooLarge()
     if wants_json() and isinstance(request.routing_exception, RequestRedirect):
         raise NotFound()
 

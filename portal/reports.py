@@ -127,11 +127,12 @@ def code_holder_report():
 
 
 def _full_report(disclosure: access.Disclosure, audience: str, kinds: tuple[str, ...], issued_to: str):
+    unpublished = disclosure.code.include_unpublished if disclosure.code else None
     with login.sessions()() as db:
-        data_sha256 = reports.record_digest(db, catalog(), disclosure.subject_key, kinds, current.today())
+        data_sha256 = reports.record_digest(db, catalog(), disclosure.subject_key, kinds, current.today(), unpublished)
     by_kind = {kind: [r for r in disclosure.records if r.kind == kind] for kind in kinds}
     return _issue("reports/full.html", audience=audience, subject_key=disclosure.subject_key,
-                  subject_name=disclosure.subject_name, kinds=kinds, data_sha256=data_sha256,
+                  subject_name=disclosure.subject_name, kinds=kinds, data_sha256=data_sha256, unpublished=unpublished,
                   disclosure=disclosure, by_kind=by_kind, issued_to=issued_to,
                   key_label="公民身份号码" if is_citizen_id(disclosure.subject_key) else code_label(disclosure.subject_key),
                   departments=sorted({r.fields["source_dept"] for r in disclosure.records
@@ -141,7 +142,7 @@ def _full_report(disclosure: access.Disclosure, audience: str, kinds: tuple[str,
 # -- making and keeping a report ---------------------------------------------------------------
 
 def _issue(template: str, *, audience: str, subject_key: str, subject_name: str, kinds: tuple[str, ...],
-           data_sha256: str, **context) -> Response:
+           data_sha256: str, unpublished: bool | None = None, **context) -> Response:
     number, now = reports.new_number(), login.now()
     verify_url = _verify_url(number)
     html = render_template(template, number=reports.grouped(number), issued_at=_local(now), audience=audience,
@@ -151,7 +152,8 @@ def _issue(template: str, *, audience: str, subject_key: str, subject_name: str,
     pdf = render_pdf(html)
     with login.sessions().begin() as db:
         reports.issue(db, number=number, at=now, audience=audience, subject_key=subject_key,
-                      subject_name=subject_name, kinds=kinds, content=pdf, data_sha256=data_sha256)
+                      subject_name=subject_name, kinds=kinds, content=pdf, data_sha256=data_sha256,
+                      unpublished=unpublished)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="credit-report-{number}.pdf"',
         "X-Report-Number": number})
@@ -207,8 +209,11 @@ def verification(number: str) -> Verification:
         if report.audience == reports.PUBLIC:
             unchanged = _public_unchanged(report)
         else:
+            # A code holder's report is checked within its code's scope (unknown before migration
+            # 0013: public records only, the narrower one).
+            scope = bool(report.unpublished) if report.audience == reports.CODE else None
             unchanged = report.data_sha256 == reports.record_digest(db, catalog(), report.subject_key,
-                                                                    tuple(report.kinds), current.today())
+                                                                    tuple(report.kinds), current.today(), scope)
     # A public report's subject is public as it stands; a full report's may be a natural person
     # (known by a citizen ID number, masked as the access gate masks it to others).
     person = report.audience != reports.PUBLIC and is_citizen_id(report.subject_key)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from credit.models import local_time
+from credit.models import local_date, local_time
 
 
 def test_a_stored_moment_is_shown_in_china_time():
@@ -19,3 +19,18 @@ def test_pages_show_the_filter_not_utc():
     templates = Path(__file__).resolve().parents[1] / "templates"
     assert not [p.name for p in templates.rglob("*.html") if ".strftime(" in p.read_text(encoding="utf-8")
                 and "reports" not in p.parts]
+
+
+def test_the_portal_judges_publicity_windows_on_chinas_date(tmp_path):
+    """At 17:00 UTC on 30 June it is already 1 July in China: a record whose last public day was
+    30 June is no longer public there, whatever the server's own time zone."""
+    from datetime import date
+
+    from portal import create_app, current
+    from tests.conftest import make_settings
+
+    app = create_app({"TESTING": True, "CREDIT_SETTINGS": make_settings(tmp_path),
+                      "NOW": datetime(2026, 6, 30, 17, 0, tzinfo=timezone.utc)})
+    with app.app_context():
+        assert current.today() == date(2026, 7, 1)
+    assert local_date(datetime(2026, 6, 30, 15, 59, tzinfo=timezone.utc)) == date(2026, 6, 30)

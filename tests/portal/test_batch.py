@@ -4,6 +4,7 @@ a name. (Exactness across gunicorn workers on Redis: test_batch_serving.py.)"""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -204,6 +205,19 @@ def usage(client, token) -> dict:
     return response.get_json()
 
 
+def chunked(client, headers, body: bytes):
+    """A body sent without Content-Length (Transfer-Encoding: chunked), the server ending the stream."""
+    return client.post("/api/v1/batch", input_stream=io.BytesIO(body),
+                       headers={**headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_batch_up_to_the_limit_is_served(client, token):
+    response = chunked(client, {"Authorization": f"Bearer {token}"},
+                       json.dumps({"items": [mini.GUANGGU[1]]}).encode().ljust(1048576))
+    assert response.status_code == 200 and response.get_json()["items"][0]["status"] == "found"
+
+
 @pytest.mark.parametrize("send_bad, status, code", [
     (lambda c, h: c.post("/api/v1/batch", json={"items": ["x"] * 1001}, headers=h), 400, "too_many_items"),
     (lambda c, h: c.post("/api/v1/batch", data="{", headers={**h, "Content-Type": "application/json"}), 400,
@@ -215,7 +229,13 @@ def usage(client, token) -> dict:
     (lambda c, h: c.post("/api/v1/batch", data={"items": "x"}, headers=h), 400, "invalid_content_type"),
     (lambda c, h: c.post("/api/v1/batch", data=json.dumps({"items": ["x"], "pad": "y" * 1_100_000}),
                          headers={**h, "Content-Type": "application/json"}), 413, "body_too_large"),
-], ids=["1001-items", "malformed", "not-an-object", "empty", "not-a-string", "too-long", "form", "too-large"])
+    (lambda c, h: chunked(c, h, b'{"items": ["x"]}'.ljust(1048577)), 413, "body_too_large"),
+    (lambda c, h: c.post("/api/v1/batch", data='{"items": ["\\ud800"]}', headers={**h, "Content-Type": "application/json"}),
+     400, "invalid_body"),
+    (lambda c, h: c.post("/api/v1/batch", data="[" * 100_000, headers={**h, "Content-Type": "application/json"}), 400,
+     "invalid_body"),
+], ids=["1001-items", "malformed", "not-an-object", "empty", "not-a-string", "too-long", "form", "too-large",
+        "too-large-chunked", "lone-surrogate", "deep"])
 def test_a_bad_batch_is_refused_whole_and_costs_nothing(client, token, send_bad, status, code):
     response = send_bad(client, {"Authorization": f"Bearer {token}"})
     assert response.status_code == status and response.get_json()["error"]["code"] == code

@@ -243,7 +243,7 @@ def test_verify_chain_runs_the_command_lines_check_and_is_logged(app, instance):
 
 def test_status_shows_database_search_engine_rate_limit_store_and_last_ingest(app):
     page = as_(app, STAFF_ADMIN).get("/admin/status").get_data(as_text=True)
-    assert "迁移版本 0012" in page and "文档" in page and "索引版本" in page and "第 3 次" in page
+    assert "迁移版本 0013" in page and "文档" in page and "索引版本" in page and "第 3 次" in page
     assert page.count("正常") >= 3
 
 

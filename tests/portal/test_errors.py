@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -204,6 +206,18 @@ def test_over_large_headers_are_a_431_in_the_portals_words(client, headers):
     assert_error(client.get("/api/v1/search?q=光谷", headers=headers), 431, "headers_too_large")
     page = client.get("/search?q=光谷", headers=headers)
     assert page.status_code == 431 and "请求头过大" in text(page)
+
+
+def test_an_over_large_body_is_a_413_in_the_portals_words(mini_instance):
+    """Refused before anything reads it (a login check, a form token, multipart parsing), on every path."""
+    client = portal_app(replace(mini_instance, max_body_bytes=1000)).test_client()
+    body = b"x" * 1001
+    assert_error(client.post("/api/v1/authorized", data=body, content_type="application/json"), 413, "body_too_large")
+    assert_error(client.post("/api/v1/search", data=body), 413, "body_too_large")
+    page = client.post("/authorized", data={"subject": "x", "file": (io.BytesIO(body), "x.pdf")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 413 and "请求体过大" in text(page) and "返回首页" in text(page)
+    assert client.post("/api/v1/authorized", data=b"x" * 1000, content_type="application/json").status_code == 401
 
 
 @pytest.mark.parametrize("path", ["/api/v1/subjects/%2F", "/api/v1/subjects/%2F/records?kind=licence",

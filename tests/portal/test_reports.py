@@ -316,6 +316,32 @@ def test_a_code_holder_gets_the_scoped_report_and_the_verify_page_hides_who(app,
     assert "经信用主体授权的查询者" in verify and CLERK.name not in verify and "贷款审批" not in verify
 
 
+def test_a_code_holders_report_verifies_only_what_it_showed(tmp_path):
+    """A new record outside the code's scope (here one not published) leaves the check unchanged; a
+    new record within it is a change."""
+    settings = make_settings(tmp_path, ratelimit_reports="1000/minute")
+    ingest_into(settings, [str(mini.write(tmp_path / "source", TODAY))], today=TODAY)
+    app = portal_app(settings)
+    owner, clerk = app.test_client(), app.test_client()
+    log_in(owner, ORG_A)
+    log_in(clerk, CLERK)
+    code = new_code(owner, kinds=("penalty",))
+    response = clerk.post("/authorized/report.pdf", data={"csrf_token": csrf_token(clerk, "/authorized"),
+                                                           "subject": mini.CHANGJIANG[1], "code": code})
+    number = number_of(response)
+
+    def unchanged() -> bool:
+        return portal_app(settings).test_client().get(f"/api/v1/verify/{number}").json["record_unchanged"]
+
+    assert unchanged()
+    for n, extra in ((77, {"procedure": "简易程序"}), (78, {})):   # not published, then published
+        folder = tmp_path / f"new-{n}"
+        folder.mkdir()
+        mini._write(folder, "penalty.csv", "penalty", [mini._penalty(mini._subject(mini.CHANGJIANG), n, _ago(1), **extra)])
+        assert ingest_into(settings, [str(folder)], today=TODAY).total("rejected") == 0
+        assert unchanged() is (n == 77)
+
+
 def test_a_wrong_code_gets_the_same_answer_as_the_authorized_page(app, instance):
     clerk = app.test_client()
     log_in(clerk, CLERK)

@@ -49,6 +49,20 @@ def test_gunicorn_serves_pages_and_api_with_several_workers(gunicorn):
     assert responses[0].headers["X-RateLimit-Limit"] == "1000"
 
 
+@pytest.mark.parametrize("workers, storage, warned", [(3, "", True), (1, "", False), (3, "redis://127.0.0.1:6379/0", False)])
+def test_gunicorn_warns_when_quotas_are_counted_per_worker(monkeypatch, caplog, workers, storage, warned):
+    import logging
+    import runpy
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("CREDIT_RATELIMIT_STORAGE_URL", storage)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=workers), log=logging.getLogger("gunicorn.error"))
+    with caplog.at_level(logging.WARNING):
+        config["when_ready"](server)
+    assert ("counted per worker" in caplog.text) is warned
+
+
 def raw_get(base: str, target: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
     """(status, content type, body) of a GET sent as given: no client-side quoting or limits."""
     host, port = base.removeprefix("http://").split(":")
