@@ -19,7 +19,8 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from credit import access, reports
 from credit.catalog import RECORD_KINDS
-from credit.codes import is_citizen_id, mask_id_number
+from credit.codes import holds_citizen_id, is_citizen_id, mask_id_number
+from credit.ids import subject_doc_id
 from credit.masking import mask_person_name
 from credit.models import CHINA, aware, local_time
 from portal import authorized, current, login, lookups
@@ -216,13 +217,22 @@ def verification(number: str) -> Verification:
                                                                     tuple(report.kinds), current.today(), scope)
     # A public report's subject is public as it stands; a full report's may be a natural person
     # (known by a citizen ID number, masked as the access gate masks it to others).
-    person = report.audience != reports.PUBLIC and is_citizen_id(report.subject_key)
+    key = report.subject_key
+    person = report.audience != reports.PUBLIC and (is_citizen_id(key) or holds_citizen_id(key))
     return Verification(
         number=reports.grouped(report.number), issued_at=aware(report.issued_at).astimezone(CHINA), audience=report.audience,
-        audience_label=AUDIENCE_LABELS[report.audience],
-        subject_name=mask_person_name(report.subject_name, catalog()) if person else report.subject_name,
-        subject_key=mask_id_number(report.subject_key) if person else report.subject_key,
+        audience_label=AUDIENCE_LABELS[report.audience], subject_name=_shown_name(report, person),
+        subject_key=mask_id_number(key) if person else key,
         content_sha256=report.content_sha256, unchanged=unchanged)
+
+
+def _shown_name(report: reports.Report, person: bool) -> str:
+    """The subject's name as anyone with the report's number may read it: a full report's subject
+    by its public entry's name (a sole trader's operator masked in it), else masked as a person's."""
+    if report.audience == reports.PUBLIC:
+        return report.subject_name
+    public = None if person else current.index().get(subject_doc_id(report.subject_key), current.today())
+    return public["name"] if public else mask_person_name(report.subject_name, catalog())
 
 
 def _public_unchanged(report: reports.Report) -> bool:

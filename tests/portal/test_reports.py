@@ -24,7 +24,7 @@ from credit.reports import Report
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import CLERK, ORG_A, PERSON, csrf_token, log_in
+from tests.portal.realname import CLERK, ORG_A, PERSON, SHOP, csrf_token, log_in
 from tests.portal.test_access import new_code
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -290,6 +290,15 @@ def test_a_natural_persons_report_is_masked_on_the_verify_page(app):
     anonymous = app.test_client().get(f"/verify/{number_of(response)}").get_data(as_text=True)
     assert mini.PERSON[1] not in anonymous and mini.PERSON[0] not in anonymous
     assert mini.PERSON[1][:6] + "********" + mini.PERSON[1][-4:] in anonymous
+
+
+def test_a_sole_traders_report_shows_its_public_name_on_the_verify_page(app):
+    client = app.test_client()
+    log_in(client, SHOP)
+    response = client.get("/account/report.pdf")
+    assert mini.SHOP[0] in squeezed(pdf_text(response.data))   # its own name, in its own report
+    anonymous = page_text(app.test_client().get(f"/verify/{number_of(response)}"))
+    assert mini.SHOP[0] not in anonymous and "武汉市洪山区张*便利店" in anonymous
 
 
 def test_a_code_holder_gets_the_scoped_report_and_the_verify_page_hides_who(app, instance):
