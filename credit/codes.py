@@ -101,10 +101,12 @@ def birth_date_ok(yyyymmdd: str) -> bool:
 def holds_citizen_id(code: str) -> bool:
     """Whether a registered-code cell (normalized) holds a citizen ID number: 18 characters with a
     birth date, alone or followed by the digits a sole trader's tax registration number adds to its
-    operator's number, or a 15-digit one that is no valid registration number. Personal data: never
-    a public identifier, never shown. A valid USCC is a code, whatever its digits look like."""
-    if len(code) == 15:
-        return code.isdigit() and regno_check_char(code[:14]) != code[14] and birth_date_ok("19" + code[6:12])
+    operator's number, or a 15-digit one (born 1920–1999) that is no valid registration number.
+    Personal data: never a public identifier, never shown. A valid USCC is a code, whatever its
+    digits look like."""
+    if len(code) == 15:   # issued until 1999, so to people born in the 1920s to 1990s
+        return (code.isdigit() and "20" <= code[6:8] and regno_check_char(code[:14]) != code[14]
+                and birth_date_ok("19" + code[6:12]))
     if not 18 <= len(code) <= 21 or is_uscc(code):
         return False
     return (code[:17].isdigit() and code[17] in "0123456789X" and (len(code) == 18 or code[18:].isdigit())

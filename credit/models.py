@@ -34,6 +34,12 @@ def local_date(moment: datetime) -> date:
     return aware(moment).astimezone(CHINA).date()
 
 
+def china_today() -> date:
+    """The day publicity windows and dates are judged on: China's, not the server's (a UTC host is
+    eight hours behind, and would call a decision made this morning a future one)."""
+    return datetime.now(CHINA).date()
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -5,7 +5,6 @@ import argparse
 import json
 import signal
 import sys
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -107,6 +106,7 @@ def _manifest(folder: Path) -> dict | None:
 
 
 def cmd_reindex(args) -> int:
+    from credit.models import china_today
     from credit.search import open_index
     from credit.search.base import RebuildInProgress
     from indexer.pool import executor
@@ -118,7 +118,7 @@ def cmd_reindex(args) -> int:
         # The bar shows after a second: a refused run prints its message alone.
         with executor(settings.ingest_workers, on_start=forget_parent_connections) as pool, \
                 tqdm(desc="重建检索索引", unit="主体", disable=args.quiet, delay=1) as bar:
-            written = index.rebuild(rebuild_documents(settings, catalog, date.today(), pool, progress=bar))
+            written = index.rebuild(rebuild_documents(settings, catalog, china_today(), pool, progress=bar))
     except RebuildInProgress as exc:
         # Exit 4: another run holds the lock, and this one changed nothing.
         print(f"错误：{exc}。本次未做任何改动。", file=sys.stderr)
@@ -128,10 +128,11 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_expire(args) -> int:
+    from credit.models import china_today
     from credit.search import open_index
 
     settings, _catalog = _context()
-    removed = open_index(settings).expire(date.today())
+    removed = open_index(settings).expire(china_today())
     print(f"已移出公示期届满的文档 {removed} 条")
     return 0
 
@@ -276,12 +277,13 @@ def cmd_deadlines(args) -> int:
     from credit import mail, objections
     from credit.dates import parse_date
     from credit.db import session_factory
+    from credit.models import china_today
     from credit.search import open_index
     from credit.workdays import load_calendar
     from indexer.republish import republish
 
     settings, catalog = _context()
-    today = parse_date(args.today) if args.today else date.today()
+    today = parse_date(args.today) if args.today else china_today()
     if today is None:
         print(f"错误：--today 应为日期，例如 2026-10-09（收到 {args.today!r}）", file=sys.stderr)
         return 2

@@ -35,7 +35,7 @@ from credit.config import Settings
 from credit.db import engine_for, migrate, session_factory
 from credit.documents import public_subject_code
 from credit.ids import subject_doc_id
-from credit.models import IngestRun, Record, SourceFile, utcnow
+from credit.models import IngestRun, Record, SourceFile, china_today, utcnow
 from credit.search import open_index
 from indexer.pool import executor, ordered_map
 from indexer.publisher import FreshPart, forget_parent_connections, publish
@@ -249,7 +249,7 @@ class Ingester:
                  batch: int | None = None, workers: int | None = None, progress: bool = True):
         self.settings, self.catalog = settings, catalog
         self.sessions = session_factory(settings.database_url)
-        self.today = today or date.today()
+        self.today = today or china_today()
         self.batch, self.progress = batch or settings.ingest_batch, progress
         self.workers = workers or settings.ingest_workers
         self.first_load = False   # the records table was empty when the run began (_indexes_deferred)

@@ -11,9 +11,10 @@ import pytest
 from credit.catalog import load_catalog
 from credit.config import Settings
 from credit.db import migrate
+from credit.models import china_today
 
 SAMPLE_SUBJECTS = 400
-TODAY = date.today()
+TODAY = china_today()
 
 
 def walk(search, query) -> list:

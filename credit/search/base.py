@@ -18,6 +18,7 @@ from analyzers import analyze_query
 from analyzers.names import QueryTerms, highlight_subject
 from credit.catalog import RECORD_KINDS
 from credit.documents import public_counts
+from credit.models import china_today
 
 
 class SearchError(Exception):
@@ -47,7 +48,7 @@ class SubjectQuery:
     size: int = 20
     after: str | None = None       # cursor from the previous page (deep pagination)
     facets: bool = False
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=china_today)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class RecordQuery:
     size: int = 20
     after: str | None = None
     facets: bool = False
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=china_today)
 
 
 @dataclass
@@ -228,7 +229,7 @@ class SearchIndex(ABC):
         found: dict[str, list[dict]] = {}
         for name in dict.fromkeys(names):
             norm = analyze_query(name).norm
-            page = self.search_subjects(SubjectQuery(text=name, size=limit, today=today or date.today())) if norm \
+            page = self.search_subjects(SubjectQuery(text=name, size=limit, today=today or china_today())) if norm \
                 else Page(total=0, hits=[])
             found[name] = [hit.doc for hit in page.hits if exact_name(hit.doc, norm)]
         return found

@@ -44,6 +44,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers import analyze_query
 from credit.config import Settings
+from credit.models import china_today
 from credit.search import es_queries, mapping
 from credit.search.base import (
     Hit,
@@ -377,7 +378,7 @@ class ElasticIndex(SearchIndex):
 
     def expire(self, today: date | None = None) -> int:
         self._ensure_alias()
-        query = es_queries.expired(today or date.today())
+        query = es_queries.expired(today or china_today())
         with self._errors("移出过期文档", self.write_timeout):
             self._expire_building(query)
             resp = self.writer.delete_by_query(index=self.alias, query=query, conflicts="proceed", refresh=True)
@@ -402,14 +403,14 @@ class ElasticIndex(SearchIndex):
             return self.client.search(index=self.alias, preference=_preference(body), **params).body
 
     def get(self, doc_id: str, today: date | None = None) -> dict | None:
-        hits = self._search(es_queries.document(doc_id, today or date.today()))["hits"]["hits"]
+        hits = self._search(es_queries.document(doc_id, today or china_today()))["hits"]["hits"]
         return hits[0]["_source"] if hits else None
 
     def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
         doc_ids = list(dict.fromkeys(doc_ids))
         if not doc_ids:
             return {}
-        hits = self._search(es_queries.documents(doc_ids, today or date.today()))["hits"]["hits"]
+        hits = self._search(es_queries.documents(doc_ids, today or china_today()))["hits"]["hits"]
         return {h["_id"]: h["_source"] for h in hits}
 
     def subjects_named(self, names: list[str], today: date | None = None, limit: int = 5) -> dict[str, list[dict]]:
@@ -421,7 +422,7 @@ class ElasticIndex(SearchIndex):
         # Enough for `limit` subjects per name, within the result window: a name shared by more
         # subjects than that only needs to be seen as shared.
         size = min(len(wanted) * limit, self.settings.result_window)
-        hits = self._search(es_queries.subjects_named(wanted, today or date.today(), size))["hits"]["hits"]
+        hits = self._search(es_queries.subjects_named(wanted, today or china_today(), size))["hits"]["hits"]
         by_norm: dict[str, list[dict]] = {}
         for hit in hits:
             doc = hit["_source"]
@@ -455,7 +456,7 @@ class ElasticIndex(SearchIndex):
     def record_counts(self, subject_codes: list[str], today: date | None = None) -> dict[str, dict[str, int]]:
         if not subject_codes:
             return {}
-        resp = self._search(es_queries.record_counts(subject_codes, today or date.today()))
+        resp = self._search(es_queries.record_counts(subject_codes, today or china_today()))
         counts: dict[str, dict[str, int]] = {c: {} for c in subject_codes}
         for bucket in resp["aggregations"]["subject"]["buckets"]:
             counts[bucket["key"]] = _buckets(bucket["kind"])

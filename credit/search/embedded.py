@@ -60,6 +60,7 @@ from analyzers import QueryTerms, analyze_query
 from credit.batches import chunks
 from credit.catalog import RECORD_KINDS
 from credit.config import Settings
+from credit.models import china_today
 from credit.search.base import (
     Hit,
     Page,
@@ -377,7 +378,7 @@ class EmbeddedIndex(SearchIndex):
 
     def expire(self, today: date | None = None) -> int:
         ended = Query.range_query(SCHEMA, "public_until", FieldType.Integer, None,
-                                  day((today or date.today()).isoformat()), include_upper=False)
+                                  day((today or china_today()).isoformat()), include_upper=False)
         with self._writing() as (writer, index, journal):
             index.reload()
             ids = _ids(index.searcher(), ended)
@@ -478,14 +479,14 @@ class EmbeddedIndex(SearchIndex):
 
     def get(self, doc_id: str, today: date | None = None) -> dict | None:
         searcher, _slots = self._searcher()
-        return _body(searcher, public_only(("record", "subject"), today or date.today(), [term("id", doc_id)]))
+        return _body(searcher, public_only(("record", "subject"), today or china_today(), [term("id", doc_id)]))
 
     def get_many(self, doc_ids: list[str], today: date | None = None) -> dict[str, dict]:
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
             return {}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record", "subject"), today or date.today(), [one_of("id", ids)])
+        wanted = public_only(("record", "subject"), today or china_today(), [one_of("id", ids)])
         docs = (_load(searcher, address) for _score, address in searcher.search(wanted, limit=len(ids), count=False).hits)
         return {doc["id"]: doc for doc in docs}
 
@@ -495,7 +496,7 @@ class EmbeddedIndex(SearchIndex):
         by_norm: dict[str, list[dict]] = {}
         if wanted:
             searcher, _slots = self._searcher()
-            query = public_only(("subject",), today or date.today(), [any_of([
+            query = public_only(("subject",), today or china_today(), [any_of([
                 one_of("name_norm", wanted), one_of("former_norms", wanted)])])
             for _score, address in searcher.search(query, limit=max(1, _count(searcher, query)), count=False).hits:
                 doc = _load(searcher, address)
@@ -611,7 +612,7 @@ class EmbeddedIndex(SearchIndex):
         codes = list(dict.fromkeys(subject_codes))
         by_key = {code_keys(code): code for code in codes}
         searcher, _slots = self._searcher()
-        wanted = public_only(("record",), today or date.today(), [one_of("subject_code", codes)])
+        wanted = public_only(("record",), today or china_today(), [one_of("subject_code", codes)])
         if len(by_key) < len(codes):   # codes alike in their first 24 bytes: counted by their terms
             return self._record_counts_by_terms(searcher, wanted, subject_codes)
         found = searcher.search(wanted, limit=COUNTED_RECORDS, count=True)
