@@ -100,17 +100,22 @@ def birth_date_ok(yyyymmdd: str) -> bool:
 
 def holds_citizen_id(code: str) -> bool:
     """Whether a registered-code cell (normalized) holds a citizen ID number: 18 characters with a
-    birth date, alone or followed by the digits a sole trader's tax registration number adds to its
-    operator's number, or a 15-digit one (born 1920–1999) that is no valid registration number.
-    Personal data: never a public identifier, never shown. A valid USCC is a code, whatever its
-    digits look like."""
-    if len(code) == 15:   # issued until 1999, so to people born in the 1920s to 1990s
-        return (code.isdigit() and "20" <= code[6:8] and regno_check_char(code[:14]) != code[14]
-                and birth_date_ok("19" + code[6:12]))
-    if not 18 <= len(code) <= 21 or is_uscc(code):
+    birth date, or a 15-digit one (born 1920–1999) that is no valid registration number — wherever
+    they stand among the cell's digits, whatever separates them (420102-19700107-123X, a sole
+    trader's tax number: the operator's and two more digits, SFZ420102…). Personal data: never a
+    public identifier, never shown. A valid USCC is a code, whatever its digits look like."""
+    if is_uscc(code):
         return False
-    return (code[:17].isdigit() and code[17] in "0123456789X" and (len(code) == 18 or code[18:].isdigit())
-            and birth_date_ok(code[6:14]))
+    digits = _NOT_ID_CHARACTER.sub("", code)
+    if any(birth_date_ok(m.group(1)[6:14]) for m in _ID18.finditer(digits)):
+        return True
+    old = digits[:15]   # an old number leads the cell (the digits after it are a tax number's own)
+    return (15 <= len(digits) <= 18 and old.isdigit() and "20" <= old[6:8] and birth_date_ok("19" + old[6:12])
+            and not (len(digits) == 15 and regno_check_char(old[:14]) == old[14]))
+
+
+_NOT_ID_CHARACTER = re.compile(r"[^0-9X]")
+_ID18 = re.compile(r"(?=(\d{17}[\dX]))")
 
 
 def looks_like_code(text: str) -> bool:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Iterable, NamedTuple, Protocol, TypedDict
 
 from analyzers import analyze_name
+from analyzers.normalize import normalize
 from credit.catalog import PERSON, SOLE_TRADER, Catalog, Column
 from credit.codes import holds_citizen_id, mask_id_number, registered_code
 from credit.ids import subject_doc_id
@@ -110,17 +111,20 @@ def private_names(records: Iterable[RecordLike]) -> tuple[str, ...]:
             names.update(_person_names(values["legal_rep"]))
         # A sole trader registered under the operator's own name (张三, 罗 晓 静, 谢婷（个体工商户）)
         # has no other name to show.
-        elif _is_person_name(own := _OWN_NAME_AFFIXES.sub("", _compact(values.get("subject_name", "")))):
+        elif _is_person_name(own := _own_name(values.get("subject_name", ""))):
             names.update(_person_names(own))
     return tuple(sorted(n for n in names if n))
 
 
-# How clerks write an operator: 经营者：刘丽萍, 刘丽萍（经营者）, 黄伟、黄晓燕, 阿依古丽·买买提.
-_NAME_LABEL = re.compile(r"^(?:经营者|经营人|负责人|业主|投资人|法定代表人|法人代表|法人)[:：]?")
-_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-_NAME_SEPARATORS = re.compile(r"[、，,;；/|]+")
-_NAME_DOTS = re.compile(r"[·•.．・･‧]+")
-_OWN_NAME_AFFIXES = re.compile(r"^个体(?:工商)?户|[（(]个体(?:工商)?户[）)]$")
+# How clerks write an operator: 经营者：刘丽萍, 刘丽萍（经营者）, 黄伟、黄晓燕, 黄俊杰和黄雅琴, 覃冬梅等,
+# 阿依古丽·买买提, 热依拉-吐尔逊.
+_NAME_LABEL = re.compile(r"^(?:经营者|经营人|负责人|业主|店主|户主|投资人|法定代表人|法人代表|法人)(?:姓名)?[:：]?")
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+_NAME_SEPARATORS = re.compile(r"[、，,;；/|&＆]+")
+_NAME_JOINERS = re.compile(r"[和及与]")
+_NAME_DOTS = re.compile(r"[·•.．・･‧\-－—_]+")
+_ETC = re.compile(r"等人?$")
+_OWN_NAME_AFFIXES = re.compile(r"^个体(?:工商)?户|个体(?:工商)?户$|[（(【\[](?:个体(?:工商)?户?|经营者)[）)】\]]$")
 
 
 def _compact(text: str) -> str:
@@ -129,19 +133,27 @@ def _compact(text: str) -> str:
 
 def _person_names(text: str) -> list[str]:
     """The names an operator cell holds: each name, and each part of a name written in parts (a
-    dot between them, or spaces between parts of two or more characters)."""
+    dot or dash between them, spaces between parts of two or more characters, or 和/及/与 between
+    two names — a name with 和 in it stays whole too)."""
     out = []
     for part in _NAME_SEPARATORS.split(text):
         words = part.split()
-        name = _NAME_LABEL.sub("", _BRACKETED.sub("", "".join(words)))
+        name = _ETC.sub("", _NAME_LABEL.sub("", _BRACKETED.sub("", "".join(words))))
         if not name:
             continue
         out.append(name)
-        pieces = [p for p in _NAME_DOTS.split(name) if p]
-        if len(pieces) == 1 and len(words) > 1 and all(len(w) >= 2 for w in words):
-            pieces = words
-        out += pieces if len(pieces) > 1 else []
+        for pieces in (_NAME_DOTS.split(name), _NAME_JOINERS.split(name), words):
+            pieces = [p for p in pieces if p]
+            if len(pieces) > 1 and all(len(p) >= 2 for p in pieces):
+                out += pieces
     return out
+
+
+def _own_name(subject_name: str) -> str:
+    """A sole trader's registered name without what says it is one (个体户谢梦瑶, 谢婷（个体工商户）,
+    個體工商戶（谢梦蝶）), in the normalized form names are masked in."""
+    name = _OWN_NAME_AFFIXES.sub("", normalize(_compact(subject_name)))
+    return name[1:-1] if name[:1] in "（(【[" and name[-1:] in "）)】]" else name
 
 
 def _is_person_name(name: str) -> bool:

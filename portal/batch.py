@@ -137,7 +137,10 @@ def _headers(response):
 
 @bp.post("/oauth/token")
 def token():
-    response = current_app.extensions["credit_oauth_server"].create_token_response()
+    try:
+        response = current_app.extensions["credit_oauth_server"].create_token_response()
+    except UnicodeDecodeError:   # Basic credentials that are no UTF-8 text: no client has them
+        response = current_app.response_class(json.dumps({"error": "invalid_client"}), status=401)
     if response.status_code >= 400:
         # The portal's one error shape; error.code is the OAuth 2 error name (RFC 6749 §5.2).
         try:

@@ -34,6 +34,10 @@ def regno(body14: str) -> str:
     (regno("42010285061212"), False),              # a valid registration number, whatever its digits look like
     (SHOP, False),
     ("420102" + "19851340" + "1234", False),       # no birth date: month 13
+    ("420102-19850612-345" + OPERATOR_ID[-1], True),   # separators a clerk typed
+    ("SFZ" + OPERATOR_ID + "(个体)", True),
+    (OPERATOR_ID + "0001", True),
+    ("42010285061212301", True),                   # a 15-digit ID number and two digits
     ("MA4K12345", False),
     ("", False),
 ])
@@ -117,6 +121,11 @@ def shown(*records) -> str:
     ("黄伟、黄晓燕", "经营者黄晓燕，黄伟", ["黄伟", "黄晓燕"]),
     ("阿依古丽·买买提", "经营者阿依古丽未按规定公示，买买提到场", ["阿依古丽", "买买提"]),
     ("阿依古丽·买买提", "经营者阿依古丽•买买提", ["阿依古丽", "买买提"]),
+    ("黄俊杰和黄雅琴", "黄雅琴到场", ["黄雅琴"]),
+    ("热依拉-吐尔逊", "经营者热依拉未按规定公示", ["热依拉"]),
+    ("经营者姓名：覃海燕", "覃海燕已整改", ["覃海燕"]),
+    ("覃冬梅 等", "覃冬梅已整改", ["覃冬梅"]),
+    ("王和平", "王和平已整改", ["王和平"]),
 ])
 def test_every_name_an_operator_cell_holds_is_masked(operator, remarks, hidden):
     text = shown(record(1, subject_name="洪山区丽萍餐馆", legal_rep=operator, remarks=remarks))
@@ -125,7 +134,8 @@ def test_every_name_an_operator_cell_holds_is_masked(operator, remarks, hidden):
 
 @pytest.mark.parametrize("name, hidden", [
     ("罗 晓 静", "晓"), ("欧阳 晓 静", "晓"), ("谢婷（个体工商户）", "婷"), ("个体户赵敏静", "敏"),
-    ("阿依古丽·买买提", "依古丽"),
+    ("阿依古丽·买买提", "依古丽"), ("谢雨欣个体户", "雨欣"), ("谢梦琪【个体工商户】", "梦琪"),
+    ("个体工商户（谢梦蝶）", "梦蝶"), ("謝夢婷（個體工商戶）", "夢婷"),
 ])
 def test_a_sole_trader_named_after_its_operator_shows_only_the_surname(name, hidden):
     text = shown(record(1, subject_name=name, facts=f"{name.split('（')[0]}销售过期食品"))

@@ -134,7 +134,8 @@ def test_scrub_masks_e_mail_addresses_and_messaging_handles(text, masked):
 
 
 @pytest.mark.parametrize("text", ["微信公众号“信用湖北”发布", "网址 www.hbcredit.gov.cn",
-                                  "邮箱：a@b", "微信支付商户号审核", "开通QQ音乐会员业务"])
+                                  "邮箱：a@b", "微信支付商户号审核", "开通QQ音乐会员业务",
+                                  "检查发现住宅楼内存放烟花爆竹", "经查发现住宿登记不全"])
 def test_scrub_leaves_what_is_not_a_handle_or_address(text):
     assert scrub(text, DEFAULT) == text
 

@@ -112,6 +112,14 @@ def test_a_wrong_secret_gets_no_token(instance, client, secret_of):
     validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
 
 
+@pytest.mark.parametrize("credentials", [b"\xff:\xff", b"\xed\xa0\x80"], ids=["latin", "surrogate"])
+def test_credentials_that_are_no_text_get_no_token(client, credentials):
+    response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
+
+
 def test_only_client_credentials_are_granted(instance, client):
     client_id, secret = new_client(instance)
     response = client.post("/api/v1/oauth/token", data={"grant_type": "password", "client_id": client_id,
