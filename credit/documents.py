@@ -127,10 +127,6 @@ _ETC = re.compile(r"等人?$")
 _OWN_NAME_AFFIXES = re.compile(r"^个体(?:工商)?户|个体(?:工商)?户$|[（(【\[](?:个体(?:工商)?户?|经营者)[）)】\]]$")
 
 
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
 def _person_names(text: str) -> list[str]:
     """The names an operator cell holds: each name, and each part of a name written in parts (a
     dot or dash between them, spaces between parts of two or more characters, or 和/及/与 between
@@ -152,13 +148,13 @@ def _person_names(text: str) -> list[str]:
 def _own_name(subject_name: str) -> str:
     """A sole trader's registered name without what says it is one (个体户谢梦瑶, 谢婷（个体工商户）,
     個體工商戶（谢梦蝶）), in the normalized form names are masked in."""
-    name = _OWN_NAME_AFFIXES.sub("", normalize(_compact(subject_name)))
+    name = _OWN_NAME_AFFIXES.sub("", normalize(subject_name))
     return name[1:-1] if name[:1] in "（(【[" and name[-1:] in "）)】]" else name
 
 
 def _is_person_name(name: str) -> bool:
     """Whether a sole trader's registered name is a person's: up to four characters, or Chinese
-    parts joined by dots (阿依古丽·买买提)."""
+    parts joined by dots or dashes (阿依古丽·买买提, 热依拉-吐尔逊)."""
     pieces = _NAME_DOTS.split(name)
     return 0 < len(name) <= 4 or len(pieces) > 1 and all(p and all("\u4e00" <= c <= "\u9fff" for c in p) for p in pieces)
 
