@@ -37,7 +37,7 @@ def local_date(moment: datetime) -> date:
 def china_today() -> date:
     """The day publicity windows and dates are judged on: China's, not the server's (a UTC host is
     eight hours behind, and would call a decision made this morning a future one)."""
-    return datetime.now(CHINA).date()
+    return local_date(datetime.now(timezone.utc))
 
 
 class Base(DeclarativeBase):
