@@ -70,6 +70,8 @@ class _Rules:
     address: re.Pattern         # an address word, then the address up to the end of the clause
     lead_address: re.Pattern    # a lead word (住, 现居 …), then an address that starts like a place
     address_more: re.Pattern    # a further clause of address parts only: ，洪山区樱桃路12号
+    quantity: re.Pattern        # a unit right after a number: 12345678元, 12345678台
+    reference: re.Pattern       # a reference word right before a number: 工单号20240305000123
     titled: re.Pattern          # a clause that ends with a person's title (张女士)
     numerals: re.Pattern        # a run of Chinese numerals, read as digits
     numeral_digits: dict
@@ -97,12 +99,13 @@ def _rules(catalog: Catalog) -> _Rules:
     lead_words, handle_suffixes = words("address_lead_words", r"\s*"), words("handle_suffixes")
     first_parts, later_parts = (words_of(parts) for parts in spec["address_parts"])
     not_lead = re.escape(spec["address_lead_not"])
-    boundary = re.escape(ends + "、：:（( " + spec["address_lead_after"])
-    # A place name: up to six characters and the end of a place (武汉市, 洪山区, 樱桃路), at the start.
-    place = rf"(?![{not_lead}])[{_HAN}]{{1,6}}?(?:{first_parts})"
+    # A place name: up to six characters (spaces between them) and the end of a place (武汉市,
+    # 洪山区, 樱桃路), at the start.
+    place = rf"(?![{not_lead}])(?:[{_HAN}]\s*){{1,6}}?(?:{first_parts})"
     part = rf"[{_HAN}0-9a-z#\s-]{{0,8}}?(?:{first_parts}|{later_parts})"
     numerals = {normalize(k): str(v) for k, v in spec["numeral_digits"].items()}
     numeral_class = "[" + "".join(map(re.escape, numerals)) + "]"
+    raw_numeral = "[" + "".join(map(re.escape, spec["numeral_digits"])) + "]"
     at = r"(?:\s*(?:@|#|[(\[【]\s*at\s*[)\]】])\s*|\s+at\s+)"
     dot = r"(?:\s*(?:[.。]|点|[(\[【]\s*dot\s*[)\]】])\s*|\s+dot\s+)"
     domains = "|".join(dot.join(map(re.escape, d.lower().split("."))) for d in spec["mail_domains"])
@@ -126,9 +129,10 @@ def _rules(catalog: Catalog) -> _Rules:
         mail_hint=re.compile("|".join(map(re.escape, labels))),
         mail_obfuscated=re.compile(rf"[0-9a-z][-.+_0-9a-z]*{at}(?:{domains})(?![0-9a-z])"),
         address=re.compile(rf"(?:{address_words})[\s:：为是在]*([^{re.escape(ends)}]+)"),
-        lead_address=re.compile(rf"(?:(?:^|(?<=[{boundary}]))住|(?:{lead_words}))[\s:：为是在于]*"
-                                rf"({place}[^{re.escape(ends)}]*)"),
-        address_more=re.compile(rf"[，,]\s*(?:{part})+\s*(?=[{re.escape(ends)}]|$)"),
+        lead_address=re.compile(rf"(?:{lead_words})[\s:：为是在于]*({place}[^{re.escape(ends)}]*)"),
+        address_more=re.compile(rf"[，,；;]\s*(?:{part})+\s*(?=[{re.escape(ends)}]|$)"),
+        quantity=re.compile(rf"\s*(?:{words('quantity_units')})"),
+        reference=re.compile(rf"(?:{words('reference_words')})[\s:：]*$"),
         titled=re.compile(rf"(?:{words('person_titles')})[\s:：]*$"),
         numerals=re.compile(rf"{numeral_class}(?:{sep}{run}{numeral_class}){{{_SHORTEST - 1},}}"),
         numeral_digits=str.maketrans(numerals),
@@ -139,7 +143,8 @@ def _rules(catalog: Catalog) -> _Rules:
                                           # 住 not as in 住房, 住所; 163 as in 163.com, 163点com
                                           _spelled(spec["address_lead_words"], variants) + f"(?![{not_lead}])",
                                           _spelled(labels, variants) + r"\s*[.。．｡点(（\[【dD]",
-                                          f"[{''.join(map(re.escape, spec['numeral_digits']))}]{{{_SHORTEST},}}"])),
+                                          # numerals in groups too: 一三九 一二三四 五六七八
+                                          f"{raw_numeral}(?:{sep}{run}{raw_numeral}){{{_SHORTEST - 1},}}"])),
         compound=frozenset(normalize(s) for s in spec["compound_surnames"]),
     )
 
@@ -224,8 +229,8 @@ def _secret_spans(view: str, group: re.Match, rules: _Rules) -> list[tuple[int, 
               for m in rules.chunk.finditer(group.group())]
     total = sum(len(c) for c, _, _ in chunks)
     context = _clause_before(view, group.start(), rules)
-    if (rules.phone_words.search(context) or rules.account_words.search(context) and total >= 8
-            or rules.id_words.search(context)):
+    if ((rules.phone_words.search(context) or rules.account_words.search(context) and total >= 8
+            or rules.id_words.search(context)) and not _public_number(view, group, chunks, context, rules)):
         return [_with_plus(view, group.start(), group.end())]
     glued = group.start() > 0 and view[group.start() - 1].isascii() and view[group.start() - 1].isalpha()
     spans, i = [], 0
@@ -239,6 +244,15 @@ def _secret_spans(view: str, group: re.Match, rules: _Rules) -> list[tuple[int, 
     if total > _ID_LENGTH:
         spans += _glued_ids(chunks)
     return spans
+
+
+def _public_number(view: str, group: re.Match, chunks: list, context: str, rules: _Rules) -> bool:
+    """Whether a number after a telephone, account or ID word is none of those: a quantity (a unit
+    follows), a reference (a reference word comes right before) or a service number (400/800…).
+    Its shape alone may still make it one (a mobile or ID number, a card)."""
+    digits = "".join(c for c, _, _ in chunks)
+    return bool(rules.quantity.match(view, group.end()) or rules.reference.search(context)
+                or len(digits) == 10 and digits[:3] in ("400", "800"))
 
 
 def _glued_ids(chunks: list) -> list[tuple[int, int]]:

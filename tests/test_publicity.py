@@ -301,3 +301,28 @@ def test_scrub_leaves_long_document_numbers(text):
 ])
 def test_scrub_masks_accounts_after_a_bank(text, masked):
     assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("当事人李某，住 武 汉 市洪山区樱桃路12号", "当事人李某，住 ***"),                 # spaces inside the place
+    ("户籍：湖北省武汉市洪山区樱桃路12号", "户籍：***"),
+    ("家在武汉市洪山区樱桃路12号", "家在***"),
+    ("住处：武汉市洪山区樱桃路12号", "住处：***"),
+    ("住址湖北省武汉市；洪山区樱桃路12号", "住址***"),                               # on past a semicolon
+    ("联系人张女士，87654321", "联系人张女士，***"),
+    ("联系电话一三九 一二三四 五六七八", "联系电话***"),                             # numerals in groups
+    ("手机：一三九-一二三四-五六七八", "手机：***"),
+    ("手机13912345678元", "手机***元"),                                              # a mobile number still
+])
+def test_scrub_masks_more_addresses_and_numbers_as_clerks_write_them(text, masked):
+    assert scrub(text, DEFAULT) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "汇入款项合计1234567.00元", "转入账户的资金共计人民币12345678元", "销售手机12345678台",   # quantities
+    "12345热线工单号：20240305000123", "银行流水号2024030512345678", "传真件编号20240305001",  # references
+    "热线电话：400-800-1234", "客服电话4008001234",                                          # service numbers
+    "户籍管理科民警到场",
+])
+def test_scrub_leaves_quantities_references_and_service_numbers_after_telephone_and_account_words(text):
+    assert scrub(text, DEFAULT) == text
