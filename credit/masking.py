@@ -106,7 +106,7 @@ def _rules(catalog: Catalog) -> _Rules:
     numerals = {normalize(k): str(v) for k, v in spec["numeral_digits"].items()}
     numeral_class = "[" + "".join(map(re.escape, numerals)) + "]"
     raw_numeral = "[" + "".join(map(re.escape, spec["numeral_digits"])) + "]"
-    at = r"(?:\s*(?:@|#|[(\[【]\s*at\s*[)\]】])\s*|\s+at\s+)"
+    at = r"(?:\s*(?:@|#|艾特|[(\[【]\s*at\s*[)\]】])\s*|\s+at\s+)"
     dot = r"(?:\s*(?:[.。]|点|[(\[【]\s*dot\s*[)\]】])\s*|\s+dot\s+)"
     domains = "|".join(dot.join(map(re.escape, d.lower().split("."))) for d in spec["mail_domains"])
     labels = sorted({d.lower().split(".")[0] for d in spec["mail_domains"]}, key=len, reverse=True)

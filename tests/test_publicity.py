@@ -313,6 +313,8 @@ def test_scrub_masks_accounts_after_a_bank(text, masked):
     ("联系电话一三九 一二三四 五六七八", "联系电话***"),                             # numerals in groups
     ("手机：一三九-一二三四-五六七八", "手机：***"),
     ("手机13912345678元", "手机***元"),                                              # a mobile number still
+    ("zhaomin88艾特163点com", "***"),
+    ("威信：zhangxm_1988，企鹅号：384729105", "威信：***，企鹅号：***"),
 ])
 def test_scrub_masks_more_addresses_and_numbers_as_clerks_write_them(text, masked):
     assert scrub(text, DEFAULT) == masked
