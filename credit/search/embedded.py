@@ -548,7 +548,7 @@ class EmbeddedIndex(SearchIndex):
         if after is not None:
             score, key = after[0], code_keys(after[1])
             hits = [h for h in hits if h[0] <= score]
-            keys = _keys(searcher, [h for h in hits if h[0] == score])
+            keys = _keys(searcher, [h for h in hits if h[0] == score], beside=key)
             hits = [h for h in hits if h[0] < score or keys[id(h)] > key]
         # Only hits sharing their score with another hit in the page's range of scores need keys.
         if len(hits) > offset:
@@ -683,13 +683,21 @@ def _ids(searcher: tantivy.Searcher, query: Query) -> list[str]:
     return [doc_id for doc_id, _address in searcher.search(query, limit=n, count=False, order_by_field="id").hits]
 
 
-def _keys(searcher: tantivy.Searcher, hits: list) -> dict[int, tuple[int, int, int]]:
-    """{id(hit): the code keys of its document}, read from the fast fields in one call each."""
+def _keys(searcher: tantivy.Searcher, hits: list, beside: tuple | None = None) -> dict[int, tuple[int, int, int]]:
+    """{id(hit): the code keys of its document}, read from the fast fields in one call each. The
+    last key (a code's bytes past the 16th) is read only for hits whose first two tie with another
+    hit's or with those of `beside` (a cursor's keys): each call opens its column again, and codes
+    seldom share 16 bytes."""
     if not hits:
         return {}
     addresses = [address for _score, address in hits]
-    columns = [searcher.fast_field_values(name, addresses) for name in CODE_KEYS]
-    return {id(h): key for h, key in zip(hits, zip(*columns, strict=True), strict=True)}
+    first, second, last = CODE_KEYS
+    heads = list(zip(searcher.fast_field_values(first, addresses), searcher.fast_field_values(second, addresses),
+                     strict=True))
+    seen = Counter(heads + ([beside[:2]] if beside else []))
+    tied = [i for i, head in enumerate(heads) if seen[head] > 1]
+    tails = dict(zip(tied, searcher.fast_field_values(last, [addresses[i] for i in tied]), strict=True)) if tied else {}
+    return {id(h): (*head, tails.get(i, 0)) for i, (h, head) in enumerate(zip(hits, heads, strict=True))}
 
 
 def _settled(hits: list, end: int, after: list | None) -> bool:
