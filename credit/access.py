@@ -25,6 +25,8 @@ from credit.publicity import of_record, record_ended
 
 SELF, CODE, STAFF = "self", "code", "staff"
 OWN_READ_REASON = "本人查询"
+# The purpose of a member of staff opening a file attached to a request (the gate adds which file).
+ATTACHMENT_PURPOSE = "查看申请所附材料"
 # Who among staff may read a subject's full record: reviewers and auditors any subject's (admins
 # through their implied roles); a department clerk only the records its own department sent.
 STAFF_READERS = (staff.REVIEWER, staff.AUDITOR, staff.DEPARTMENT)
@@ -60,13 +62,17 @@ class Disclosure:
 
 def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *, how: str, today: date,
          now: datetime, address: str | None, subject: str = "", code: str = "", code_key: str = "",
-         purpose: str = "", only: Collection[str] | None = None) -> Disclosure:
+         purpose: str = "", only: Collection[str] | None = None, attachment: str = "") -> Disclosure:
     """The records `querier` may see, logged. how=SELF: the querier's own records (its verified code
     or ID number decides whose). how=CODE: the record of `subject` (code or exact name) within the
     scope of authorization `code`; raises Refused otherwise. how=STAFF: the record of `subject` (its
     code or ID number) for a member of staff with a reading role, for the stated `purpose` (required),
     limited to their department's records for a department clerk; raises Refused otherwise.
-    `only` (public record ids) narrows any read to those records."""
+    `only` (public record ids) narrows any read to those records. `attachment` names a file that
+    belongs to those records (an objection's evidence, a repair application's proof) and is opened
+    with this read: the read is refused unless the querier sees one of the `only` records, and the
+    entry's reason names the file — so a file is opened only as a logged read of its record, which
+    its subject sees like any other (an own read as `self`, a member of staff's as `staff`)."""
     try:
         with sessions.begin() as session:
             if how == SELF:
@@ -84,6 +90,10 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
                 raise ValueError(f"unknown access: {how}")
             if only is not None:
                 shown = [s for s in shown if s.id in only]
+            if attachment:
+                if only is None or not shown:
+                    raise _Refusal(None)
+                purpose = f"{purpose}：{' '.join(attachment.split())}"
             name = _current_name(session, key) or (querier.name if how == SELF else "")
             querylog.append(session, querier_id=querier.key, querier_name=querier.name, how=how, subject_key=key,
                             subject_name=name, items=[s.id for s in shown], address=address,

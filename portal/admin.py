@@ -1,6 +1,11 @@
 """Staff pages under /admin (SPEC §2): who a member of staff is, what their roles let them open, the
 staff table for admins, and reading one subject's full record through the access gate.
 
+The rule for every staff page: a link (a GET) never makes a logged read. A page reached by a link
+shows only what needs none (`glimpse`: references, kinds, dates, states, a public record's document
+number, an organisation's name); a member of staff states a purpose in a form (a POST with its CSRF
+token) before a subject's full record is read, through the access gate, and logged.
+
 Other staff pages live in blueprints of their own and register a section here (`section`), so the
 start page lists exactly the pages a member's roles open. Every view is wrapped in `staff_required`,
 which answers 403 to a login without the role, and sends anyone not logged in to log in."""
@@ -12,6 +17,11 @@ from functools import wraps
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from credit import access, staff
+from credit.catalog import PERSON
+from credit.codes import is_citizen_id
+from credit.masking import mask_person_name
+from credit.models import Record
+from credit.publicity import of_record
 from credit.staff import Staff, StaffError
 from portal import current, login
 from portal.errors import PortalError, wants_json
@@ -35,9 +45,35 @@ def section(app: Flask, title: str, endpoint: str, *roles: str, note: str = "") 
     app.extensions.setdefault("admin_sections", []).append(Section(title, endpoint, roles, note))
 
 
+@dataclass(frozen=True)
+class Glimpse:
+    """What a staff page reached by a link shows of a request's subject and record, unlogged."""
+    subject: str     # the subject's name; a natural person's masked (张*)
+    record: str      # a public record's document number (or list name); else its record id
+    public: bool     # whether the record is public today (else its content waits for a logged read)
+    person: bool
+
+
+def glimpse(record: Record | None, subject_name: str, subject_key: str = "") -> Glimpse:
+    """The subject and record of a request (an objection, a check, a repair application) as a queue or
+    a request's page shows them without a logged read: a natural person's name masked, and the
+    document number only of a record that is public today — a non-public record by its id alone."""
+    person = is_citizen_id(subject_key) or (record is not None and record.subject_type == PERSON)
+    public = record is not None and of_record(record, catalog(), current.today()).public
+    if record is None:
+        shown = ""
+    elif public:
+        shown = str(record.values.get("doc_no") or record.values.get("list_name") or record.public_id)
+    else:
+        shown = record.public_id
+    return Glimpse(subject=mask_person_name(subject_name, catalog()) if person else subject_name,
+                   record=shown, public=public, person=person)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.context_processor(lambda: {"staff_member": member})
+    app.jinja_env.globals["glimpse"] = glimpse   # a global: imported macros (request_rows) see it too
     section(app, "查阅主体完整信用记录", "admin.subject", *access.STAFF_READERS,
             note="须填写查询事由；每次查阅记入查询日志")
     section(app, "工作人员与角色", "admin.staff_list", staff.ADMIN)

@@ -130,13 +130,29 @@ def statement(ref: str):
 @subject_bp.get("/<ref>/files/<file_ref>")
 @login.required
 def subject_file(ref: str, file_ref: str):
-    """A subject's own evidence file, to itself only."""
+    """A subject's own evidence file, to itself only: opened through the access gate, as its own read."""
     try:
         with login.sessions()() as db:
-            row = objections.file_of(db, objections.request_of_subject(db, login.identity(), ref), file_ref)
+            req = objections.request_of_subject(db, login.identity(), ref)
+            row = objections.file_of(db, req, file_ref)
+            record = db.get(objections.Record, req.record_id)
     except NotFound:
         raise PortalError(404, "not_found", NOT_FOUND) from None
+    _open(record, req, row, how=access.SELF)
     return _send(row)
+
+
+def _open(record, req: objections.ObjectionRequest, row: objections.EvidenceFile, *, how: str) -> None:
+    """The gate's read of the record an evidence file belongs to, naming the file (logged); 404 when refused."""
+    if record is None:
+        raise PortalError(404, "not_found", NOT_FOUND)
+    try:
+        access.read(login.sessions(), catalog(), login.identity(), how=how, today=current.today(), now=login.now(),
+                    address=request.remote_addr, subject=record.subject_key, purpose=access.ATTACHMENT_PURPOSE,
+                    only={record.public_id},
+                    attachment=f"{objections.KIND_LABELS.get(req.kind, req.kind)} {req.ref} 的证明材料 {row.ref}")
+    except access.Refused:
+        raise PortalError(404, "not_found", NOT_FOUND) from None
 
 
 def _send(row: objections.EvidenceFile) -> Response:
@@ -292,12 +308,7 @@ def staff_file(ref: str, file_ref: str):
         except NotFound:
             raise PortalError(404, "not_found", NOT_FOUND) from None
         record = db.get(objections.Record, req.record_id)
-    try:
-        access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF, today=current.today(),
-                    now=login.now(), address=request.remote_addr, subject=record.subject_key,
-                    purpose=f"查阅异议证明材料（申请 {req.ref}，文件 {row.ref}）", only={record.public_id})
-    except access.Refused:
-        raise PortalError(404, "not_found", NOT_FOUND) from None
+    _open(record, req, row, how=access.STAFF)
     return _send(row)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy.exc import IntegrityError
 
-from credit import access, evidence, querylog, repairs, staff
+from credit import access, evidence, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
 from portal import admin, api, current, login, uploads
@@ -26,6 +26,8 @@ me_api = Blueprint("me_repairs", __name__, url_prefix="/me/repairs")
 # Who sees the queue and an application (and its proof), and who decides: not a department clerk.
 READERS = (staff.REVIEWER, staff.AUDITOR)
 DECIDERS = (staff.REVIEWER,)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(review)
@@ -142,16 +144,15 @@ def _form_page(public_id: str, error: str):
 @bp.get("/<ref>/files/<int:file_id>")
 @login.required
 def own_file(ref: str, file_id: int):
-    """A proof file, to the subject that sent it (logged as its own read)."""
+    """A proof file, to the subject that sent it: opened through the access gate, as its own read."""
     who = login.identity()
-    with login.sessions().begin() as db:
+    with login.sessions()() as db:
         application = repairs.by_ref(db, ref)
         if application is None or application.subject_key != who.key:
             raise PortalError(404, "not_found", "没有这个文件")
         row = _file(db, application, file_id)
-        querylog.append(db, querier_id=who.key, querier_name=who.name, how="self", subject_key=who.key,
-                        subject_name=application.subject_name, items=[f"repair:{ref}:{row.id}"],
-                        address=request.remote_addr, code_id=None, reason="本人查看信用修复证明材料", at=login.now())
+        record = db.get(repairs.Record, application.record_id)
+    _open(record, row, ref, how=access.SELF)
     return _send(row, ref)
 
 
@@ -183,7 +184,37 @@ def queue():
 
 @review.get("/<ref>")
 @admin.staff_required(*READERS)
-def detail(ref: str, error: str | None = None, status: int = 200):
+def detail(ref: str):
+    """The application as staff handle it — what needs no logged read. The record's full content is
+    read only on the staff member's POST with a stated purpose (`read`): a link never makes a
+    logged read (portal/admin.py)."""
+    return _detail(ref)
+
+
+@review.post("/<ref>/read")
+@admin.staff_required(*READERS)
+def read(ref: str):
+    """The application's record in full, through the access gate, for the stated purpose (logged)."""
+    purpose = " ".join(request.form.get("purpose", "").split())[:200]
+    if not purpose:
+        return _detail(ref, error="请填写查阅事由（将记入查询日志）", status=400)
+    with login.sessions()() as db:
+        application = repairs.by_ref(db, ref)
+        record = db.get(repairs.Record, application.record_id) if application is not None else None
+    if application is None:
+        raise PortalError(404, "not_found", "没有这个信用修复申请")
+    if record is None:
+        return _detail(ref, error="该申请所涉记录已不在本平台", status=404)
+    try:
+        disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF,
+                                 today=current.today(), now=login.now(), address=request.remote_addr,
+                                 subject=record.subject_key, purpose=purpose, only={record.public_id})
+    except access.Refused:
+        return _detail(ref, error="该记录不在您可查阅的范围内", status=404)
+    return _detail(ref, disclosure=disclosure)
+
+
+def _detail(ref: str, *, disclosure: access.Disclosure | None = None, error: str | None = None, status: int = 200):
     with login.sessions()() as db:
         application = repairs.by_ref(db, ref)
         if application is None:
@@ -194,18 +225,8 @@ def detail(ref: str, error: str | None = None, status: int = 200):
         if record is not None:
             allowed = repairs.eligibility(record, catalog(), current.today(),
                                           repairs.earlier_repairs(db, record.subject_key, but=record.id))
-    disclosure = None
-    if record is not None:
-        # The record's full content only through the gate, for this purpose, logged.
-        try:
-            disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF,
-                                     today=current.today(), now=login.now(), address=request.remote_addr,
-                                     subject=record.subject_key, purpose=f"审核信用修复申请 {ref}",
-                                     only={record.public_id})
-        except access.Refused:
-            disclosure = None
     may_decide = admin.member().has(*DECIDERS)
-    return render_template("admin/repair.html", application=application, files=files, events=events,
+    return render_template("admin/repair.html", application=application, record=record, files=files, events=events,
                            disclosure=disclosure, eligibility=allowed, may_decide=may_decide,
                            state_labels=repairs.STATE_LABELS, error=error,
                            max_text=current.settings().repair_max_text), status
@@ -216,7 +237,7 @@ def detail(ref: str, error: str | None = None, status: int = 200):
 def decide(ref: str):
     choice = request.form.get("decision")
     if choice not in ("approve", "refuse"):
-        return detail(ref, error="请选择批准或不予修复", status=400)
+        return _detail(ref, error="请选择批准或不予修复", status=400)
     reason = request.form.get("reason", "")[:current.settings().repair_max_text]
     try:
         with login.sessions().begin() as db:
@@ -228,25 +249,38 @@ def decide(ref: str):
                                     address=request.remote_addr)
             subject_key = record.subject_key
     except RepairError as exc:
-        return detail(ref, error=str(exc), status=409)
+        return _detail(ref, error=str(exc), status=409)
     if choice == "approve":
         try:
             current.republish([subject_key])
         except SearchError as exc:
             current_app.logger.error("repair %s approved but the index was not updated: %s", ref, exc)
-            return detail(ref, error="已批准并记录，但检索索引暂未更新：请运行 python -m indexer reindex", status=503)
+            return _detail(ref, error="已批准并记录，但检索索引暂未更新：请运行 python -m indexer reindex", status=503)
     return redirect(url_for("repair_review.detail", ref=ref), code=303)
 
 
 @review.get("/<ref>/files/<int:file_id>")
 @admin.staff_required(*READERS)
 def staff_file(ref: str, file_id: int):
-    with login.sessions().begin() as db:
+    """A proof file, to staff who may read the application: opened through the access gate, so the
+    download is a read of the subject's record that the subject sees under who looked at it."""
+    with login.sessions()() as db:
         application = repairs.by_ref(db, ref)
         if application is None:
             raise PortalError(404, "not_found", "没有这个文件")
         row = _file(db, application, file_id)
-        staff.audit(db, admin.actor(), f"查看信用修复证明材料（申请 {ref}，文件 {row.id}）",
-                    items=[f"repair:{ref}:{row.id}"], subject_key=application.subject_key,
-                    subject_name=application.subject_name, at=login.now(), address=request.remote_addr)
+        record = db.get(repairs.Record, application.record_id)
+    _open(record, row, ref, how=access.STAFF)
     return _send(row, ref)
+
+
+def _open(record: repairs.Record | None, row: repairs.RepairFile, ref: str, *, how: str) -> None:
+    """The gate's read of the record a proof file belongs to, naming the file (logged); 404 when refused."""
+    if record is None:
+        raise PortalError(404, "not_found", "没有这个文件")
+    try:
+        access.read(login.sessions(), catalog(), login.identity(), how=how, today=current.today(), now=login.now(),
+                    address=request.remote_addr, subject=record.subject_key, purpose=access.ATTACHMENT_PURPOSE,
+                    only={record.public_id}, attachment=f"信用修复申请 {ref} 的证明材料 {row.id}")
+    except access.Refused:
+        raise PortalError(404, "not_found", "没有这个文件") from None

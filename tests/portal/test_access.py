@@ -400,3 +400,25 @@ def test_abandoned_sessions_are_removed_at_the_next_login(instance):
     client_as(portal_app(instance), ORG_A)
     with session_factory(instance.database_url)() as db:
         assert [row.subject for row in db.scalars(select(LoginSession))] == [ORG_A.subject]
+
+
+def test_a_file_is_opened_only_as_a_logged_read_of_a_record_the_reader_sees(instance):
+    from credit import access
+
+    sessions, catalog = session_factory(instance.database_url), load_catalog()
+    own, other = next(iter(records_of(instance, ORG_A.key))), next(iter(records_of(instance, ORG_B.key)))
+
+    def open_file(only):
+        return access.read(sessions, catalog, ORG_A, how=access.SELF, today=TODAY, now=NOW, address="192.0.2.1",
+                           only=only, attachment="异议申请 R1 的证明材料 F1")
+
+    before = log_count(instance)
+    for only in ({other}, set(), None):   # another subject's record, none, or no record named at all
+        with pytest.raises(access.Refused):
+            open_file(only)
+    assert log_count(instance) == before
+    shown = open_file({own})
+    entry = last_entry(instance)
+    assert [r.id for r in shown.records] == [own] and log_count(instance) == before + 1
+    assert (entry.how, entry.subject_key, entry.items) == ("self", ORG_A.key, [own])
+    assert entry.reason == f"{access.OWN_READ_REASON}：异议申请 R1 的证明材料 F1"

@@ -27,6 +27,7 @@ from tests.portal.realname import (
     ORG_A,
     ORG_B,
     ORG_ENDED,
+    PERSON,
     REVIEWER,
     TAX_CLERK,
     client_as,
@@ -263,6 +264,73 @@ def test_staff_read_the_record_through_the_gate_and_files_are_logged(instance, a
     assert app.test_client().get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 302
     assert client_as(app, ORG_B).get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 404
     assert client_as(app, ENV_CLERK).get(f"/admin/objections/{req.ref}/files/{file_ref}").status_code == 404
+
+
+def _entries(settings) -> list:
+    with session_factory(settings.database_url)() as db:
+        return list(db.scalars(select(querylog.QueryLogEntry).order_by(querylog.QueryLogEntry.seq)))
+
+
+def test_evidence_downloads_are_reads_through_the_gate_the_subjects_own_as_self(instance, app):
+    subject, reviewer = client_as(app, trader(12)), client_as(app, REVIEWER)
+    record = record_of(instance, trader(12).uscc)
+    assert file(subject, record.public_id, files=[(PDF, "证明.pdf")]).status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    page = subject.get("/account").get_data(as_text=True)
+    file_ref = re.search(rf"/account/objections/{req.ref}/files/([\w-]+)", page).group(1)
+    before = len(_entries(instance))
+    assert subject.get(f"/account/objections/{req.ref}/files/{file_ref}").data == PDF
+    [own] = _entries(instance)[before:]
+    assert own.how == "self" and own.querier_id == trader(12).uscc and own.subject_key == trader(12).uscc
+    assert own.items == [record.public_id] and own.reason.startswith("本人查询") and file_ref in own.reason
+    before = len(_entries(instance))
+    assert reviewer.get(f"/admin/objections/{req.ref}/files/{file_ref}").data == PDF
+    [read] = _entries(instance)[before:]
+    assert read.how == "staff" and read.querier_id == REVIEWER.id_number and read.items == [record.public_id]
+    assert req.ref in read.reason and file_ref in read.reason
+    looked = subject.get("/account").get_data(as_text=True)
+    looked = looked[looked.index('id="reads-title"'):]
+    assert REVIEWER.name in looked and file_ref in looked
+    # Another subject, or a guessed file, is not found and logs nothing.
+    before = len(_entries(instance))
+    assert client_as(app, ORG_B).get(f"/account/objections/{req.ref}/files/{file_ref}").status_code == 404
+    assert subject.get(f"/account/objections/{req.ref}/files/guessed").status_code == 404
+    assert len(_entries(instance)) == before
+
+
+def test_queues_and_the_request_page_show_no_persons_name_nor_a_non_public_records_number(instance, app):
+    with session_factory(instance.database_url)() as db:   # 自然人, never public
+        record = db.scalar(select(Record).where(Record.subject_key == PERSON.id_number, Record.kind == "penalty"))
+    doc_no = record.values["doc_no"]
+    assert file(client_as(app, PERSON), record.public_id, reason="处罚对象不是本人").status_code == 303
+    [req] = requests_for(instance, record.public_id)
+    reviewer = client_as(app, REVIEWER)
+    clerk = client_as(app, next(c for c in (MARKET_CLERK, ENV_CLERK, TAX_CLERK) if _clerk_of(c) == record.source_dept_code))
+    before = len(_entries(instance))
+    pages = [reviewer.get("/admin/objections"), reviewer.get(f"/admin/objections/{req.ref}"),
+             clerk.get("/admin/objections/department"), clerk.get(f"/admin/objections/{req.ref}")]
+    for page in pages:
+        # The department's own notices (the source department is told of each request, by name) are
+        # not a read of the record: the queue and the request are what is checked here.
+        body = page.get_data(as_text=True).split("<h2>通知</h2>")[0]
+        assert page.status_code == 200 and req.ref in body and "王*" in body and record.public_id in body
+        assert PERSON.name not in body and doc_no not in body and PERSON.id_number not in body
+    assert len(_entries(instance)) == before                        # no page view is a logged read
+    # An organisation's name and a public record's number are shown as before.
+    other = record_of(instance, trader(13).uscc)
+    assert file(client_as(app, trader(13)), other.public_id).status_code == 303
+    queue = reviewer.get("/admin/objections").get_data(as_text=True)
+    assert trader(13).name in queue and other.values["doc_no"] in queue
+    # The record in full only for a stated purpose, logged.
+    answer = reviewer.post(f"/admin/objections/{req.ref}/read",
+                           data={"csrf_token": csrf_token(reviewer, f"/admin/objections/{req.ref}"), "purpose": "核对文号"})
+    assert answer.status_code == 200 and doc_no in answer.get_data(as_text=True)
+    read = _entries(instance)[-1]
+    assert read.how == "staff" and read.reason == "核对文号" and read.items == [record.public_id]
+
+
+def _clerk_of(identity) -> str:
+    return {MARKET_CLERK: mini.DEPT_MARKET[1], ENV_CLERK: mini.DEPT_ENV[1], TAX_CLERK: mini.DEPT_TAX[1]}[identity]
 
 
 def _reads(settings):

@@ -97,6 +97,19 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def read_record(client, ref: str, purpose: str, token: bool = True):
+    """A member of staff reading an application's record in full, for a stated purpose."""
+    data = {"purpose": purpose}
+    if token:
+        data["csrf_token"] = csrf_token(client, f"/admin/repairs/{ref}")
+    return client.post(f"/admin/repairs/{ref}/read", data=data)
+
+
+def log_entries(settings) -> list[QueryLogEntry]:
+    with session_factory(settings.database_url)() as db:
+        return list(db.scalars(select(QueryLogEntry).order_by(QueryLogEntry.seq)))
+
+
 # -- what the subject sees before applying ---------------------------------------------------------
 
 def test_each_penalty_says_whether_repair_is_open_from_when_or_why_not(app, instance):
@@ -146,12 +159,14 @@ def test_apply_approve_and_the_record_leaves_every_public_view(app, instance):
     assert "attachment" in own.headers["Content-Disposition"]
     assert client_as(app, ORG_A).get(f"/account/repairs/{application.ref}/files/{files[0].id}").status_code == 404
 
-    # The reviewer's queue and detail: the record read through the gate, logged with its purpose.
+    # The reviewer's queue and detail; the record read through the gate for a stated purpose, logged.
     reviewer = client_as(app, REVIEWER)
     queue = text(reviewer.get("/admin/repairs"))
     assert mini.GUANGGU[0] in queue and application.ref in queue
     detail = reviewer.get(f"/admin/repairs/{application.ref}")
     assert detail.status_code == 200 and "本单位承诺依法诚信经营。" in text(detail) and "缴款凭证.pdf" in text(detail)
+    full = read_record(reviewer, application.ref, f"审核信用修复申请 {application.ref}")
+    assert full.status_code == 200 and "本次查阅已记入查询日志" in text(full)
     with session_factory(instance.database_url)() as db:
         read = db.scalar(select(QueryLogEntry).where(QueryLogEntry.how == "staff")
                          .order_by(QueryLogEntry.seq.desc()).limit(1))
@@ -371,6 +386,106 @@ def test_two_reviewers_deciding_at_once_one_decides(app, instance):
 def test_the_queue_is_listed_on_the_staff_start_page_for_reviewers_only(app):
     assert 'href="/admin/repairs"' in text(client_as(app, REVIEWER).get("/admin"))
     assert 'href="/admin/repairs"' not in text(client_as(app, ENV_CLERK).get("/admin"))
+
+
+# -- what staff read, and what the subject sees of it ------------------------------------------------
+
+def _open_application(app, instance):
+    """A fresh open application of ORG_ENDED's public penalty, with its proof files."""
+    record = penalty(instance, ORG_ENDED.key, 6)
+    _close_open_applications(instance, record)
+    assert apply(client_as(app, ORG_ENDED), record, files=[("凭证.pdf", PDF), ("现场.png", PNG)]).status_code == 303
+    application = application_of(instance, record)
+    with session_factory(instance.database_url)() as db:
+        files = repairs.files_of(db, application)
+    return application.ref, record, files
+
+
+def test_a_staff_proof_download_is_a_read_the_subject_sees(app, instance):
+    ref, record, files = _open_application(app, instance)
+    for who, proof, body in ((REVIEWER, files[0], PDF), (AUDITOR, files[1], PNG)):
+        before = len(log_entries(instance))
+        answer = client_as(app, who).get(f"/admin/repairs/{ref}/files/{proof.id}")
+        assert answer.status_code == 200 and answer.data == body
+        [entry] = log_entries(instance)[before:]
+        assert entry.how == "staff" and entry.querier_id == who.id_number and entry.subject_key == ORG_ENDED.key
+        assert entry.items == [record.public_id] and ref in entry.reason and f"证明材料 {proof.id}" in entry.reason
+        with session_factory(instance.database_url)() as db:
+            assert entry.seq in {e.seq for e in querylog.reads_of(db, ORG_ENDED.key)}
+    page = text(client_as(app, ORG_ENDED).get("/account"))
+    looked = page[page.index('id="reads-title"'):]
+    assert REVIEWER.name in looked and AUDITOR.name in looked and f"信用修复申请 {ref} 的证明材料" in looked
+    # A file of another application, or none, is not found, and nothing is logged.
+    before = len(log_entries(instance))
+    other = application_of(instance, penalty(instance, ORG_B.key, 1))
+    assert client_as(app, REVIEWER).get(f"/admin/repairs/{other.ref}/files/{files[0].id}").status_code == 404
+    assert client_as(app, REVIEWER).get(f"/admin/repairs/{ref}/files/999999").status_code == 404
+    assert client_as(app, ENV_CLERK).get(f"/admin/repairs/{ref}/files/{files[0].id}").status_code == 403
+    assert len(log_entries(instance)) == before
+
+
+def test_a_subjects_own_proof_download_is_its_own_read_through_the_gate(app, instance):
+    ref, record, files = _open_application(app, instance)
+    before = len(log_entries(instance))
+    answer = client_as(app, ORG_ENDED).get(f"/account/repairs/{ref}/files/{files[0].id}")
+    assert answer.status_code == 200 and answer.data == PDF
+    [entry] = log_entries(instance)[before:]
+    assert entry.how == "self" and entry.querier_id == ORG_ENDED.key and entry.subject_key == ORG_ENDED.key
+    assert entry.items == [record.public_id] and entry.reason.startswith("本人查询") and ref in entry.reason
+
+
+def test_the_application_page_reads_the_record_only_for_a_stated_purpose(app, instance):
+    ref, record, _ = _open_application(app, instance)
+    doc_no = record.values["doc_no"]
+    for who in (REVIEWER, AUDITOR):
+        client = client_as(app, who)
+        before = len(log_entries(instance))
+        page = client.get(f"/admin/repairs/{ref}")
+        assert page.status_code == 200 and 'name="purpose"' in text(page) and 'action="/admin/repairs/' in text(page)
+        assert "本次查阅已记入查询日志" not in text(page) and "完整信息" not in text(page)
+        assert len(log_entries(instance)) == before                   # a link makes no logged read
+        assert read_record(client, ref, "   ").status_code == 400
+        assert read_record(client, ref, "核对文号", token=False).status_code == 400
+        assert len(log_entries(instance)) == before
+        full = read_record(client, ref, "核对处罚决定书文号")
+        assert full.status_code == 200 and "本次查阅已记入查询日志" in text(full) and doc_no in text(full)
+        [entry] = log_entries(instance)[before:]
+        assert entry.how == "staff" and entry.querier_id == who.id_number and entry.reason == "核对处罚决定书文号"
+        assert entry.items == [record.public_id] and entry.subject_key == ORG_ENDED.key
+    clerk = client_as(app, ENV_CLERK)
+    before = len(log_entries(instance))
+    token = csrf_token(clerk, "/admin/subject")
+    assert clerk.post(f"/admin/repairs/{ref}/read", data={"csrf_token": token, "purpose": "x"}).status_code == 403
+    assert client_as(app, REVIEWER).post("/admin/repairs/no-such-ref/read",
+                                         data={"csrf_token": token, "purpose": "x"}).status_code in (400, 404)
+    assert len(log_entries(instance)) == before
+
+
+def test_pages_reached_by_a_link_show_no_persons_name_nor_a_non_public_records_number(app, instance):
+    with session_factory(instance.database_url).begin() as db:
+        record = db.scalar(select(Record).where(Record.subject_key == mini.PERSON[1], Record.kind == "penalty"))
+        application = repairs.RepairApplication(record_id=record.id, subject_key=record.subject_key,
+                                                subject_name=mini.PERSON[0], state="submitted", open_for=record.id,
+                                                commitment="本人承诺依法经营。")
+        db.add(application)
+        db.flush()
+        ref, doc_no = application.ref, record.values["doc_no"]
+    public_ref, public_record, _ = _open_application(app, instance)
+    reviewer = client_as(app, REVIEWER)
+    before = len(log_entries(instance))
+    for path in ("/admin/repairs", f"/admin/repairs/{ref}"):
+        page = text(reviewer.get(path))
+        assert ref in page and "王*" in page and record.public_id in page
+        assert mini.PERSON[0] not in page and doc_no not in page and mini.PERSON[1] not in page
+    # An organisation's name and a public record's number need no logged read.
+    queue = text(reviewer.get("/admin/repairs"))
+    assert mini.PINGAN[0] in queue and public_record.values["doc_no"] in queue
+    assert len(log_entries(instance)) == before
+    full = read_record(reviewer, ref, "核对处罚决定书")
+    assert full.status_code == 200 and doc_no in text(full)
+    with session_factory(instance.database_url).begin() as db:
+        db.get(repairs.RepairApplication, application.id).state = "refused"
+        db.get(repairs.RepairApplication, application.id).open_for = None
 
 
 def test_the_query_log_verifies_after_all_of_this(instance):
