@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
 
-from credit import access, authcodes, querylog
+from credit import access, authcodes, querylog, typed
 from credit.authcodes import CodeRequest, CodeRequestError
 from credit.catalog import RECORD_KINDS
 from credit.logins import Identity, LoginRefused
@@ -84,7 +84,9 @@ def create_code():
     form = request.form
     try:
         code_request = CodeRequest(
-            purpose=" ".join(form.get("purpose", "").split()),
+            # Shown to every holder and kept in the query log: no NUL (PostgreSQL refuses it), no
+            # direction override making it read otherwise than it was written.
+            purpose=typed.line(form.get("purpose")),
             kinds=tuple(k for k in RECORD_KINDS if k in form.getlist("kinds")),
             include_unpublished=form.get("include_unpublished") == "1",
             days=_number(form.get("days"), "有效期"), max_uses=_number(form.get("max_uses"), "可用次数"))
