@@ -13,6 +13,7 @@ from functools import wraps
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
 
 from credit import logins
 from credit.config import Settings
@@ -106,7 +107,24 @@ def required(view):
         if identity() is None:
             if wants_json():
                 abort(401)
-            session[NEXT] = request.path
+            after = _page_at(request.path)
+            if after:
+                session[NEXT] = after
+            else:
+                session.pop(NEXT, None)
             return redirect(url_for("account.login_page"))
         return view(*args, **kwargs)
     return wrapper
+
+
+def _page_at(path: str) -> str | None:
+    """`path` when a GET there is a page: a form sent after the session ended (its POST was the
+    request sent to log in) may have an action that answers only POST (/account/codes), which
+    after the login would be a 405 error page; then the account page is where to come back to."""
+    if request.method in ("GET", "HEAD"):
+        return path
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:   # no GET route there (405), or only by a redirect
+        return None
+    return path

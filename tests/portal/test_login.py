@@ -177,3 +177,28 @@ def test_the_demo_staff_log_in_and_open_the_pages_of_their_roles(app, instance):
     subject = app.test_client()
     log_in(subject, "enterprise")
     assert subject.get("/admin").status_code == 403
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_a_page_after_login(app, instance):
+    """A session that ended while a form was open: the form's POST sends the browser to log in, and
+    after it to a page — never to a path that answers only POST (a 405 error page)."""
+    from credit import logins
+    from credit.db import session_factory
+    from portal.login import SESSION_KEY
+
+    client = app.test_client()
+    log_in(client, "enterprise")
+    token = csrf_token(client)
+    for path, form, back_at in (("/account/codes", {"purpose": "贷款", "kinds": ["penalty"], "days": "3",
+                                                    "max_uses": "1"}, "/account"),
+                                ("/account/codes/1/revoke", {}, "/account"),
+                                ("/authorized", {"subject": "某公司", "code": "x"}, "/authorized")):
+        with client.session_transaction() as cookie:   # the session ends (timeout) while the form is open
+            logins.end(session_factory(instance.database_url), cookie[SESSION_KEY])
+        sent = client.post(path, data={**form, "csrf_token": token})
+        assert sent.status_code == 302 and sent.headers["Location"] == "/login"
+        back = provider_login(requests.Session(), client.get("/login").headers["Location"], "enterprise")
+        done = client.get(_local(back))
+        assert done.status_code == 302 and done.headers["Location"] == back_at, path
+        assert client.get(back_at).status_code == 200
+        token = csrf_token(client)
