@@ -65,8 +65,11 @@ def logout():
         return redirect(url_for("public.home"))
     try:
         # RP-initiated logout: the provider ends its own session too, then sends the browser home.
+        # The portal is named by its client_id, not by an id_token_hint: the ID token carries the
+        # verified ID number and name, and this URL stays in the browser's history and the
+        # provider's logs.
         end = client.create_logout_url(post_logout_redirect_uri=url_for("public.home", _external=True),
-                                       id_token_hint=id_token, client_id=current.settings().oidc_client_id)
+                                       client_id=current.settings().oidc_client_id)
     except (RequestException, RuntimeError):   # provider down, or it offers no logout endpoint
         return redirect(url_for("public.home"))
     return redirect(end["url"])

@@ -124,7 +124,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(app):
     client = app.test_client()
     http = log_in(client, "sole_trader")
     out = client.post("/logout", data={"csrf_token": csrf_token(client)})
-    assert out.status_code == 302 and "id_token_hint=" in out.headers["Location"]
+    assert out.status_code == 302 and "client_id=" in out.headers["Location"]
     assert client.get("/api/v1/me").status_code == 401
     assert provider_logout(http, out.headers["Location"]).startswith("http://localhost/")
     # Logged out at the provider too: the next login asks who you are again.
@@ -202,3 +202,22 @@ def test_a_form_sent_after_the_session_ended_comes_back_to_a_page_after_login(ap
         assert done.status_code == 302 and done.headers["Location"] == back_at, path
         assert client.get(back_at).status_code == 200
         token = csrf_token(client)
+
+
+def test_the_logout_url_carries_no_id_token(app, oidc_provider):
+    """The ID token holds the verified citizen ID number and name: as an id_token_hint it would sit in
+    the browser's history and the provider's access log. The portal names itself by client_id."""
+    import base64
+    import re
+
+    client = app.test_client()
+    http = log_in(client, "person")
+    out = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    url = out.headers["Location"]
+    decoded = b"".join(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+                       for part in re.findall(r"eyJ[\w-]+", url))
+    id_number = oidc_provider.identities["person"]["id_number"]
+    assert "id_token_hint" not in url and id_number.encode() not in decoded and id_number not in url
+    assert parse_qs(urlsplit(url).query)["client_id"] == [oidc_provider.client_id]
+    assert provider_logout(http, url).startswith("http://localhost/")
+    assert client.get("/api/v1/me").status_code == 401
