@@ -221,3 +221,64 @@ def test_the_logout_url_carries_no_id_token(app, oidc_provider):
     assert parse_qs(urlsplit(url).query)["client_id"] == [oidc_provider.client_id]
     assert provider_logout(http, url).startswith("http://localhost/")
     assert client.get("/api/v1/me").status_code == 401
+
+
+def _forged_id_token(oidc_provider, nonce: str, claims: dict, alg: str = "RS256", own_key: bool = True) -> str:
+    """An ID token as the provider would sign it (its own key from its key file), with `claims` over
+    the person's; alg "none" gives an unsigned one, own_key=False one signed by another key."""
+    import base64
+    import json
+    import time
+
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    signing = json.loads(oidc_provider.keys_path.read_text())["keys"][0]
+    now = int(time.time())
+    body = {"iss": oidc_provider.issuer, "aud": oidc_provider.client_id, "sub": "forged", "exp": now + 300, "iat": now,
+            "nonce": nonce, **oidc_provider.identities["person"], **claims}
+    header = {"alg": alg, "kid": signing["kid"]}
+    if alg == "none":
+        part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()  # noqa: E731
+        return f"{part(header)}.{part(body)}."
+    key = RSAKey.import_key(signing) if own_key else RSAKey.generate_key(2048, private=True)
+    return jwt.encode(header, body, key)
+
+
+PERSON_ID = "42011119860415123X"   # the development provider's natural person (idp/identities.json)
+FORGED = {
+    "another audience": ({"aud": "another-client"}, {}), "another issuer": ({"iss": "https://idp.example"}, {}),
+    "expired": ({"exp": 1_700_000_000, "iat": 1_699_999_000}, {}), "unsigned": ({}, {"alg": "none"}),
+    "another key": ({}, {"own_key": False}), "another nonce": ({"nonce": "replayed"}, {}),
+    "invalid check digit": ({"id_number": PERSON_ID[:-1] + "1"}, {}),
+    "a credit code for a natural person": ({"id_number": None, "uscc": "91420106MA4K2D8R04"}, {}),
+}
+SPELLED = {"lower-case x": PERSON_ID.lower(), "spaces": " 420111 19860415 123x ",
+           "full-width": PERSON_ID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))}
+
+
+def _callback_with(app, oidc_provider, monkeypatch, claims: dict, **how):
+    """A login whose token endpoint answers with a forged ID token; the client after the callback."""
+    from authlib.integrations.flask_client.apps import FlaskOAuth2App
+
+    client = app.test_client()
+    params = parse_qs(urlsplit(client.get("/login").headers["Location"]).query)
+    token = _forged_id_token(oidc_provider, params["nonce"][0], claims, **how)
+    monkeypatch.setattr(FlaskOAuth2App, "fetch_access_token",
+                        lambda self, **kwargs: {"access_token": "a", "token_type": "Bearer", "id_token": token})
+    return client, client.get(f"/login/callback?code=c&state={params['state'][0]}")
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+def test_an_id_token_that_does_not_verify_logs_no_one_in(app, oidc_provider, monkeypatch, case):
+    claims, how = FORGED[case]
+    client, done = _callback_with(app, oidc_provider, monkeypatch, claims, **how)
+    assert done.status_code in (400, 403) and "登录" in done.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("case", list(SPELLED))
+def test_an_id_number_spelled_otherwise_is_the_same_person(app, oidc_provider, monkeypatch, case):
+    client, done = _callback_with(app, oidc_provider, monkeypatch, {"id_number": SPELLED[case]})
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    assert client.get("/api/v1/me").json["subject"]["key"] == PERSON_ID
