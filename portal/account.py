@@ -28,6 +28,7 @@ def login_page():
     client = login.provider()
     if client is None:
         raise PortalError(503, "login_unavailable", "本站尚未接入统一身份认证服务，暂不能登录")
+    login.forget_abandoned_logins()
     try:
         return client.authorize_redirect(url_for("account.callback", _external=True))
     except RequestException as exc:

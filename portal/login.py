@@ -24,6 +24,7 @@ from portal.errors import wants_json
 PROVIDER = "provider"
 SESSION_KEY = "login"   # the key of the session token in Flask's (signed) cookie
 NEXT = "next"      # where to go after logging in: kept in the cookie, never in a URL
+PENDING_LOGINS = 3   # logins begun and not finished whose state the cookie keeps (a tab each)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -91,6 +92,17 @@ def begin(identity_: Identity, id_token: str | None) -> None:
     if after:
         session[NEXT] = after
     session[SESSION_KEY] = logins.start(sessions(), identity_, id_token, now(), _settings())
+
+
+def forget_abandoned_logins() -> None:
+    """Before a login begins: keep only the newest few begun before it. authlib keeps each login's
+    state, nonce and PKCE verifier in the cookie until its callback, ~180 bytes each; a user who
+    clicks 登录 and goes back again and again would pass the 4 KB a browser keeps for a cookie after
+    some twenty, and from then on no login could finish."""
+    prefix = f"_state_{PROVIDER}_"   # authlib's key for one login's state
+    begun = sorted((key for key in session if key.startswith(prefix)), key=lambda key: session[key].get("exp", 0))
+    for key in begun[:max(0, len(begun) - (PENDING_LOGINS - 1))]:
+        session.pop(key)
 
 
 def finish() -> str | None:

@@ -282,3 +282,29 @@ def test_an_id_number_spelled_otherwise_is_the_same_person(app, oidc_provider, m
     client, done = _callback_with(app, oidc_provider, monkeypatch, {"id_number": SPELLED[case]})
     assert done.status_code == 302 and done.headers["Location"] == "/account"
     assert client.get("/api/v1/me").json["subject"]["key"] == PERSON_ID
+
+
+def test_logins_begun_and_abandoned_do_not_grow_the_cookie_until_login_breaks(app):
+    """Each /login keeps its state, nonce and PKCE verifier in the cookie until its callback: a user who
+    clicks 登录 and goes back, again and again, would pass the 4 KB browsers keep for a cookie after
+    some twenty tries, and from then on no login could finish. Only the latest few are kept."""
+    client = app.test_client()
+    first = client.get("/login").headers["Location"]
+    for _ in range(40):
+        client.get("/login")
+    assert len(client.get_cookie("credit_session").value) < 1500
+    back = provider_login(requests.Session(), client.get("/login").headers["Location"], "enterprise")
+    done = client.get(_local(back))
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    # The first of those logins is no longer pending: its callback is refused as any stale one.
+    stale = app.test_client()
+    late = provider_login(requests.Session(), first, "enterprise")
+    assert stale.get(_local(late)).status_code == 400
+
+
+def test_a_login_begun_in_a_second_tab_lets_the_first_finish(app):
+    client = app.test_client()
+    first, second = (client.get("/login").headers["Location"] for _ in range(2))
+    back = provider_login(requests.Session(), first, "social_org")
+    done = client.get(_local(back))
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
