@@ -77,7 +77,8 @@ def id_problem(number: str) -> str | None:
     """None when `number` (already normalized) is a valid 18-character citizen ID number."""
     if len(number) != 18:
         return f"身份证号码应为18位，实为{len(number)}位"
-    if not number[:17].isdigit() or number[17] not in "0123456789X":
+    # ASCII digits only: str.isdigit (and int) take other scripts' digits too, which NFKC keeps.
+    if not (number[:17].isascii() and number[:17].isdigit()) or number[17] not in "0123456789X":
         return "身份证号码含非法字符"
     if id_check_char(number[:17]) != number[17]:
         return "身份证号码校验位错误"

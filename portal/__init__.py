@@ -11,6 +11,7 @@ import orjson
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from credit.catalog import load_catalog
 from credit.config import Settings
@@ -46,6 +47,15 @@ SECURITY_HEADERS = {
 }
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in a URL is a database row's id: a number past a 32-bit INTEGER (PostgreSQL) or a
+    64-bit one (SQLite) names no row, so it is an unknown URL (404), not a database error (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 class JSONProvider(DefaultJSONProvider):
     """Every JSON body the portal reads (request.get_json, the batch API's) is parsed by orjson: strict
     UTF-8, so a lone surrogate ("\\ud800", which no text can be stored or sent with) is a ValueError
@@ -58,6 +68,7 @@ class JSONProvider(DefaultJSONProvider):
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.json = JSONProvider(app)
+    app.url_map.converters["int"] = RowId   # before any route is added
     config = config or {}
     settings = config.get("CREDIT_SETTINGS") or Settings()
     app.config.update(flask_config(settings))

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
 
-from credit import access, authcodes, querylog
+from credit import access, authcodes, querylog, typed
 from credit.authcodes import CodeRequest, CodeRequestError
 from credit.catalog import RECORD_KINDS
 from credit.logins import Identity, LoginRefused
@@ -28,6 +28,7 @@ def login_page():
     client = login.provider()
     if client is None:
         raise PortalError(503, "login_unavailable", "本站尚未接入统一身份认证服务，暂不能登录")
+    login.forget_abandoned_logins()
     try:
         return client.authorize_redirect(url_for("account.callback", _external=True))
     except RequestException as exc:
@@ -65,8 +66,11 @@ def logout():
         return redirect(url_for("public.home"))
     try:
         # RP-initiated logout: the provider ends its own session too, then sends the browser home.
+        # The portal is named by its client_id, not by an id_token_hint: the ID token carries the
+        # verified ID number and name, and this URL stays in the browser's history and the
+        # provider's logs.
         end = client.create_logout_url(post_logout_redirect_uri=url_for("public.home", _external=True),
-                                       id_token_hint=id_token, client_id=current.settings().oidc_client_id)
+                                       client_id=current.settings().oidc_client_id)
     except (RequestException, RuntimeError):   # provider down, or it offers no logout endpoint
         return redirect(url_for("public.home"))
     return redirect(end["url"])
@@ -84,7 +88,9 @@ def create_code():
     form = request.form
     try:
         code_request = CodeRequest(
-            purpose=" ".join(form.get("purpose", "").split()),
+            # Shown to every holder and kept in the query log: no NUL (PostgreSQL refuses it), no
+            # direction override making it read otherwise than it was written.
+            purpose=typed.line(form.get("purpose")),
             kinds=tuple(k for k in RECORD_KINDS if k in form.getlist("kinds")),
             include_unpublished=form.get("include_unpublished") == "1",
             days=_number(form.get("days"), "有效期"), max_uses=_number(form.get("max_uses"), "可用次数"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from credit import access
+from indexer.validate import clean_text
 from portal import current, login
 from portal.errors import invalid
 from portal.extensions import limiter
@@ -40,7 +41,9 @@ def code_tries(view):
 
 def use_code(subject: str, code: str) -> access.Disclosure:
     """The scoped record, logged; raises access.Refused."""
-    subject = " ".join(subject.split())
+    # Cleaned as ingest cleaned the stored names (full-width letters and digits, stray spaces,
+    # control characters, which PostgreSQL refuses as a NUL): a name typed as printed finds its subject.
+    subject = clean_text(subject)
     if len(subject) > MAX_INPUT or len(code) > MAX_INPUT:
         raise invalid(f"主体和授权码均不超过{MAX_INPUT}个字符")
     return access.read(login.sessions(), catalog(), login.identity(), how=access.CODE, today=current.today(),

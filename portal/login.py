@@ -13,6 +13,7 @@ from functools import wraps
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
 
 from credit import logins
 from credit.config import Settings
@@ -23,6 +24,7 @@ from portal.errors import wants_json
 PROVIDER = "provider"
 SESSION_KEY = "login"   # the key of the session token in Flask's (signed) cookie
 NEXT = "next"      # where to go after logging in: kept in the cookie, never in a URL
+PENDING_LOGINS = 3   # logins begun and not finished whose state the cookie keeps (a tab each)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -92,6 +94,17 @@ def begin(identity_: Identity, id_token: str | None) -> None:
     session[SESSION_KEY] = logins.start(sessions(), identity_, id_token, now(), _settings())
 
 
+def forget_abandoned_logins() -> None:
+    """Before a login begins: keep only the newest few begun before it. authlib keeps each login's
+    state, nonce and PKCE verifier in the cookie until its callback, ~180 bytes each; a user who
+    clicks 登录 and goes back again and again would pass the 4 KB a browser keeps for a cookie after
+    some twenty, and from then on no login could finish."""
+    prefix = f"_state_{PROVIDER}_"   # authlib's key for one login's state
+    begun = sorted((key for key in session if key.startswith(prefix)), key=lambda key: session[key].get("exp", 0))
+    for key in begun[:max(0, len(begun) - (PENDING_LOGINS - 1))]:
+        session.pop(key)
+
+
 def finish() -> str | None:
     """End the current session; returns the ID token to hint the provider's logout with."""
     token = session.pop(SESSION_KEY, None)
@@ -106,7 +119,24 @@ def required(view):
         if identity() is None:
             if wants_json():
                 abort(401)
-            session[NEXT] = request.path
+            after = _page_at(request.path)
+            if after:
+                session[NEXT] = after
+            else:
+                session.pop(NEXT, None)
             return redirect(url_for("account.login_page"))
         return view(*args, **kwargs)
     return wrapper
+
+
+def _page_at(path: str) -> str | None:
+    """`path` when a GET there is a page: a form sent after the session ended (its POST was the
+    request sent to log in) may have an action that answers only POST (/account/codes), which
+    after the login would be a 405 error page; then the account page is where to come back to."""
+    if request.method in ("GET", "HEAD"):
+        return path
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:   # no GET route there (405), or only by a redirect
+        return None
+    return path

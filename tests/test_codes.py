@@ -79,6 +79,10 @@ def test_citizen_id_check_digit():
         assert not is_citizen_id(valid[:pos] + digit + valid[pos + 1:])
     assert "校验位" in id_problem("110105194912310021")
     assert "18位" in id_problem("11010519491231")
+    # Digits of other scripts are digits to str.isdigit and int(), and NFKC leaves them as they are:
+    # written so, a valid-looking number would be a second key for one person.
+    arabic = "".join(chr(0x660 + int(c)) if c.isdigit() else c for c in valid)
+    assert normalize_code(arabic) == arabic and "非法字符" in id_problem(arabic)
 
 
 def test_masked_id_hides_birth_date():

@@ -20,7 +20,19 @@ from credit.querylog import QueryLogEntry
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.portal import mini
 from tests.portal.conftest import portal_app
-from tests.portal.realname import CLERK, CLERK_2, ORG_A, ORG_B, ORG_ENDED, PERSON, SHOP, client_as, csrf_token, log_in
+from tests.portal.realname import (
+    CLERK,
+    CLERK_2,
+    ORG_A,
+    ORG_B,
+    ORG_ENDED,
+    PERSON,
+    SHOP,
+    client_as,
+    csrf_token,
+    log_in,
+    trader,
+)
 
 NOW = datetime.now(timezone.utc)
 FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
@@ -422,3 +434,42 @@ def test_a_file_is_opened_only_as_a_logged_read_of_a_record_the_reader_sees(inst
     assert [r.id for r in shown.records] == [own] and log_count(instance) == before + 1
     assert (entry.how, entry.subject_key, entry.items) == ("self", ORG_A.key, [own])
     assert entry.reason == f"{access.OWN_READ_REASON}：异议申请 R1 的证明材料 F1"
+
+
+def test_a_purpose_with_control_characters_is_stored_and_shown_clean(app, instance):
+    """NUL (which PostgreSQL refuses: a 500) and the other control characters, and the direction
+    overrides that would make the purpose a code holder reads say otherwise, are removed."""
+    owner = client_as(app, trader(20))
+    code = new_code(owner, purpose="贷款\x00审批\x07\u202e批审<b>x</b>")
+    shown = use(client_as(app, CLERK), trader(20).uscc, code)
+    assert shown.status_code == 200 and shown.json["purpose"] == "贷款审批批审<b>x</b>"
+    assert last_entry(instance).reason == "贷款审批批审<b>x</b>"
+    page = owner.get("/account").get_data(as_text=True)
+    assert "贷款审批批审&lt;b&gt;x&lt;/b&gt;" in page and "\u202e" not in page
+
+
+def test_a_subject_typed_with_control_characters_or_full_width_digits_is_found(app, instance):
+    """The subject is cleaned as ingest cleaned the stored name (full-width letters and digits
+    half-width, control characters removed): a NUL is no 500 on PostgreSQL, and a name typed with
+    full-width digits, as it is often printed, finds its subject."""
+    owner, clerk = client_as(app, trader(21)), client_as(app, CLERK)
+    name = trader(21).name
+    code = new_code(owner, uses=5)
+    full_width = name.translate(FULL_WIDTH)
+    assert full_width != name
+    for typed in (full_width, name[:3] + "\x00" + name[3:], f"  {name}\u3000"):
+        shown = use(clerk, typed, code)
+        assert shown.status_code == 200 and shown.json["subject"]["name"] == name, typed
+    refused = use(clerk, "查无\x00此人", code)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "not_authorized"
+    page = clerk.post("/authorized", data={"csrf_token": csrf_token(clerk, "/authorized"), "subject": "查无\x00此人",
+                                           "code": code})
+    assert page.status_code == 403 and "未能查询" in page.get_data(as_text=True)
+
+
+def test_an_id_past_any_row_is_not_found_not_an_error(app):
+    owner = client_as(app, ORG_A)
+    token = csrf_token(owner)
+    for code_id in ("2147483648", "99999999999999999999"):
+        page = owner.post(f"/account/codes/{code_id}/revoke", data={"csrf_token": token})
+        assert page.status_code == 404 and "系统内部错误" not in page.get_data(as_text=True)

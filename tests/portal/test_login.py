@@ -124,7 +124,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(app):
     client = app.test_client()
     http = log_in(client, "sole_trader")
     out = client.post("/logout", data={"csrf_token": csrf_token(client)})
-    assert out.status_code == 302 and "id_token_hint=" in out.headers["Location"]
+    assert out.status_code == 302 and "client_id=" in out.headers["Location"]
     assert client.get("/api/v1/me").status_code == 401
     assert provider_logout(http, out.headers["Location"]).startswith("http://localhost/")
     # Logged out at the provider too: the next login asks who you are again.
@@ -177,3 +177,134 @@ def test_the_demo_staff_log_in_and_open_the_pages_of_their_roles(app, instance):
     subject = app.test_client()
     log_in(subject, "enterprise")
     assert subject.get("/admin").status_code == 403
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_a_page_after_login(app, instance):
+    """A session that ended while a form was open: the form's POST sends the browser to log in, and
+    after it to a page — never to a path that answers only POST (a 405 error page)."""
+    from credit import logins
+    from credit.db import session_factory
+    from portal.login import SESSION_KEY
+
+    client = app.test_client()
+    log_in(client, "enterprise")
+    token = csrf_token(client)
+    for path, form, back_at in (("/account/codes", {"purpose": "贷款", "kinds": ["penalty"], "days": "3",
+                                                    "max_uses": "1"}, "/account"),
+                                ("/account/codes/1/revoke", {}, "/account"),
+                                ("/authorized", {"subject": "某公司", "code": "x"}, "/authorized")):
+        with client.session_transaction() as cookie:   # the session ends (timeout) while the form is open
+            logins.end(session_factory(instance.database_url), cookie[SESSION_KEY])
+        sent = client.post(path, data={**form, "csrf_token": token})
+        assert sent.status_code == 302 and sent.headers["Location"] == "/login"
+        back = provider_login(requests.Session(), client.get("/login").headers["Location"], "enterprise")
+        done = client.get(_local(back))
+        assert done.status_code == 302 and done.headers["Location"] == back_at, path
+        assert client.get(back_at).status_code == 200
+        token = csrf_token(client)
+
+
+def test_the_logout_url_carries_no_id_token(app, oidc_provider):
+    """The ID token holds the verified citizen ID number and name: as an id_token_hint it would sit in
+    the browser's history and the provider's access log. The portal names itself by client_id."""
+    import base64
+    import re
+
+    client = app.test_client()
+    http = log_in(client, "person")
+    out = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    url = out.headers["Location"]
+    decoded = b"".join(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+                       for part in re.findall(r"eyJ[\w-]+", url))
+    id_number = oidc_provider.identities["person"]["id_number"]
+    assert "id_token_hint" not in url and id_number.encode() not in decoded and id_number not in url
+    assert parse_qs(urlsplit(url).query)["client_id"] == [oidc_provider.client_id]
+    assert provider_logout(http, url).startswith("http://localhost/")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def _forged_id_token(oidc_provider, nonce: str, claims: dict, alg: str = "RS256", own_key: bool = True) -> str:
+    """An ID token as the provider would sign it (its own key from its key file), with `claims` over
+    the person's; alg "none" gives an unsigned one, own_key=False one signed by another key."""
+    import base64
+    import json
+    import time
+
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    signing = json.loads(oidc_provider.keys_path.read_text())["keys"][0]
+    now = int(time.time())
+    body = {"iss": oidc_provider.issuer, "aud": oidc_provider.client_id, "sub": "forged", "exp": now + 300, "iat": now,
+            "nonce": nonce, **oidc_provider.identities["person"], **claims}
+    header = {"alg": alg, "kid": signing["kid"]}
+    if alg == "none":
+        part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()  # noqa: E731
+        return f"{part(header)}.{part(body)}."
+    key = RSAKey.import_key(signing) if own_key else RSAKey.generate_key(2048, private=True)
+    return jwt.encode(header, body, key)
+
+
+PERSON_ID = "42011119860415123X"   # the development provider's natural person (idp/identities.json)
+FORGED = {
+    "another audience": ({"aud": "another-client"}, {}), "another issuer": ({"iss": "https://idp.example"}, {}),
+    "expired": ({"exp": 1_700_000_000, "iat": 1_699_999_000}, {}), "unsigned": ({}, {"alg": "none"}),
+    "another key": ({}, {"own_key": False}), "another nonce": ({"nonce": "replayed"}, {}),
+    "invalid check digit": ({"id_number": PERSON_ID[:-1] + "1"}, {}),
+    "a credit code for a natural person": ({"id_number": None, "uscc": "91420106MA4K2D8R04"}, {}),
+}
+SPELLED = {"lower-case x": PERSON_ID.lower(), "spaces": " 420111 19860415 123x ",
+           "full-width": PERSON_ID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))}
+
+
+def _callback_with(app, oidc_provider, monkeypatch, claims: dict, **how):
+    """A login whose token endpoint answers with a forged ID token; the client after the callback."""
+    from authlib.integrations.flask_client.apps import FlaskOAuth2App
+
+    client = app.test_client()
+    params = parse_qs(urlsplit(client.get("/login").headers["Location"]).query)
+    token = _forged_id_token(oidc_provider, params["nonce"][0], claims, **how)
+    monkeypatch.setattr(FlaskOAuth2App, "fetch_access_token",
+                        lambda self, **kwargs: {"access_token": "a", "token_type": "Bearer", "id_token": token})
+    return client, client.get(f"/login/callback?code=c&state={params['state'][0]}")
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+def test_an_id_token_that_does_not_verify_logs_no_one_in(app, oidc_provider, monkeypatch, case):
+    claims, how = FORGED[case]
+    client, done = _callback_with(app, oidc_provider, monkeypatch, claims, **how)
+    assert done.status_code in (400, 403) and "登录" in done.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("case", list(SPELLED))
+def test_an_id_number_spelled_otherwise_is_the_same_person(app, oidc_provider, monkeypatch, case):
+    client, done = _callback_with(app, oidc_provider, monkeypatch, {"id_number": SPELLED[case]})
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    assert client.get("/api/v1/me").json["subject"]["key"] == PERSON_ID
+
+
+def test_logins_begun_and_abandoned_do_not_grow_the_cookie_until_login_breaks(app):
+    """Each /login keeps its state, nonce and PKCE verifier in the cookie until its callback: a user who
+    clicks 登录 and goes back, again and again, would pass the 4 KB browsers keep for a cookie after
+    some twenty tries, and from then on no login could finish. Only the latest few are kept."""
+    client = app.test_client()
+    first = client.get("/login").headers["Location"]
+    for _ in range(40):
+        client.get("/login")
+    assert len(client.get_cookie("credit_session").value) < 1500
+    back = provider_login(requests.Session(), client.get("/login").headers["Location"], "enterprise")
+    done = client.get(_local(back))
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    # The first of those logins is no longer pending: its callback is refused as any stale one.
+    stale = app.test_client()
+    late = provider_login(requests.Session(), first, "enterprise")
+    assert stale.get(_local(late)).status_code == 400
+
+
+def test_a_login_begun_in_a_second_tab_lets_the_first_finish(app):
+    client = app.test_client()
+    first, second = (client.get("/login").headers["Location"] for _ in range(2))
+    back = provider_login(requests.Session(), first, "social_org")
+    done = client.get(_local(back))
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
