@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from credit import querylog, staff
+from credit import querylog, staff, typed
 from credit.authcodes import AuthorizationCode, CodeRefusal, code_hash
 from credit.catalog import Catalog, Column
 from credit.codes import is_citizen_id, looks_like_code, mask_id_number, normalize_code
@@ -27,6 +27,7 @@ SELF, CODE, STAFF = "self", "code", "staff"
 OWN_READ_REASON = "本人查询"
 # The purpose of a member of staff opening a file attached to a request (the gate adds which file).
 ATTACHMENT_PURPOSE = "查看申请所附材料"
+MAX_PURPOSE = 200   # characters of a stated purpose the query log keeps
 # Who among staff may read a subject's full record: reviewers and auditors any subject's (admins
 # through their implied roles); a department clerk only the records its own department sent.
 STAFF_READERS = (staff.REVIEWER, staff.AUDITOR, staff.DEPARTMENT)
@@ -83,9 +84,8 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
                 key, grant, shown = _use_code(session, catalog, querier, subject, code, code_key, today, now)
                 purpose = grant.purpose
             elif how == STAFF:
-                key, grant = normalize_code(subject), None
+                key, grant, purpose = normalize_code(typed.line(subject)), None, stated_purpose(purpose)
                 shown = _staff_read(session, catalog, querier, key, purpose, today)
-                purpose = " ".join(purpose.split())
             else:
                 raise ValueError(f"unknown access: {how}")
             if only is not None:
@@ -93,7 +93,7 @@ def read(sessions: sessionmaker[Session], catalog: Catalog, querier: Identity, *
             if attachment:
                 if only is None or not shown:
                     raise _Refusal(None)
-                purpose = f"{purpose}：{' '.join(attachment.split())}"
+                purpose = f"{purpose}：{typed.line(attachment)}"
             name = _current_name(session, key) or (querier.name if how == SELF else "")
             querylog.append(session, querier_id=querier.key, querier_name=querier.name, how=how, subject_key=key,
                             subject_name=name, items=[s.id for s in shown], address=address,
@@ -129,6 +129,13 @@ def _use_code(session: Session, catalog: Catalog, querier: Identity, subject: st
     if not shown or counted != 1:
         raise _Refusal(grant.subject_key)
     return grant.subject_key, grant, shown
+
+
+def stated_purpose(text: str | None) -> str:
+    """A staff reader's purpose as the query log keeps it: one line cleaned as every typed line is
+    (PostgreSQL refuses a NUL; a direction override would make it read otherwise), at most
+    MAX_PURPOSE characters. Empty: no purpose, no read."""
+    return typed.line(text)[:MAX_PURPOSE]
 
 
 def _staff_read(session: Session, catalog: Catalog, querier: Identity, key: str, purpose: str,

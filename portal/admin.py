@@ -128,14 +128,14 @@ def subject():
     if request.method == "GET":
         return render_template("admin/subject.html", form={}, disclosure=None)
     form = request.form
-    key, purpose = form.get("subject", "").strip(), " ".join(form.get("purpose", "").split())
+    key, purpose = form.get("subject", "").strip(), access.stated_purpose(form.get("purpose"))
     if not purpose:
         return render_template("admin/subject.html", form=form, disclosure=None,
                                error="请填写查询事由（将记入查询日志）"), 400
     try:
         disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF,
                                  today=current.today(), now=login.now(), address=request.remote_addr,
-                                 subject=key, purpose=purpose[:200])
+                                 subject=key, purpose=purpose)
     except access.Refused:
         return render_template("admin/subject.html", form=form, disclosure=None,
                                error="没有找到该主体，或其记录不在您可查阅的范围内"), 404

@@ -243,7 +243,7 @@ def detail(ref: str):
 @admin.staff_required(*READERS)
 def read(ref: str):
     """The request's record in full, through the access gate, for the stated purpose (logged)."""
-    purpose = " ".join(request.form.get("purpose", "").split())[:200]
+    purpose = access.stated_purpose(request.form.get("purpose"))
     if not purpose:
         return _detail(ref, error="请填写查阅事由（将记入查询日志）", status=400)
     record = _staff_request(ref)[1]

@@ -27,10 +27,12 @@ from tests.portal.realname import (
     ORG_B,
     ORG_ENDED,
     PERSON,
+    REVIEWER,
     SHOP,
     client_as,
     csrf_token,
     log_in,
+    make_staff,
     trader,
 )
 
@@ -46,6 +48,7 @@ def instance(request, tmp_path_factory):
     settings = make_settings(folder, ratelimit_code_tries="1000/minute", **database)
     report = ingest_into(settings, [str(mini.write(folder / "source", TODAY))], today=TODAY)
     assert report.total("rejected") == 0
+    make_staff(settings)
     return settings
 
 
@@ -473,3 +476,24 @@ def test_an_id_past_any_row_is_not_found_not_an_error(app):
     for code_id in ("2147483648", "99999999999999999999"):
         page = owner.post(f"/account/codes/{code_id}/revoke", data={"csrf_token": token})
         assert page.status_code == 404 and "系统内部错误" not in page.get_data(as_text=True)
+
+
+def test_a_staff_purpose_or_subject_with_control_characters_is_read_clean_or_refused(app, instance):
+    """A member of staff's purpose is kept in the query log as one clean line (a NUL was a 500 on
+    PostgreSQL); a purpose of nothing but control characters is no purpose; a subject typed with
+    control characters in it is read as it would be without them."""
+    reviewer = client_as(app, REVIEWER)
+
+    def read(subject, purpose):
+        return reviewer.post("/admin/subject", data={"csrf_token": csrf_token(reviewer, "/admin/subject"),
+                                                     "subject": subject, "purpose": purpose})
+    page = read(ORG_A.uscc, "核查\x00异议\u202e申请")
+    assert page.status_code == 200 and ORG_A.name in page.get_data(as_text=True)
+    assert last_entry(instance).reason == "核查异议申请" and last_entry(instance).how == "staff"
+    before = last_entry(instance).seq
+    empty = read(ORG_A.uscc, "\x00\x07 \u202e")
+    assert empty.status_code == 400 and "查询事由" in empty.get_data(as_text=True)
+    assert last_entry(instance).seq == before
+    typed = read(ORG_A.uscc[:9] + "\x00" + ORG_A.uscc[9:], "核查")
+    assert typed.status_code == 200 and ORG_A.name in typed.get_data(as_text=True)
+    assert last_entry(instance).subject_key == ORG_A.uscc and last_entry(instance).reason == "核查"
