@@ -293,14 +293,17 @@ def test_jsonl_keys_of_one_column(tmp_path, settings):
 def test_control_characters_never_stored_in_values_or_published(tmp_path, settings):
     from credit.search import RecordQuery, open_index
 
-    dirty = penalty_row(**{"行政相对人名称": "武汉市光谷\x00科技有限公司\x07", "违法事实": "发布\x1b虚假\x0b广告\x9f"})
+    # Bidirectional overrides and isolates too: "武汉\u202e司公限有技科" reads on the page as another name.
+    dirty = penalty_row(**{"行政相对人名称": "武汉市光谷\x00科技\u202e有限公司\x07",
+                           "违法事实": "发布\x1b虚假\x0b广告\x9f\u2067经营\u2069\u202a者\u202c"})
     path = write_csv(tmp_path / "p.csv", [dirty])
     assert ingest_into(settings, [str(path)], TODAY).as_json()["accepted"] == 1
     [(_identity, name, values)] = records(settings)
-    assert name == "武汉市光谷科技有限公司" and json.loads(values)["facts"] == "发布虚假 广告"
+    assert name == "武汉市光谷科技有限公司" and json.loads(values)["facts"] == "发布虚假 广告经营者"
     [hit] = open_index(settings).search_records(RecordQuery(today=TODAY)).hits
     published = json.dumps(hit.doc, ensure_ascii=False)
-    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in published)
+    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                   for c in published)
     assert hit.doc["subject_name"] == "武汉市光谷科技有限公司"
 
 
