@@ -324,6 +324,10 @@ def _unique_keys(pairs: list) -> dict:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+# Half of a UTF-16 pair escaped alone ("\ud800") decodes to no character: no UTF-8 text, database or
+# document can hold it (it stopped the whole ingest). Like a byte a decoder cannot read, it becomes
+# U+FFFD, so the row is kept and shows where its text was broken.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "true/false", type(None): "null"}
 
 
@@ -339,6 +343,8 @@ def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
         return BadRow(Problem(WHOLE_ROW, "not_json_object", f"第{number}行不是JSON对象（{what}）；每行应为一个"
                                                             "{\"列名\": \"值\", …} 形式的对象"))
     cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
+    if "\\u" in line and any(map(_LONE_SURROGATE.search, itertools.chain(cells, cells.values()))):
+        cells = {_LONE_SURROGATE.sub("\ufffd", k): _LONE_SURROGATE.sub("\ufffd", v) for k, v in cells.items()}
     if cells and max(map(len, cells.values())) > max_field:
         return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field), cells)
     return cells

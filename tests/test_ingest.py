@@ -288,6 +288,22 @@ def test_jsonl_keys_of_one_column(tmp_path, settings):
     assert "是同一列" in ingest_into(settings, [str(both)], TODAY).as_json()["files"][0]["error"]
 
 
+def test_jsonl_lone_surrogates_are_kept_as_replacement_characters(tmp_path, settings):
+    """JSON may escape half of a UTF-16 pair ("\\ud800") that no UTF-8 text can hold: such a line
+    stopped the whole ingest with a TypeError. It is stored with U+FFFD where the half stood."""
+    from credit.search import RecordQuery, open_index
+
+    broken = penalty_row(**{"行政处罚决定书文号": "2号", "违法事实": "发布\ud800虚假广告\udfff"})
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (penalty_row(), broken)) + "\n", encoding="utf-8")
+    assert "\\ud800" in path.read_text(encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (2, 0)
+    facts = {json.loads(values)["doc_no"]: json.loads(values)["facts"] for _identity, _name, values in records(settings)}
+    assert facts["2号"] == "发布\ufffd虚假广告\ufffd"
+    assert len(open_index(settings).search_records(RecordQuery(today=TODAY)).hits) == 2
+
+
 # -- control characters ---------------------------------------------------------------------------
 
 def test_control_characters_never_stored_in_values_or_published(tmp_path, settings):
