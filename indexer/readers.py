@@ -354,25 +354,41 @@ def _jsonl(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     with path.open("rb") as fh:
         encoding = detect_encoding(fh.read(1 << 20))
     fh = path.open(encoding=encoding)
-    lines = ((n, line) for n, line in enumerate(fh, start=1) if line.strip())
+    read = 0   # lines read: an undecodable byte past the part the encoding was detected from is named by it
+
+    def numbered() -> Iterator[tuple[int, str]]:
+        nonlocal read
+        for read, line in enumerate(fh, start=1):
+            if line.strip():
+                yield read, line
+
+    lines = numbered()
     before: list[Row] = []
-    for number, line in itertools.islice(lines, _JSONL_PROBE):
-        row = _json_row(number, line, max_field)
-        before.append((number, row))
-        keys = row.cells if type(row) is BadRow else row
-        if keys:
-            break
-    else:
+    try:
+        for number, line in itertools.islice(lines, _JSONL_PROBE):
+            row = _json_row(number, line, max_field)
+            before.append((number, row))
+            keys = row.cells if type(row) is BadRow else row
+            if keys:
+                break
+        else:
+            fh.close()
+            if not before:
+                raise FileError(f"{path.name}：文件为空")
+            raise FileError(f"{path.name}：前{len(before)}个非空行中没有带字段的JSON对象，无法确定字段"
+                            "（JSON Lines 文件应每行一个JSON对象）")
+    except UnicodeDecodeError as exc:
         fh.close()
-        if not before:
-            raise FileError(f"{path.name}：文件为空")
-        raise FileError(f"{path.name}：前{len(before)}个非空行中没有带字段的JSON对象，无法确定字段（JSON Lines 文件应每行一个JSON对象）")
+        raise FileError(f"{path.name} 第{read + 1}行附近编码错误（{exc.reason}）") from exc
 
     def rows() -> Iterator[Row]:
         with fh:
             yield from before
-            for number, line in lines:
-                yield number, _json_row(number, line, max_field)
+            try:
+                for number, line in lines:
+                    yield number, _json_row(number, line, max_field)
+            except UnicodeDecodeError as exc:   # as the CSV reader says it
+                raise FileError(f"{path.name} 第{read + 1}行附近编码错误（{exc.reason}）") from exc
     return list(keys), rows()
 
 

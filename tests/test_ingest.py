@@ -304,6 +304,17 @@ def test_jsonl_lone_surrogates_are_kept_as_replacement_characters(tmp_path, sett
     assert len(open_index(settings).search_records(RecordQuery(today=TODAY)).hits) == 2
 
 
+def test_jsonl_bad_byte_past_the_detected_part_refuses_the_file_as_csv_does(tmp_path, settings):
+    """The encoding is told from the file's first megabyte; a byte further on that it cannot decode
+    stopped the whole ingest with a UnicodeDecodeError. The file is refused, the line named."""
+    good = json.dumps(penalty_row(), ensure_ascii=False).encode()
+    bad = json.dumps(penalty_row(**{"违法事实": "发布XX广告"}), ensure_ascii=False).encode().replace(b"XX", b"\xed\xa0\x80")
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(good + b"\n" + b"\n" * (1 << 20) + bad + b"\n")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert "编码错误" in data["files"][0]["error"] and "p.jsonl 第" in data["files"][0]["error"]
+
+
 # -- control characters ---------------------------------------------------------------------------
 
 def test_control_characters_never_stored_in_values_or_published(tmp_path, settings):
