@@ -8,7 +8,10 @@ import re
 
 # C0 and C1 control characters other than white space (ingest removes them from every cell too).
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-_INVISIBLE = re.compile(CONTROL.pattern[:-1] + r"\u202a-\u202e\u2066-\u2069]")
+# Those and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): text
+# that would read otherwise than it was written (ingest removes these from every cell as well).
+INVISIBLE = re.compile(CONTROL.pattern[:-1] + r"\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = INVISIBLE
 _INVISIBLE_IN_BLOCK = re.compile(_INVISIBLE.pattern[:-1] + r"\x0b\x0c\x1c-\x1f]")   # a block keeps its line breaks
 
 

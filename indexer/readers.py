@@ -324,6 +324,10 @@ def _unique_keys(pairs: list) -> dict:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+# Half of a UTF-16 pair escaped alone ("\ud800") decodes to no character: no UTF-8 text, database or
+# document can hold it (it stopped the whole ingest). Like a byte a decoder cannot read, it becomes
+# U+FFFD, so the row is kept and shows where its text was broken.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "true/false", type(None): "null"}
 
 
@@ -339,6 +343,8 @@ def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
         return BadRow(Problem(WHOLE_ROW, "not_json_object", f"第{number}行不是JSON对象（{what}）；每行应为一个"
                                                             "{\"列名\": \"值\", …} 形式的对象"))
     cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
+    if "\\u" in line and any(map(_LONE_SURROGATE.search, itertools.chain(cells, cells.values()))):
+        cells = {_LONE_SURROGATE.sub("\ufffd", k): _LONE_SURROGATE.sub("\ufffd", v) for k, v in cells.items()}
     if cells and max(map(len, cells.values())) > max_field:
         return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field), cells)
     return cells
@@ -348,25 +354,41 @@ def _jsonl(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     with path.open("rb") as fh:
         encoding = detect_encoding(fh.read(1 << 20))
     fh = path.open(encoding=encoding)
-    lines = ((n, line) for n, line in enumerate(fh, start=1) if line.strip())
+    read = 0   # lines read: an undecodable byte past the part the encoding was detected from is named by it
+
+    def numbered() -> Iterator[tuple[int, str]]:
+        nonlocal read
+        for read, line in enumerate(fh, start=1):
+            if line.strip():
+                yield read, line
+
+    lines = numbered()
     before: list[Row] = []
-    for number, line in itertools.islice(lines, _JSONL_PROBE):
-        row = _json_row(number, line, max_field)
-        before.append((number, row))
-        keys = row.cells if type(row) is BadRow else row
-        if keys:
-            break
-    else:
+    try:
+        for number, line in itertools.islice(lines, _JSONL_PROBE):
+            row = _json_row(number, line, max_field)
+            before.append((number, row))
+            keys = row.cells if type(row) is BadRow else row
+            if keys:
+                break
+        else:
+            fh.close()
+            if not before:
+                raise FileError(f"{path.name}：文件为空")
+            raise FileError(f"{path.name}：前{len(before)}个非空行中没有带字段的JSON对象，无法确定字段"
+                            "（JSON Lines 文件应每行一个JSON对象）")
+    except UnicodeDecodeError as exc:
         fh.close()
-        if not before:
-            raise FileError(f"{path.name}：文件为空")
-        raise FileError(f"{path.name}：前{len(before)}个非空行中没有带字段的JSON对象，无法确定字段（JSON Lines 文件应每行一个JSON对象）")
+        raise FileError(f"{path.name} 第{read + 1}行附近编码错误（{exc.reason}）") from exc
 
     def rows() -> Iterator[Row]:
         with fh:
             yield from before
-            for number, line in lines:
-                yield number, _json_row(number, line, max_field)
+            try:
+                for number, line in lines:
+                    yield number, _json_row(number, line, max_field)
+            except UnicodeDecodeError as exc:   # as the CSV reader says it
+                raise FileError(f"{path.name} 第{read + 1}行附近编码错误（{exc.reason}）") from exc
     return list(keys), rows()
 
 

@@ -10,7 +10,7 @@ from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, K
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
 from credit.publicity import publicity_cap
-from credit.typed import CONTROL
+from credit.typed import INVISIBLE
 
 RESIDENT_ID_TYPES = {"", "身份证", "居民身份证", "中华人民共和国居民身份证", "001"}
 ADULT_MONTHS = 18 * 12
@@ -51,8 +51,9 @@ _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 
 # clerk's file and meaningless in a record. They are removed, not a reason to reject the row (the
 # clerk could not see what to fix), so none is stored in a record's values or published; the row
 # as sent keeps them. Tab, line breaks and the other spacing controls become one space, as any run
-# of white space does.
-_CONTROL = CONTROL
+# of white space does. The bidirectional overrides and isolates go too: a name holding U+202E shows
+# on every page as another name (武汉\u202e司公限有技科 reads 武汉科技有限公司).
+_CONTROL = INVISIBLE
 _NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r\x0b\x0c\x1c-\x1f\x85]|" + _CONTROL.pattern)
 # For a whole row at once: a character class alone is a fast scan, where the pattern above costs
 # ~30 µs a row. White space other than the plain space always sends the row to the cell-by-cell

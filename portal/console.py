@@ -93,7 +93,8 @@ def _own_department() -> str | None:
 
 
 def _download(body: bytes, name: str, mimetype: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
+    # content_type, not mimetype: given a text/* mimetype, Response adds "; charset=utf-8" a second time.
+    return Response(body, content_type=mimetype, headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"})
 
 

@@ -288,19 +288,49 @@ def test_jsonl_keys_of_one_column(tmp_path, settings):
     assert "是同一列" in ingest_into(settings, [str(both)], TODAY).as_json()["files"][0]["error"]
 
 
+def test_jsonl_lone_surrogates_are_kept_as_replacement_characters(tmp_path, settings):
+    """JSON may escape half of a UTF-16 pair ("\\ud800") that no UTF-8 text can hold: such a line
+    stopped the whole ingest with a TypeError. It is stored with U+FFFD where the half stood."""
+    from credit.search import RecordQuery, open_index
+
+    broken = penalty_row(**{"行政处罚决定书文号": "2号", "违法事实": "发布\ud800虚假广告\udfff"})
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (penalty_row(), broken)) + "\n", encoding="utf-8")
+    assert "\\ud800" in path.read_text(encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (2, 0)
+    facts = {json.loads(values)["doc_no"]: json.loads(values)["facts"] for _identity, _name, values in records(settings)}
+    assert facts["2号"] == "发布\ufffd虚假广告\ufffd"
+    assert len(open_index(settings).search_records(RecordQuery(today=TODAY)).hits) == 2
+
+
+def test_jsonl_bad_byte_past_the_detected_part_refuses_the_file_as_csv_does(tmp_path, settings):
+    """The encoding is told from the file's first megabyte; a byte further on that it cannot decode
+    stopped the whole ingest with a UnicodeDecodeError. The file is refused, the line named."""
+    good = json.dumps(penalty_row(), ensure_ascii=False).encode()
+    bad = json.dumps(penalty_row(**{"违法事实": "发布XX广告"}), ensure_ascii=False).encode().replace(b"XX", b"\xed\xa0\x80")
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(good + b"\n" + b"\n" * (1 << 20) + bad + b"\n")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert "编码错误" in data["files"][0]["error"] and "p.jsonl 第" in data["files"][0]["error"]
+
+
 # -- control characters ---------------------------------------------------------------------------
 
 def test_control_characters_never_stored_in_values_or_published(tmp_path, settings):
     from credit.search import RecordQuery, open_index
 
-    dirty = penalty_row(**{"行政相对人名称": "武汉市光谷\x00科技有限公司\x07", "违法事实": "发布\x1b虚假\x0b广告\x9f"})
+    # Bidirectional overrides and isolates too: "武汉\u202e司公限有技科" reads on the page as another name.
+    dirty = penalty_row(**{"行政相对人名称": "武汉市光谷\x00科技\u202e有限公司\x07",
+                           "违法事实": "发布\x1b虚假\x0b广告\x9f\u2067经营\u2069\u202a者\u202c"})
     path = write_csv(tmp_path / "p.csv", [dirty])
     assert ingest_into(settings, [str(path)], TODAY).as_json()["accepted"] == 1
     [(_identity, name, values)] = records(settings)
-    assert name == "武汉市光谷科技有限公司" and json.loads(values)["facts"] == "发布虚假 广告"
+    assert name == "武汉市光谷科技有限公司" and json.loads(values)["facts"] == "发布虚假 广告经营者"
     [hit] = open_index(settings).search_records(RecordQuery(today=TODAY)).hits
     published = json.dumps(hit.doc, ensure_ascii=False)
-    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in published)
+    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                   for c in published)
     assert hit.doc["subject_name"] == "武汉市光谷科技有限公司"
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from credit.catalog import load_catalog
 from indexer.validate import RowError, _check, _clean_row, clean_text, validate_row
 
-ALPHABET = list("武汉光谷科技有限公司 　\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u3000\x00\x07\x7f\x9f０９Ａｚaz09-|,")
+ALPHABET = list("武汉光谷科技有限公司 　\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u3000\x00\x07\x7f\x9f\u202e\u2066\u2069０９Ａｚaz09-|,")
 
 
 def test_a_row_is_cleaned_as_its_cells_are():

@@ -191,7 +191,9 @@ def test_public_statistics_show_published_figures_only(app):
     page = client.get("/stats").get_data(as_text=True)
     assert page.count("<img") == 3 and "<table" in page
     assert "不予公示" not in page and "许可报送" not in page and "被拒绝" not in page
-    exported = client.get("/stats.csv").get_data(as_text=True)
+    response = client.get("/stats.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"   # the charset said once
+    exported = response.get_data(as_text=True)
     assert "不予公示" not in exported and "被拒绝" not in exported
     chart = client.get("/stats/monthly.svg")
     assert chart.mimetype == "image/svg+xml" and chart.headers["Content-Security-Policy"] == charts.CSP

@@ -163,6 +163,28 @@ def test_codes_and_document_numbers_are_never_broken_and_tables_repeat_their_hea
     assert f"共 {len(pages)} 页" in pages[-1]
 
 
+def test_a_very_long_name_or_list_name_does_not_stall_the_report(tmp_path):
+    """A source department may send a name of thousands of characters (a field may hold 32,768):
+    its report still comes out in a moment, whole. Laying out the head table or a list flag
+    sized to such a text took minutes, for every anonymous download."""
+    import time
+
+    name = "武汉" + "长" * 3000 + "有限公司"
+    list_name = "经营异常名录" + "长" * 3000
+    subject = mini.uscc("91420100MA4KL0001")
+    mini._write(tmp_path, "licences.csv", "licence", [mini._licence(mini._subject((name, subject)), 1, _ago(10))])
+    mini._write(tmp_path, "lists.csv", "list", [mini._entry("重点关注名单", list_name, name, _ago(20), code=subject)])
+    settings = make_settings(tmp_path, ratelimit_reports="1000/minute")
+    assert ingest_into(settings, [str(tmp_path)], today=TODAY).total("rejected") == 0
+    client = portal_app(settings).test_client()
+    started = time.monotonic()
+    data = report(client, subject).data
+    assert time.monotonic() - started < 8   # minutes before; about a second now
+    text = squeezed(pdf_text(data))   # whole, though the name runs over pages and their running heads
+    assert name[:40] in text and "长长有限公司" in text and list_name[:40] in text
+    assert text.count("长") >= 2 * 3000
+
+
 def test_page_one_is_drawn_for_a_person_to_look_at(client):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm is not installed (apt-get install poppler-utils; scripts/test.sh does it)")
