@@ -11,13 +11,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 # Those and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): text
 # that would read otherwise than it was written (ingest removes these from every cell as well).
 INVISIBLE = re.compile(CONTROL.pattern[:-1] + r"\u202a-\u202e\u2066-\u2069]")
-_INVISIBLE = INVISIBLE
-_INVISIBLE_IN_BLOCK = re.compile(_INVISIBLE.pattern[:-1] + r"\x0b\x0c\x1c-\x1f]")   # a block keeps its line breaks
+_INVISIBLE_IN_BLOCK = re.compile(INVISIBLE.pattern[:-1] + r"\x0b\x0c\x1c-\x1f]")   # a block keeps its line breaks
 
 
 def line(value: str | None) -> str:
     """One line: invisible characters removed, each run of white space one space."""
-    return " ".join(_INVISIBLE.sub("", value or "").split())
+    return " ".join(INVISIBLE.sub("", value or "").split())
 
 
 def block(value: str | None) -> str:
