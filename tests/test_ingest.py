@@ -394,3 +394,28 @@ def test_a_changed_file_under_the_same_name_is_weighed_afresh(tmp_path, settings
     assert data["replaced"] == 1
     fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
     assert fines["鄂武市监罚〔2026〕1号"] == 3.0
+
+
+def licence_row(**over) -> dict:
+    row = {"行政相对人名称": "武汉市光谷科技有限公司", "行政相对人类别": "法人及非法人组织",
+           "行政相对人代码_1（统一社会信用代码）": COMPANY, "行政许可决定文书名称": "食品经营许可决定书",
+           "行政许可决定文书号": "鄂武市监许〔2026〕1号", "许可类别": "普通", "许可内容": "食品销售",
+           "许可决定日期": "2026-01-05", "有效期自": "2026-01-05", "有效期至": "2031-01-04",
+           "许可机关": "武汉市市场监督管理局", "许可机关统一社会信用代码": DEPT, "当前状态": "1",
+           "数据来源单位": "武汉市市场监督管理局", "数据来源单位统一社会信用代码": DEPT}
+    return {**row, **over}
+
+
+def test_a_licence_valid_until_9999_is_public_and_stops_nothing(tmp_path, settings):
+    """9999-12-31 is how departments write 长期有效: its window past the validity runs beyond the
+    calendar, which must not stop the run."""
+    from credit.search import open_index
+    from credit.search.base import SubjectQuery
+
+    rows = [licence_row(**{"有效期至": "9999-12-31"}),
+            licence_row(**{"行政许可决定文书号": "2号", "有效期至": "9998-06-30"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "l.csv", rows))], TODAY).as_json()
+    assert (data["status"], data["accepted"], data["rejected"]) == ("finished", 2, 0)
+    index = open_index(settings)
+    hits = index.search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).hits
+    assert [h.doc["code"] for h in hits] == [COMPANY]
