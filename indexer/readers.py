@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -41,18 +42,37 @@ class FileError(Exception):
 
 def expand(paths: list[str]) -> list[Path]:
     """Files named (in the order given), and the source files inside folders named, in the order
-    they arrived (modification time, then name): a row re-sent in a later file replaces the earlier."""
+    they arrived (modification time, then name): a row re-sent in a later file replaces the earlier.
+    In a folder, hidden files and folders (.x, a Mac's ._x.csv beside each file) and Office's lock
+    files (~$x.xlsx) are no source files. A folder that cannot be read, or holds no source file,
+    is a bad path like one that does not exist: a run that would ingest nothing says so."""
     files = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            found = _source_files(path, name)
+            if not found:
+                raise FileError(f"{name}：目录中没有可导入的文件（{'、'.join(SUFFIXES)}）")
             files += sorted(found, key=lambda p: (p.stat().st_mtime_ns, str(p)))
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise FileError(f"{name}：不是普通文件或目录（可能是管道或设备），无法导入")
         else:
             raise FileError(f"{name}：文件或目录不存在")
     return files
+
+
+def _source_files(folder: Path, name: str) -> list[Path]:
+    def unreadable(exc: OSError):
+        raise FileError(f"{name}：无法读取目录 {exc.filename}（{exc.strerror}）")
+
+    found = []
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [p for p in (Path(top, n) for n in names if not n.startswith((".", "~$")))
+                  if p.suffix.lower() in SUFFIXES and p.is_file()]
+    return found
 
 
 def detect_encoding(head: bytes) -> str:
@@ -77,12 +97,15 @@ def headers_and_rows(path: Path, max_field: int, compact: bool = False) -> tuple
     (under the headers by position, as many as it has) rather than a {header: cell} dict — the
     smaller thing to send to a worker; cells_by_header turns it into the dict."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv(path, max_field, compact)
-    if suffix == ".xlsx":
-        return _xlsx(path, max_field)
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl(path, max_field)
+    try:
+        if suffix == ".csv":
+            return _csv(path, max_field, compact)
+        if suffix == ".xlsx":
+            return _xlsx(path, max_field)
+        if suffix in (".jsonl", ".ndjson"):
+            return _jsonl(path, max_field)
+    except OSError as exc:   # no permission, a file gone meanwhile: this file is refused, the run goes on
+        raise FileError(f"{path.name}：无法读取（{exc.strerror or exc}）") from exc
     raise FileError(f"{path.name}：不支持的文件类型（支持 CSV、XLSX、JSON Lines）")
 
 
