@@ -16,6 +16,10 @@ RESIDENT_ID_TYPES = {"", "身份证", "居民身份证", "中华人民共和国�
 ADULT_MONTHS = 18 * 12
 _MULTI_SEP = re.compile(r"[;；,，、]")
 _SPACES = re.compile(r"[\s\u3000]+")
+# An amount as clerks and spreadsheets write it: 1000, 1,000.5 (commas only between groups of three
+# digits: "1,5" is no 15), .5, 1e3. Not NaN, Infinity, 1_000 or other scripts' digits, which float()
+# would take: NaN and Infinity are no amounts, and would be stored as nothing.
+_AMOUNT = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:E[+-]?[0-9]+)?", re.ASCII)
 
 # Problem codes: why a row is rejected (and publicity_capped, a note on an accepted row). The quality
 # report counts rows by them; the sample generator (indexer/sample/faults.py) breaks rows in each way.
@@ -95,11 +99,14 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
             return bad(FUTURE_DATE, f"{col.header}{day.isoformat()}晚于今天")
         return day.isoformat(), None
     if col.type == "amount":
-        try:
-            amount = float(normalize_code(text).replace(",", ""))
-        except ValueError:
-            return bad(BAD_AMOUNT, f"{col.header}“{text}”不是数字")
-        if amount < 0 or amount != amount:
+        number = normalize_code(text)
+        if not _AMOUNT.fullmatch(number):
+            hint = "（逗号只能用作千位分隔符，如1,000；小数点请用“.”）" if "," in number else ""
+            return bad(BAD_AMOUNT, f"{col.header}“{text}”不是数字{hint}")
+        amount = float(number.replace(",", "")) + 0.0   # + 0.0: "-0" is 0
+        if amount == float("inf"):
+            return bad(BAD_AMOUNT, f"{col.header}“{text}”超出可表示的范围")
+        if amount < 0:
             return bad(BAD_AMOUNT, f"{col.header}不能为负数")
         return amount, None
     if col.type == "uscc":

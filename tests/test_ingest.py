@@ -1,6 +1,7 @@
 """Ingest: formats and encodings, row validation, corrections, refusal of bad files, idempotence."""
 import csv
 import json
+import math
 import sqlite3
 from datetime import date
 
@@ -419,3 +420,20 @@ def test_a_licence_valid_until_9999_is_public_and_stops_nothing(tmp_path, settin
     index = open_index(settings)
     hits = index.search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).hits
     assert [h.doc["code"] for h in hits] == [COMPANY]
+
+
+def test_amounts_that_are_no_number_are_rejected_and_written_forms_are_read(tmp_path, settings):
+    """NaN and Infinity are no amounts (they would be stored as nothing); a comma that is no
+    thousands separator is not dropped (1,5 is no 15); the forms clerks and spreadsheets write are read."""
+    fine = "罚款金额（万元）"
+    sent = {"A": "NaN", "B": "Infinity", "C": "1e400", "D": "1,5", "E": "1_000", "F": "٣",
+            "G": "1,000", "H": "１０", "I": "-0", "J": "1e3", "K": " 2,500.5 ", "L": ".5"}
+    rows = [penalty_row(**{"行政处罚决定书文号": doc, fine: amount}) for doc, amount in sent.items()]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    reasons = {r["line"]: r["reason"] for r in data["rejections"]}
+    assert sorted(reasons) == [2, 3, 4, 5, 6, 7]
+    assert all(r["code"] == "bad_amount" for r in data["rejections"])
+    assert reasons[2] == "罚款金额（万元）“NaN”不是数字" and "千位分隔符" in reasons[5]
+    fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
+    assert fines == {"G": 1000.0, "H": 10.0, "I": 0.0, "J": 1000.0, "K": 2500.5, "L": 0.5}
+    assert math.copysign(1, fines["I"]) == 1   # shown as 0, not -0
