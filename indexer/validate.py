@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from analyzers.normalize import ZERO_WIDTH
 from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, Kind
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
@@ -55,8 +56,11 @@ _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 
 # clerk's file and meaningless in a record. They are removed, not a reason to reject the row (the
 # clerk could not see what to fix), so none is stored in a record's values or published; the row
 # as sent keeps them. Tab, line breaks and the other spacing controls become one space, as any run
-# of white space does.
-_CONTROL = CONTROL
+# of white space does. So do the invisible characters a copy from a web page or a second file's BOM
+# brings (zero-width spaces, U+FEFF, soft hyphens), which would make a code 19 characters long, a
+# date or a category unreadable and a document number another record's, and the bidirectional
+# overrides, which would make a published name read otherwise than it was written.
+_CONTROL = re.compile(CONTROL.pattern[:-1] + ZERO_WIDTH + "\u202a-\u202e\u2066-\u2069]")
 _NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r\x0b\x0c\x1c-\x1f\x85]|" + _CONTROL.pattern)
 # For a whole row at once: a character class alone is a fast scan, where the pattern above costs
 # ~30 µs a row. White space other than the plain space always sends the row to the cell-by-cell

@@ -437,3 +437,22 @@ def test_amounts_that_are_no_number_are_rejected_and_written_forms_are_read(tmp_
     fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
     assert fines == {"G": 1000.0, "H": 10.0, "I": 0.0, "J": 1000.0, "K": 2500.5, "L": 0.5}
     assert math.copysign(1, fines["I"]) == 1   # shown as 0, not -0
+
+
+def test_invisible_characters_are_removed_from_cells_and_headers(tmp_path, settings):
+    """A zero-width space or a BOM (pasted from a web page, or a second file's BOM) is invisible to
+    the clerk: it neither rejects a row nor makes a document number another record's."""
+    zw, bom = "\u200b", "\ufeff"
+    rows = [penalty_row(**{"行政相对人名称": bom + "武汉市光谷科技有限公司", "处罚决定日期": bom + "2026-03-05",
+                           "行政相对人代码_1（统一社会信用代码）": COMPANY + zw, "处罚类别": "罚款" + zw}),
+            penalty_row(**{"行政处罚决定书文号": "鄂武市监罚〔2026〕1" + zw + "号", "罚款金额（万元）": "2",
+                           "违法事实": "发布\u202e虚假广告"})]
+    path = write_csv(tmp_path / "p.csv", rows)
+    text = path.read_text(encoding="utf-8").replace("违法行为类型", "违法行为类型" + zw, 1)
+    path.write_text(text, encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"], data["replaced"]) == (2, 0, 1), data["rejections"]
+    assert data["files"][0]["dropped_columns"]["unknown"] == []
+    [(identity, name, values)] = records(settings)
+    assert identity == f"penalty|{DEPT}|鄂武市监罚〔2026〕1号" and name == "武汉市光谷科技有限公司"
+    assert json.loads(values)["facts"] == "发布虚假广告"
