@@ -276,12 +276,17 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）") from exc
-    sheet = book.worksheets[0]
-    it = sheet.iter_rows()
-    first = next(it, None)
-    if first is None:
+    # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
+    # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
+    filled = [sheet for sheet in book.worksheets if _holds_anything(sheet)]
+    if len(filled) != 1:
         book.close()
-        raise FileError(f"{path.name}：工作表为空")
+        if not filled:
+            raise FileError(f"{path.name}：工作表为空")
+        raise FileError(f"{path.name}：有{len(filled)}个工作表含内容（{'、'.join(s.title for s in filled)}），每个文件只导入"
+                        "一个工作表；请把数据放在一个工作表中（说明等其他工作表删除或另存），或分成几个文件后重新报送")
+    it = filled[0].iter_rows()
+    first = next(it)
     headers = ["" if c.value is None else str(c.value).strip() for c in first]
     unnamed = _Unnamed(headers)
 
@@ -294,6 +299,10 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         finally:
             book.close()
     return headers, rows()
+
+
+def _holds_anything(sheet) -> bool:
+    return any(c.value is not None and str(c.value).strip() for row in sheet.iter_rows() for c in row)
 
 
 def _sheet_value(value):

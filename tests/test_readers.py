@@ -213,6 +213,24 @@ def test_xlsx_blank_rows_extra_cells_and_long_fields(tmp_path):
     assert {line: b.problem.code for line, b in bad(got).items()} == {4: "extra_cells", 5: "field_too_long"}
 
 
+def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
+    """Only one sheet is read: a workbook with data on several is refused whole (else the rows of
+    the others would go uncounted); an empty sheet before the data is no sheet with data."""
+    row = penalty_row()
+    book = Workbook()
+    book.active.title = "说明"
+    data = book.create_sheet("数据")
+    data.append(list(row))
+    data.append(list(row.values()))
+    book.save(tmp_path / "empty-first.xlsx")
+    assert doc_nos(read(tmp_path / "empty-first.xlsx")) == {2: row["行政处罚决定书文号"]}
+
+    book.create_sheet("2025年").append(list(row))
+    book.save(tmp_path / "two.xlsx")
+    with pytest.raises(FileError, match="有2个工作表含内容（数据、2025年）"):
+        read(tmp_path / "two.xlsx")
+
+
 # -- control characters ------------------------------------------------------------------------
 
 def test_control_characters_are_removed_before_anything_is_stored():
