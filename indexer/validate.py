@@ -210,6 +210,11 @@ def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
     start, end = values.get("valid_from"), values.get("valid_to")
     if kind.name == "licence" and start and end and end < start:
         problems.append(Problem(kind.column("valid_to").header, VALID_TO_BEFORE_FROM, "有效期至早于有效期自"))
+    until, decided = values.get("publicity_until"), values.get("decided_on")
+    if kind.name == "penalty" and until and decided and until < decided:
+        # A window that ends before it begins: the penalty would never be shown, and nobody told why.
+        problems.append(Problem(kind.column("publicity_until").header, BAD_DATE,
+                                f"公示截止期（{until}）早于处罚决定日期（{decided}），该处罚将无法公示；请核对后重新报送"))
     removed, listed = values.get("removed_on"), values.get("decided_on")
     if removed and listed and removed < listed:
         problems.append(Problem(kind.column("removed_on").header, BAD_DATE, "移出日期早于列入日期"))

@@ -456,3 +456,13 @@ def test_invisible_characters_are_removed_from_cells_and_headers(tmp_path, setti
     [(identity, name, values)] = records(settings)
     assert identity == f"penalty|{DEPT}|鄂武市监罚〔2026〕1号" and name == "武汉市光谷科技有限公司"
     assert json.loads(values)["facts"] == "发布虚假广告"
+
+
+def test_a_publicity_deadline_before_the_decision_is_rejected(tmp_path, settings):
+    rows = [penalty_row(**{"处罚决定日期": "2026-03-05", "公示截止期": "2025-03-05"}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "处罚决定日期": "2026-03-05", "公示截止期": "2026-03-05"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    [rejection] = data["rejections"]
+    assert (rejection["line"], rejection["field"], rejection["code"]) == (2, "公示截止期", "bad_date")
+    assert "早于处罚决定日期" in rejection["reason"]
