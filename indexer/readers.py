@@ -127,6 +127,17 @@ class _Unnamed:
                                                  f"无法确定它属于哪一列{hint}")
 
 
+_KEPT_OF_LONG = 200   # characters of an over-long cell the report keeps
+
+
+def _cut_long(cells: dict, max_field: int) -> dict:
+    """A rejected row's cells as the quality report keeps them: an over-long one cut to its start,
+    so that a file of such rows cannot make a report of gigabytes (held whole in memory and stored
+    in one row of ingest_runs)."""
+    return {h: v[:_KEPT_OF_LONG] + "…（超长，已截断）" if type(v) is str and len(v) > max_field else v
+            for h, v in cells.items()}
+
+
 def _too_long(header: str | None, max_field: int) -> Problem:
     what = header or "该行有字段"
     return Problem(header or WHOLE_ROW, "field_too_long",
@@ -320,7 +331,7 @@ def _sheet_row(cells, headers: list[str], unnamed: _Unnamed, max_field: int) -> 
     row = {h: v if hasattr(v, "isoformat") else str(v) for h, v in zip(headers, values)}
     problem = (_formula(cells, headers) or unnamed.problem(values, "")
                or next((_too_long(h, max_field) for h, v in row.items() if type(v) is str and len(v) > max_field), None))
-    return BadRow(problem, row) if problem else row
+    return BadRow(problem, _cut_long(row, max_field)) if problem else row
 
 
 def _formula(cells, headers: list[str]) -> Problem | None:
@@ -372,7 +383,8 @@ def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
                                                             "{\"列名\": \"值\", …} 形式的对象"))
     cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
     if cells and max(map(len, cells.values())) > max_field:
-        return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field), cells)
+        return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field),
+                      _cut_long(cells, max_field))
     return cells
 
 

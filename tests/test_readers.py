@@ -175,6 +175,18 @@ def test_jsonl_field_past_the_limit(tmp_path):
     assert (problem.field, problem.code) == ("违法事实", "field_too_long")
 
 
+def test_a_rejected_rows_over_long_cell_is_kept_cut(tmp_path):
+    """The report keeps a rejected row's cells for the clerk, but not a cell of megabytes: a file
+    of such rows would make a report of gigabytes."""
+    long = penalty_row(**{"违法事实": "长" * 1_000_000, "行政处罚决定书文号": "2号"})
+    path = write_jsonl(tmp_path / "p.jsonl", [json.dumps(long, ensure_ascii=False)])
+    sheet = write_xlsx(tmp_path / "p.xlsx", [list(long), list(long.values())])
+    for got in (bad(read(path, max_field=1000))[1], bad(read(sheet, max_field=1000))[2]):
+        assert got.problem.code == "field_too_long"
+        assert got.cells["违法事实"] == "长" * 200 + "…（超长，已截断）"
+        assert got.cells["行政处罚决定书文号"] == "2号"
+
+
 # -- XLSX ----------------------------------------------------------------------------------------
 
 def write_xlsx(path, rows: list[list]):
