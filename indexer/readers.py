@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Union
 from xml.etree import ElementTree
 
+from credit.catalog import header_key
 from indexer.validate import Problem
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
@@ -221,11 +222,22 @@ def _record(lines: _Lines, headers: list[str], unnamed: _Unnamed, cells: list[st
         opened = next((h for h, c in zip(headers, cells) if "\n" in c and h), WHOLE_ROW)
         yield from _swallowed_rows(lines, start, opened)
     elif any(c.strip() for c in cells):
-        problem = unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）")
-        if problem:
+        if header := _repeated_header(cells, headers, start):
+            yield start, BadRow(header)   # no cells: they would name a department "数据来源单位"
+        elif problem := unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）"):
             yield start, BadRow(problem, dict(zip(headers, cells)))
         else:
             yield start, cells if compact else dict(zip(headers, cells))
+
+
+def _repeated_header(cells: list, headers: list[str], line: int) -> Problem | None:
+    """The header again (files joined one after another, each with its header, maybe its BOM):
+    no data line, and rejected as such, not as a row whose every value is wrong."""
+    first = str(cells[0]).strip().lstrip("\ufeff")
+    if first != headers[0] or [header_key(str(c)) for c in cells] != [header_key(h) for h in headers]:
+        return None
+    return Problem(WHOLE_ROW, "repeated_header", f"第{line}行是重复的表头（文件可能由几个文件拼接而成），不是数据行，"
+                                                  "未导入；删除该行即可")
 
 
 def _swallowed(record: list[str], width: int) -> bool:

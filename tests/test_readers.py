@@ -130,6 +130,19 @@ def test_blank_lines_are_not_data_lines(tmp_path):
 
 # -- JSON Lines ----------------------------------------------------------------------------------
 
+def test_a_header_repeated_inside_the_file_is_said_to_be_one(tmp_path):
+    """Files joined one after another (the second with its BOM): the header met again is rejected
+    as what it is, not as a row whose every value is wrong."""
+    first, second = csv_lines(numbered(2)), csv_lines(numbered(3)[2:])
+    path = tmp_path / "p.csv"
+    path.write_bytes("".join(first).encode("utf-8-sig") + "".join(second).encode("utf-8-sig"))
+    got = read(path)
+    assert doc_nos(got) == {2: "1号", 3: "2号", 5: "3号"}
+    [(line, row)] = bad(got).items()
+    assert (line, row.problem.code, row.cells) == (4, "repeated_header", {})
+    assert "第4行是重复的表头" in row.problem.reason
+
+
 def write_jsonl(path, lines: list[str]):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
