@@ -85,11 +85,17 @@ def detect_encoding(head: bytes) -> str:
         # A multi-byte character cut by the end of the sample is still UTF-8.
         if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
             return "utf-8-sig"
+        not_utf8 = exc.start
     try:
         head.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise FileError("无法识别文件编码（应为UTF-8或GBK/GB18030）") from exc
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise FileError("文件是UTF-16编码，请另存为UTF-8（或GBK）后重新报送") from exc
+        # Neither as a whole (GB18030 reads nearly any bytes): a UTF-8 file with GBK lines pasted in.
+        line = head[:not_utf8].count(b"\n") + 1
+        raise FileError(f"无法识别文件编码（应为UTF-8或GBK/GB18030）：第{line}行起不是UTF-8，文件可能混用了UTF-8和GBK；"
+                        "请统一另存为UTF-8后重新报送") from exc
 
 
 def headers_and_rows(path: Path, max_field: int, compact: bool = False) -> tuple[list[str], Iterator[Row]]:

@@ -35,6 +35,8 @@ BAD_ENUM = "bad_enum"
 NO_LEGAL_CODE = "no_legal_code"
 UNDER_AGE = "under_age"
 PUBLICITY_CAPPED = "publicity_capped"
+GARBLED_TEXT = "garbled_text"
+_GARBLED = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,15 @@ def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
     values: dict[str, object] = {}
     problems: list[Problem] = []
     texts = _clean_row(raw)
+    if garbled := any(_GARBLED in text for text in texts.values()):
+        problems += _garbled(kind, texts)
     for col, key, default, checked in _plan(kind, today):
         text = texts.get(key, "") or default
         if not text:
             if col.required:
                 problems.append(Problem(col.header, MISSING_REQUIRED, f"必填项{col.header}为空"))
+            continue
+        if garbled and _GARBLED in text:   # said once, as garbled
             continue
         if checked is None:   # free text: kept as cleaned
             values[key] = text
@@ -202,6 +208,14 @@ def _clean_row(raw: dict) -> dict[str, str]:
     if "  " in joined or _ROW_MAY_NEED_CLEANING.search(joined):
         return {k: clean_text(v) for k, v in raw.items()}
     return {k: v.strip() for k, v in raw.items()}
+
+
+def _garbled(kind: Kind, texts: dict[str, str]) -> list[Problem]:
+    """Cells holding U+FFFD, what a program leaves of characters it could not decode (a GBK file
+    opened as UTF-8 and saved): the text is lost, and would be stored and published garbled."""
+    return [Problem(col.header, GARBLED_TEXT, f"{col.header}含乱码字符“{_GARBLED}”（文件可能曾用错误的编码打开后又保存），"
+                                              "原文已无法还原；请从原始数据重新导出后报送")
+            for col in kind.columns if _GARBLED in texts.get(col.key, "")]
 
 
 def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:

@@ -466,3 +466,16 @@ def test_a_publicity_deadline_before_the_decision_is_rejected(tmp_path, settings
     [rejection] = data["rejections"]
     assert (rejection["line"], rejection["field"], rejection["code"]) == (2, "公示截止期", "bad_date")
     assert "早于处罚决定日期" in rejection["reason"]
+
+
+def test_text_garbled_by_a_wrong_encoding_is_rejected_not_published(tmp_path, settings):
+    """A GBK file once opened as UTF-8 and saved holds U+FFFD where characters were: the text is
+    lost, and the row is rejected saying so rather than stored and published garbled."""
+    garbled = "武汉市光谷科技有限公司".encode("gbk").decode("utf-8", "replace")
+    rows = [penalty_row(**{"行政相对人名称": garbled}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "处罚类别": "罚款".encode("gbk").decode("utf-8", "replace")})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (0, 2)
+    assert [(r["line"], r["field"], r["code"]) for r in data["rejections"]] == [
+        (2, "行政相对人名称", "garbled_text"), (3, "处罚类别", "garbled_text")]
+    assert "乱码" in data["rejections"][0]["reason"] and records(settings) == []

@@ -143,6 +143,17 @@ def test_a_header_repeated_inside_the_file_is_said_to_be_one(tmp_path):
     assert "第4行是重复的表头" in row.problem.reason
 
 
+def test_a_file_mixing_utf8_and_gbk_names_the_line_where_it_changes(tmp_path):
+    lines = csv_lines(numbered(3))
+    path = tmp_path / "p.csv"
+    path.write_bytes("".join(lines[:3]).encode() + lines[3].encode("gbk"))
+    with pytest.raises(FileError, match="第4行起不是UTF-8，文件可能混用了UTF-8和GBK"):
+        read(path)
+    path.write_text("".join(lines), encoding="utf-16")
+    with pytest.raises(FileError, match="文件是UTF-16编码"):
+        read(path)
+
+
 def write_jsonl(path, lines: list[str]):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
