@@ -37,6 +37,12 @@ class BadRow:
 Row = tuple[int, Union[dict, BadRow]]
 
 
+class Nested(str):
+    """A JSON Lines value that is an object or an array, as JSON text: in a catalogue column it
+    rejects its row (indexer/validate_chunks.py), where it would be stored as text nobody wrote;
+    in a column the catalogue does not know it is dropped with the column."""
+
+
 class FileError(Exception):
     """The file as a whole cannot be read; nothing in it is ingested."""
 
@@ -399,7 +405,8 @@ def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
         what = "无法解析为JSON" if obj is ValueError else f"是{_JSON_TYPES.get(type(obj), 'JSON值')}"
         return BadRow(Problem(WHOLE_ROW, "not_json_object", f"第{number}行不是JSON对象（{what}）；每行应为一个"
                                                             "{\"列名\": \"值\", …} 形式的对象"))
-    cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
+    cells = {k: "" if v is None else v if isinstance(v, str) else Nested(json.dumps(v, ensure_ascii=False))
+             if isinstance(v, (dict, list)) else str(v) for k, v in obj.items()}
     if cells and max(map(len, cells.values())) > max_field:
         return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field),
                       _cut_long(cells, max_field))

@@ -479,3 +479,20 @@ def test_text_garbled_by_a_wrong_encoding_is_rejected_not_published(tmp_path, se
     assert [(r["line"], r["field"], r["code"]) for r in data["rejections"]] == [
         (2, "行政相对人名称", "garbled_text"), (3, "处罚类别", "garbled_text")]
     assert "乱码" in data["rejections"][0]["reason"] and records(settings) == []
+
+
+def test_a_json_object_or_array_as_a_value_is_rejected_not_stored_as_text(tmp_path):
+    """{"违法事实": {"a": "b"}} would otherwise be stored and published as "{'a': 'b'}"; numbers
+    are read as the text they are."""
+    base = penalty_row()
+    rows = [{**base, "违法事实": {"内容": "发布虚假广告"}},
+            {**base, "行政处罚决定书文号": "2号", "处罚类别": ["罚款", "警告"]},
+            {**base, "行政处罚决定书文号": 3, "罚款金额（万元）": 1.5, "处罚决定日期": 20260305, "附件": {"x": 1}}]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    data = ingest_into(make_settings(tmp_path / "two-workers", ingest_workers=2), [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 2)
+    assert [(r["line"], r["field"], r["code"]) for r in data["rejections"]] == [
+        (1, "违法事实", "nested_value"), (2, "处罚类别", "nested_value")]
+    assert '["罚款", "警告"]' in data["rejections"][1]["reason"]
+    assert data["rejections"][1]["row"]["处罚类别"] == '["罚款", "警告"]'
