@@ -496,3 +496,22 @@ def test_a_json_object_or_array_as_a_value_is_rejected_not_stored_as_text(tmp_pa
         (1, "违法事实", "nested_value"), (2, "处罚类别", "nested_value")]
     assert '["罚款", "警告"]' in data["rejections"][1]["reason"]
     assert data["rejections"][1]["row"]["处罚类别"] == '["罚款", "警告"]'
+
+
+def test_a_remark_that_denies_or_asks_for_revocation_does_not_revoke(tmp_path, settings):
+    """备注 不予撤销 or 当事人申请撤销 holds the word 撤销 but marks nothing revoked: the penalty stays
+    public; 已撤销 re-sent revokes it at once."""
+    from credit.search import open_index
+    from credit.search.base import RecordQuery
+
+    def public_doc_nos():
+        hits = open_index(settings).search_records(RecordQuery(kinds=("penalty",), today=TODAY)).hits
+        return sorted(h.doc["fields"]["doc_no"] for h in hits)
+
+    rows = [penalty_row(**{"备注": "当事人申请撤销，复议维持原处罚决定"}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "备注": "不予撤销"}),
+            penalty_row(**{"行政处罚决定书文号": "3号", "备注": "未撤销"})]
+    ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY)
+    assert public_doc_nos() == ["2号", "3号", "鄂武市监罚〔2026〕1号"]
+    ingest_into(settings, [str(write_csv(tmp_path / "q.csv", [penalty_row(**{"备注": "经复议，已撤销"})]))], TODAY)
+    assert public_doc_nos() == ["2号", "3号"]
