@@ -100,7 +100,9 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
     if col.type == "date":
         day = parse_date(text)
         if day is None:
-            return bad(BAD_DATE, f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305）")
+            # 46086: a spreadsheet's day number, the cell's date format lost on the way.
+            serial = "；像是Excel的日期序列号，请把该列设为日期或文本格式后重新导出" if text.isdigit() and len(text) == 5 else ""
+            return bad(BAD_DATE, f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305{serial}）")
         if day > today and not col.future:
             return bad(FUTURE_DATE, f"{col.header}{day.isoformat()}晚于今天")
         return day.isoformat(), None

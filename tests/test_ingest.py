@@ -468,6 +468,13 @@ def test_a_publicity_deadline_before_the_decision_is_rejected(tmp_path, settings
     assert "早于处罚决定日期" in rejection["reason"]
 
 
+def test_a_date_that_is_a_spreadsheets_day_number_says_so(tmp_path, settings):
+    rows = [penalty_row(**{"处罚决定日期": "46086"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    [rejection] = data["rejections"]
+    assert rejection["code"] == "bad_date" and "Excel的日期序列号" in rejection["reason"]
+
+
 def test_text_garbled_by_a_wrong_encoding_is_rejected_not_published(tmp_path, settings):
     """A GBK file once opened as UTF-8 and saved holds U+FFFD where characters were: the text is
     lost, and the row is rejected saying so rather than stored and published garbled."""

@@ -267,6 +267,18 @@ def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
         read(tmp_path / "two.xlsx")
 
 
+def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
+    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone."""
+    row = penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"})
+    cut = {**row, "证件号码": 4.20102198506123e17}
+    path = write_xlsx(tmp_path / "p.xlsx", [list(row), list(cut.values()), list(row.values())])
+    got = read(path)
+    assert doc_nos(got) == {3: "2号"}
+    problem = bad(got)[2].problem
+    assert (problem.field, problem.code) == ("证件号码", "lost_digits")
+    assert "18位的数值单元格" in problem.reason and "文本" in problem.reason
+
+
 # -- control characters ------------------------------------------------------------------------
 
 def test_control_characters_are_removed_before_anything_is_stored():
