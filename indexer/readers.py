@@ -303,8 +303,15 @@ def _skip_quoted(lines: _Lines) -> None:
 
 # -- XLSX -----------------------------------------------------------------------------------------
 
+# A part of a workbook that inflates more than this (and past _INFLATED_MIN bytes) is refused
+# unread: worksheets compress 5–20 times, a cell of one character repeated hundreds of times more,
+# and openpyxl holds a cell's whole text in memory (300 KB of file made 600 MB).
+_MAX_RATIO, _INFLATED_MIN = 100, 16 << 20
+
+
 def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
+    _check_inflation(path)
     try:
         # Formulas as written, not their cached results: a formula cell is refused (a cached value
         # is whatever the last program to save the file computed, or nothing at all).
@@ -313,6 +320,10 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）") from exc
     # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
     # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
+    for sheet in book.worksheets:
+        # Read to the sheet's last row, not to the end its <dimension> claims: openpyxl's read-only
+        # mode stops there, and a writer that recorded too small a one would have rows left unread.
+        sheet.reset_dimensions()
     filled = [sheet for sheet in book.worksheets if _holds_anything(sheet)]
     if len(filled) != 1:
         book.close()
@@ -334,6 +345,18 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         finally:
             book.close()
     return headers, rows()
+
+
+def _check_inflation(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return   # load_workbook says what is wrong with it
+    for part in parts:
+        if part.file_size > _INFLATED_MIN and part.file_size > _MAX_RATIO * max(part.compress_size, 1):
+            raise FileError(f"{path.name}：其中的 {part.filename} 解压后 {part.file_size >> 20} MB，是压缩后的"
+                            f"{part.file_size // max(part.compress_size, 1)}倍，远超正常表格；文件可能已损坏或被构造，未导入，请重新导出")
 
 
 def _holds_anything(sheet) -> bool:

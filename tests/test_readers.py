@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -265,6 +267,36 @@ def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
     book.save(tmp_path / "two.xlsx")
     with pytest.raises(FileError, match="有2个工作表含内容（数据、2025年）"):
         read(tmp_path / "two.xlsx")
+
+
+def test_rows_past_the_sheets_recorded_dimension_are_read(tmp_path):
+    """openpyxl's read-only mode stops at the end the sheet's <dimension> claims: a writer that
+    recorded too small a one must not have the rows after it go unread and uncounted."""
+    rows = numbered(5)
+    path = write_xlsx(tmp_path / "ok.xlsx", [list(rows[0])] + [list(r.values()) for r in rows])
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(tmp_path / "p.xlsx", "w") as out:
+        for item in book.infolist():
+            data = book.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:O2"', data)
+            out.writestr(item, data)
+    assert sorted(doc_nos(read(tmp_path / "p.xlsx")).values()) == [f"{i}号" for i in range(1, 6)]
+
+
+def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_unread(tmp_path):
+    """20 MB of one character in one cell, in a file of 20 KB: openpyxl would hold it all."""
+    path = write_xlsx(tmp_path / "ok.xlsx", [list(penalty_row()), list(penalty_row().values())])
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(tmp_path / "p.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+        for item in book.infolist():
+            data = book.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = b'<row r="3"><c r="A3" t="inlineStr"><is><t>' + b"A" * (20 << 20) + b"</t></is></c></row>"
+                data = data.replace(b"</sheetData>", cell + b"</sheetData>")
+            out.writestr(item.filename, data)
+    assert (tmp_path / "p.xlsx").stat().st_size < 100_000
+    with pytest.raises(FileError, match="sheet1.xml 解压后 20 MB"):
+        read(tmp_path / "p.xlsx")
+    assert len(read(path)) == 1
 
 
 def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
