@@ -317,7 +317,7 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         # is whatever the last program to save the file computed, or nothing at all).
         book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）") from exc
+        raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）{_what_it_is(path)}") from exc
     # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
     # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
     for sheet in book.worksheets:
@@ -345,6 +345,19 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         finally:
             book.close()
     return headers, rows()
+
+
+def _what_it_is(path: Path) -> str:
+    """A hint for a file named .xlsx that is not one: most often a CSV or an old .xls renamed."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "；这是旧版Excel（.xls）文件，请在Excel中另存为.xlsx后重新报送"
+    try:
+        detect_encoding(head)
+    except FileError:
+        return ""
+    return "；内容是文本（可能是改了扩展名的CSV），请把扩展名改为.csv后重新报送" if b"," in head and b"\x00" not in head else ""
 
 
 def _check_inflation(path: Path) -> None:

@@ -299,6 +299,15 @@ def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_unread(tmp_path):
     assert len(read(path)) == 1
 
 
+def test_a_csv_or_an_xls_named_xlsx_is_said_to_be_one(tmp_path):
+    (tmp_path / "p.xlsx").write_text("".join(csv_lines(numbered(1))), encoding="utf-8")
+    with pytest.raises(FileError, match="可能是改了扩展名的CSV"):
+        read(tmp_path / "p.xlsx")
+    (tmp_path / "q.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(FileError, match=r"旧版Excel（\.xls）"):
+        read(tmp_path / "q.xlsx")
+
+
 def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
     """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone."""
     row = penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"})
