@@ -10,13 +10,17 @@ from pathlib import Path
 
 import yaml
 
+from analyzers.normalize import ZERO_WIDTH
+
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 _BRACKETED = re.compile(r"\(.*\)$")
+_DROP_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH))
 
 
 def header_key(header: str) -> str:
-    """How a file's column header is compared: NFKC, no spaces, bracketed part optional."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header or "")).lstrip("\ufeff")
+    """How a file's column header is compared: NFKC, no spaces or zero-width characters (a BOM
+    included, wherever it is), bracketed part optional."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", (header or "").translate(_DROP_ZERO_WIDTH)))
 
 
 def _key_forms(header: str) -> set[str]:

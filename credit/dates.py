@@ -34,7 +34,10 @@ def _parse_text(value: str) -> date | None:
 
 
 def add_months(start: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (2024-02-29 + 12 → 2025-02-28)."""
+    """Same day `months` later, clamped to the month's end (2024-02-29 + 12 → 2025-02-28), and to
+    the last day there is (9999-12-31, what departments write for 长期有效) past it."""
     month0 = start.month - 1 + months
     year, month = start.year + month0 // 12, month0 % 12 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

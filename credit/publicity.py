@@ -29,8 +29,18 @@ def _window(until: date, today: date) -> Publicity:
 
 
 def is_revoked(values: dict, catalog: Catalog) -> bool:
+    """Whether the row marks the record 撤销 (catalogue `revoked`): a marker in one of its fields,
+    once the phrases that deny or only ask for revocation (不予撤销, 申请撤销…) are set aside."""
     rule = catalog.revoked
-    return any(m in str(values.get(f) or "") for f in rule["fields"] for m in rule["markers"])
+    for name in rule["fields"]:
+        text = str(values.get(name) or "")
+        if not any(m in text for m in rule["markers"]):
+            continue
+        for phrase in rule.get("not_markers", ()):
+            text = text.replace(phrase, "")
+        if any(m in text for m in rule["markers"]):
+            return True
+    return False
 
 
 def _severity(values: dict, catalog: Catalog) -> dict:

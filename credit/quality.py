@@ -20,6 +20,8 @@ REASON_LABELS = {
     "bad_citizen_id": "身份证号码错误", "bad_enum": "取值不在规定范围", "no_legal_code": "缺少法人代码",
     "not_json_object": "不是JSON对象", "unbalanced_quote": "引号不成对", "field_too_long": "字段过长",
     "formula": "单元格含公式", "extra_cells": "多出的单元格", "duplicate_column": "重复的列",
+    "repeated_header": "重复的表头行", "garbled_text": "含乱码",
+    "nested_value": "值为JSON对象或数组", "lost_digits": "长数字已丢失末尾几位",
 }
 FIXED = ["文件", "行号", "字段", "原因代码", "原因", "数据来源单位", "数据来源单位统一社会信用代码"]
 

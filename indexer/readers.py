@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Union
 from xml.etree import ElementTree
 
+from credit.catalog import header_key
 from indexer.validate import Problem
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
@@ -35,24 +37,49 @@ class BadRow:
 Row = tuple[int, Union[dict, BadRow]]
 
 
+class Nested(str):
+    """A JSON Lines value that is an object or an array, as JSON text: in a catalogue column it
+    rejects its row (indexer/validate_chunks.py), where it would be stored as text nobody wrote;
+    in a column the catalogue does not know it is dropped with the column."""
+
+
 class FileError(Exception):
     """The file as a whole cannot be read; nothing in it is ingested."""
 
 
 def expand(paths: list[str]) -> list[Path]:
     """Files named (in the order given), and the source files inside folders named, in the order
-    they arrived (modification time, then name): a row re-sent in a later file replaces the earlier."""
+    they arrived (modification time, then name): a row re-sent in a later file replaces the earlier.
+    In a folder, hidden files and folders (.x, a Mac's ._x.csv beside each file) and Office's lock
+    files (~$x.xlsx) are no source files. A folder that cannot be read, or holds no source file,
+    is a bad path like one that does not exist: a run that would ingest nothing says so."""
     files = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            found = _source_files(path, name)
+            if not found:
+                raise FileError(f"{name}：目录中没有可导入的文件（{'、'.join(SUFFIXES)}）")
             files += sorted(found, key=lambda p: (p.stat().st_mtime_ns, str(p)))
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise FileError(f"{name}：不是普通文件或目录（可能是管道或设备），无法导入")
         else:
             raise FileError(f"{name}：文件或目录不存在")
     return files
+
+
+def _source_files(folder: Path, name: str) -> list[Path]:
+    def unreadable(exc: OSError):
+        raise FileError(f"{name}：无法读取目录 {exc.filename}（{exc.strerror}）")
+
+    found = []
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [p for p in (Path(top, n) for n in names if not n.startswith((".", "~$")))
+                  if p.suffix.lower() in SUFFIXES and p.is_file()]
+    return found
 
 
 def detect_encoding(head: bytes) -> str:
@@ -64,11 +91,17 @@ def detect_encoding(head: bytes) -> str:
         # A multi-byte character cut by the end of the sample is still UTF-8.
         if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
             return "utf-8-sig"
+        not_utf8 = exc.start
     try:
         head.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise FileError("无法识别文件编码（应为UTF-8或GBK/GB18030）") from exc
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise FileError("文件是UTF-16编码，请另存为UTF-8（或GBK）后重新报送") from exc
+        # Neither as a whole (GB18030 reads nearly any bytes): a UTF-8 file with GBK lines pasted in.
+        line = head[:not_utf8].count(b"\n") + 1
+        raise FileError(f"无法识别文件编码（应为UTF-8或GBK/GB18030）：第{line}行起不是UTF-8，文件可能混用了UTF-8和GBK；"
+                        "请统一另存为UTF-8后重新报送") from exc
 
 
 def headers_and_rows(path: Path, max_field: int, compact: bool = False) -> tuple[list[str], Iterator[Row]]:
@@ -77,12 +110,15 @@ def headers_and_rows(path: Path, max_field: int, compact: bool = False) -> tuple
     (under the headers by position, as many as it has) rather than a {header: cell} dict — the
     smaller thing to send to a worker; cells_by_header turns it into the dict."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv(path, max_field, compact)
-    if suffix == ".xlsx":
-        return _xlsx(path, max_field)
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl(path, max_field)
+    try:
+        if suffix == ".csv":
+            return _csv(path, max_field, compact)
+        if suffix == ".xlsx":
+            return _xlsx(path, max_field)
+        if suffix in (".jsonl", ".ndjson"):
+            return _jsonl(path, max_field)
+    except OSError as exc:   # no permission, a file gone meanwhile: this file is refused, the run goes on
+        raise FileError(f"{path.name}：无法读取（{exc.strerror or exc}）") from exc
     raise FileError(f"{path.name}：不支持的文件类型（支持 CSV、XLSX、JSON Lines）")
 
 
@@ -102,6 +138,17 @@ class _Unnamed:
             return None
         return Problem(WHOLE_ROW, "extra_cells", f"第{stray[0] + 1}列没有表头却有值“{str(cells[stray[0]])[:20]}”，"
                                                  f"无法确定它属于哪一列{hint}")
+
+
+_KEPT_OF_LONG = 200   # characters of an over-long cell the report keeps
+
+
+def _cut_long(cells: dict, max_field: int) -> dict:
+    """A rejected row's cells as the quality report keeps them: an over-long one cut to its start,
+    so that a file of such rows cannot make a report of gigabytes (held whole in memory and stored
+    in one row of ingest_runs)."""
+    return {h: v[:_KEPT_OF_LONG] + "…（超长，已截断）" if type(v) is str and len(v) > max_field else v
+            for h, v in cells.items()}
 
 
 def _too_long(header: str | None, max_field: int) -> Problem:
@@ -187,11 +234,22 @@ def _record(lines: _Lines, headers: list[str], unnamed: _Unnamed, cells: list[st
         opened = next((h for h, c in zip(headers, cells) if "\n" in c and h), WHOLE_ROW)
         yield from _swallowed_rows(lines, start, opened)
     elif any(c.strip() for c in cells):
-        problem = unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）")
-        if problem:
+        if header := _repeated_header(cells, headers, start):
+            yield start, BadRow(header)   # no cells: they would name a department "数据来源单位"
+        elif problem := unnamed.problem(cells, "（可能是某个字段里的逗号没有加引号，各列因此错位）"):
             yield start, BadRow(problem, dict(zip(headers, cells)))
         else:
             yield start, cells if compact else dict(zip(headers, cells))
+
+
+def _repeated_header(cells: list, headers: list[str], line: int) -> Problem | None:
+    """The header again (files joined one after another, each with its header, maybe its BOM):
+    no data line, and rejected as such, not as a row whose every value is wrong."""
+    first = str(cells[0]).strip().lstrip("\ufeff")
+    if first != headers[0] or [header_key(str(c)) for c in cells] != [header_key(h) for h in headers]:
+        return None
+    return Problem(WHOLE_ROW, "repeated_header", f"第{line}行是重复的表头（文件可能由几个文件拼接而成），不是数据行，"
+                                                  "未导入；删除该行即可")
 
 
 def _swallowed(record: list[str], width: int) -> bool:
@@ -245,20 +303,36 @@ def _skip_quoted(lines: _Lines) -> None:
 
 # -- XLSX -----------------------------------------------------------------------------------------
 
+# A part of a workbook that inflates more than this (and past _INFLATED_MIN bytes) is refused
+# unread: worksheets compress 5–20 times, a cell of one character repeated hundreds of times more,
+# and openpyxl holds a cell's whole text in memory (300 KB of file made 600 MB).
+_MAX_RATIO, _INFLATED_MIN = 100, 16 << 20
+
+
 def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
+    _check_inflation(path)
     try:
         # Formulas as written, not their cached results: a formula cell is refused (a cached value
         # is whatever the last program to save the file computed, or nothing at all).
         book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）") from exc
-    sheet = book.worksheets[0]
-    it = sheet.iter_rows()
-    first = next(it, None)
-    if first is None:
+        raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）{_what_it_is(path)}") from exc
+    # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
+    # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
+    for sheet in book.worksheets:
+        # Read to the sheet's last row, not to the end its <dimension> claims: openpyxl's read-only
+        # mode stops there, and a writer that recorded too small a one would have rows left unread.
+        sheet.reset_dimensions()
+    filled = [sheet for sheet in book.worksheets if _holds_anything(sheet)]
+    if len(filled) != 1:
         book.close()
-        raise FileError(f"{path.name}：工作表为空")
+        if not filled:
+            raise FileError(f"{path.name}：工作表为空")
+        raise FileError(f"{path.name}：有{len(filled)}个工作表含内容（{'、'.join(s.title for s in filled)}），每个文件只导入"
+                        "一个工作表；请把数据放在一个工作表中（说明等其他工作表删除或另存），或分成几个文件后重新报送")
+    it = filled[0].iter_rows()
+    first = next(it)
     headers = ["" if c.value is None else str(c.value).strip() for c in first]
     unnamed = _Unnamed(headers)
 
@@ -271,6 +345,35 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
         finally:
             book.close()
     return headers, rows()
+
+
+def _what_it_is(path: Path) -> str:
+    """A hint for a file named .xlsx that is not one: most often a CSV or an old .xls renamed."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "；这是旧版Excel（.xls）文件，请在Excel中另存为.xlsx后重新报送"
+    try:
+        detect_encoding(head)
+    except FileError:
+        return ""
+    return "；内容是文本（可能是改了扩展名的CSV），请把扩展名改为.csv后重新报送" if b"," in head and b"\x00" not in head else ""
+
+
+def _check_inflation(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return   # load_workbook says what is wrong with it
+    for part in parts:
+        if part.file_size > _INFLATED_MIN and part.file_size > _MAX_RATIO * max(part.compress_size, 1):
+            raise FileError(f"{path.name}：其中的 {part.filename} 解压后 {part.file_size >> 20} MB，是压缩后的"
+                            f"{part.file_size // max(part.compress_size, 1)}倍，远超正常表格；文件可能已损坏或被构造，未导入，请重新导出")
+
+
+def _holds_anything(sheet) -> bool:
+    return any(c.value is not None and str(c.value).strip() for row in sheet.iter_rows() for c in row)
 
 
 def _sheet_value(value):
@@ -286,9 +389,20 @@ def _sheet_row(cells, headers: list[str], unnamed: _Unnamed, max_field: int) -> 
     if not any(str(v).strip() for v in values):
         return None
     row = {h: v if hasattr(v, "isoformat") else str(v) for h, v in zip(headers, values)}
-    problem = (_formula(cells, headers) or unnamed.problem(values, "")
+    problem = (_formula(cells, headers) or unnamed.problem(values, "") or _lost_digits(cells, headers)
                or next((_too_long(h, max_field) for h, v in row.items() if type(v) is str and len(v) > max_field), None))
-    return BadRow(problem, row) if problem else row
+    return BadRow(problem, _cut_long(row, max_field)) if problem else row
+
+
+def _lost_digits(cells, headers: list[str]) -> Problem | None:
+    """A number of 16 digits or more: Excel keeps 15 significant digits, so an ID number or a code
+    typed into a number cell has lost its last ones (420102198506123456 → 420102198506123000)."""
+    for i, cell in enumerate(cells):
+        if type(cell.value) is float and abs(cell.value) >= 1e15 and cell.value.is_integer():
+            name = headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列"
+            return Problem(name, "lost_digits", f"{name}是{len(str(int(cell.value)))}位的数值单元格，Excel只保留15位有效数字，"
+                                                 "末尾几位已丢失；请把该列设为“文本”格式、重新录入原值后重新报送")
+    return None
 
 
 def _formula(cells, headers: list[str]) -> Problem | None:
@@ -342,11 +456,13 @@ def _json_row(number: int, line: str, max_field: int) -> dict | BadRow:
         what = "无法解析为JSON" if obj is ValueError else f"是{_JSON_TYPES.get(type(obj), 'JSON值')}"
         return BadRow(Problem(WHOLE_ROW, "not_json_object", f"第{number}行不是JSON对象（{what}）；每行应为一个"
                                                             "{\"列名\": \"值\", …} 形式的对象"))
-    cells = {k: "" if v is None else v if isinstance(v, str) else str(v) for k, v in obj.items()}
+    cells = {k: "" if v is None else v if isinstance(v, str) else Nested(json.dumps(v, ensure_ascii=False))
+             if isinstance(v, (dict, list)) else str(v) for k, v in obj.items()}
     if "\\u" in line and any(map(_LONE_SURROGATE.search, itertools.chain(cells, cells.values()))):
-        cells = {_LONE_SURROGATE.sub("\ufffd", k): _LONE_SURROGATE.sub("\ufffd", v) for k, v in cells.items()}
+        cells = {_LONE_SURROGATE.sub("\ufffd", k): type(v)(_LONE_SURROGATE.sub("\ufffd", v)) for k, v in cells.items()}
     if cells and max(map(len, cells.values())) > max_field:
-        return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field), cells)
+        return BadRow(_too_long(next(k for k, v in cells.items() if len(v) > max_field), max_field),
+                      _cut_long(cells, max_field))
     return cells
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from analyzers.normalize import ZERO_WIDTH
 from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, Kind
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
@@ -16,6 +17,10 @@ RESIDENT_ID_TYPES = {"", "身份证", "居民身份证", "中华人民共和国�
 ADULT_MONTHS = 18 * 12
 _MULTI_SEP = re.compile(r"[;；,，、]")
 _SPACES = re.compile(r"[\s\u3000]+")
+# An amount as clerks and spreadsheets write it: 1000, 1,000.5 (commas only between groups of three
+# digits: "1,5" is no 15), .5, 1e3. Not NaN, Infinity, 1_000 or other scripts' digits, which float()
+# would take: NaN and Infinity are no amounts, and would be stored as nothing.
+_AMOUNT = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:E[+-]?[0-9]+)?", re.ASCII)
 
 # Problem codes: why a row is rejected (and publicity_capped, a note on an accepted row). The quality
 # report counts rows by them; the sample generator (indexer/sample/faults.py) breaks rows in each way.
@@ -30,6 +35,8 @@ BAD_ENUM = "bad_enum"
 NO_LEGAL_CODE = "no_legal_code"
 UNDER_AGE = "under_age"
 PUBLICITY_CAPPED = "publicity_capped"
+GARBLED_TEXT = "garbled_text"
+_GARBLED = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,12 @@ _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 
 # clerk's file and meaningless in a record. They are removed, not a reason to reject the row (the
 # clerk could not see what to fix), so none is stored in a record's values or published; the row
 # as sent keeps them. Tab, line breaks and the other spacing controls become one space, as any run
-# of white space does. The bidirectional overrides and isolates go too: a name holding U+202E shows
-# on every page as another name (武汉\u202e司公限有技科 reads 武汉科技有限公司).
-_CONTROL = INVISIBLE
+# of white space does. So do the invisible characters a copy from a web page or a second file's BOM
+# brings (zero-width spaces, U+FEFF, soft hyphens), which would make a code 19 characters long, a
+# date or a category unreadable and a document number another record's, and the bidirectional
+# overrides and isolates, which would make a published name read otherwise than it was written
+# (武汉\u202e司公限有技科 reads 武汉科技有限公司).
+_CONTROL = re.compile(INVISIBLE.pattern[:-1] + ZERO_WIDTH + "]")
 _NEEDS_CLEANING = re.compile(r"[０-９Ａ-Ｚａ-ｚ]|\s\s|[\u3000\t\n\r\x0b\x0c\x1c-\x1f\x85]|" + _CONTROL.pattern)
 # For a whole row at once: a character class alone is a fast scan, where the pattern above costs
 # ~30 µs a row. White space other than the plain space always sends the row to the cell-by-cell
@@ -91,16 +101,21 @@ def _check(col: Column, text: str, row: dict, today: date) -> tuple[object, Prob
     if col.type == "date":
         day = parse_date(text)
         if day is None:
-            return bad(BAD_DATE, f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305）")
+            # 46086: a spreadsheet's day number, the cell's date format lost on the way.
+            serial = "；像是Excel的日期序列号，请把该列设为日期或文本格式后重新导出" if text.isdigit() and len(text) == 5 else ""
+            return bad(BAD_DATE, f"{col.header}“{text}”不是有效日期（应为2024-03-05、2024/3/5、2024年3月5日或20240305{serial}）")
         if day > today and not col.future:
             return bad(FUTURE_DATE, f"{col.header}{day.isoformat()}晚于今天")
         return day.isoformat(), None
     if col.type == "amount":
-        try:
-            amount = float(normalize_code(text).replace(",", ""))
-        except ValueError:
-            return bad(BAD_AMOUNT, f"{col.header}“{text}”不是数字")
-        if amount < 0 or amount != amount:
+        number = normalize_code(text)
+        if not _AMOUNT.fullmatch(number):
+            hint = "（逗号只能用作千位分隔符，如1,000；小数点请用“.”）" if "," in number else ""
+            return bad(BAD_AMOUNT, f"{col.header}“{text}”不是数字{hint}")
+        amount = float(number.replace(",", "")) + 0.0   # + 0.0: "-0" is 0
+        if amount == float("inf"):
+            return bad(BAD_AMOUNT, f"{col.header}“{text}”超出可表示的范围")
+        if amount < 0:
             return bad(BAD_AMOUNT, f"{col.header}不能为负数")
         return amount, None
     if col.type == "uscc":
@@ -135,11 +150,15 @@ def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
     values: dict[str, object] = {}
     problems: list[Problem] = []
     texts = _clean_row(raw)
+    if garbled := any(_GARBLED in text for text in texts.values()):
+        problems += _garbled(kind, texts)
     for col, key, default, checked in _plan(kind, today):
         text = texts.get(key, "") or default
         if not text:
             if col.required:
                 problems.append(Problem(col.header, MISSING_REQUIRED, f"必填项{col.header}为空"))
+            continue
+        if garbled and _GARBLED in text:   # said once, as garbled
             continue
         if checked is None:   # free text: kept as cleaned
             values[key] = text
@@ -194,12 +213,25 @@ def _clean_row(raw: dict) -> dict[str, str]:
     return {k: v.strip() for k, v in raw.items()}
 
 
+def _garbled(kind: Kind, texts: dict[str, str]) -> list[Problem]:
+    """Cells holding U+FFFD, what a program leaves of characters it could not decode (a GBK file
+    opened as UTF-8 and saved): the text is lost, and would be stored and published garbled."""
+    return [Problem(col.header, GARBLED_TEXT, f"{col.header}含乱码字符“{_GARBLED}”（文件可能曾用错误的编码打开后又保存），"
+                                              "原文已无法还原；请从原始数据重新导出后报送")
+            for col in kind.columns if _GARBLED in texts.get(col.key, "")]
+
+
 def _cross_checks(kind: Kind, values: dict, already: set[str]) -> list[Problem]:
     """Checks across fields; a field already reported as wrong is not reported again."""
     problems = []
     start, end = values.get("valid_from"), values.get("valid_to")
     if kind.name == "licence" and start and end and end < start:
         problems.append(Problem(kind.column("valid_to").header, VALID_TO_BEFORE_FROM, "有效期至早于有效期自"))
+    until, decided = values.get("publicity_until"), values.get("decided_on")
+    if kind.name == "penalty" and until and decided and until < decided:
+        # A window that ends before it begins: the penalty would never be shown, and nobody told why.
+        problems.append(Problem(kind.column("publicity_until").header, BAD_DATE,
+                                f"公示截止期（{until}）早于处罚决定日期（{decided}），该处罚将无法公示；请核对后重新报送"))
     removed, listed = values.get("removed_on"), values.get("decided_on")
     if removed and listed and removed < listed:
         problems.append(Problem(kind.column("removed_on").header, BAD_DATE, "移出日期早于列入日期"))

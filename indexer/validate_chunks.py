@@ -19,7 +19,7 @@ from credit.ids import new_public_id
 from credit.publicity import is_revoked, withheld
 from credit.stats import arrival_workdays
 from indexer import spool
-from indexer.readers import BadRow, cells_by_header
+from indexer.readers import BadRow, Nested, cells_by_header
 from indexer.validate import Problem, RowError, identity, publicity_note, subject_key, validate_row
 
 
@@ -95,6 +95,9 @@ def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, 
         if aliased and (clash := _clash(kind, cells, columns)):
             out.rejected.append((line, [clash], raw))
             continue
+        if nested := [key for key, value in raw.items() if type(value) is Nested]:
+            out.rejected.append((line, [_nested(kind, key, raw[key]) for key in nested], raw))
+            continue
         try:
             values = validate_row(kind, raw, today)
         except RowError as exc:
@@ -161,6 +164,13 @@ def _clash(kind: Kind, cells: dict, columns: dict[str, str]) -> Problem | None:
             return Problem(name, "duplicate_column", f"“{first[key]}”和“{header}”是同一列（{name}），无法确定以哪个值为准")
         first[key] = header
     return None
+
+
+def _nested(kind: Kind, key: str, value: str) -> Problem:
+    name = kind.column(key).header
+    what = "对象" if value.startswith("{") else "数组"
+    return Problem(name, "nested_value", f"{name}的值是JSON{what}（{value[:50]}），应为文字或数字；请写成一段文字"
+                                         "（多个处罚类别用“;”隔开）后重新报送")
 
 
 def _jsonable(cell) -> str:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +51,65 @@ def test_file_missing_a_required_column_is_refused_by_name(tmp_path):
 def test_missing_path_is_a_clear_error(tmp_path):
     run = indexer("ingest", str(tmp_path / "nowhere.csv"), instance=tmp_path / "instance")
     assert run.returncode == 2 and "不存在" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_paths_that_hold_nothing_to_ingest_are_bad_paths(tmp_path):
+    """A pipe, an empty folder, or one holding only hidden files is said to be so (exit 2), never
+    taken for a run that found nothing wrong."""
+    os.mkfifo(tmp_path / "pipe.csv")
+    run = indexer("ingest", str(tmp_path / "pipe.csv"), instance=tmp_path / "instance")
+    assert run.returncode == 2 and "不是普通文件" in run.stderr
+    empty = tmp_path / "empty"
+    (empty / ".git").mkdir(parents=True)
+    (empty / ".git" / "x.csv").write_text("a,b\n", encoding="utf-8")
+    (empty / "._p.csv").write_bytes(b"\x00\x05\x16\x07Mac OS X")
+    run = indexer("ingest", str(empty), instance=tmp_path / "instance")
+    assert run.returncode == 2 and "目录中没有可导入的文件" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_hidden_and_lock_files_in_a_folder_are_not_source_files(tmp_path):
+    from tests.test_ingest import penalty_row, write_csv
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "p.csv", [penalty_row()])
+    (folder / "._p.csv").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")   # a Mac's resource fork
+    (folder / "~$p.xlsx").write_bytes(b"\x0czhang")                             # Excel's lock file
+    run = indexer("ingest", str(folder), instance=tmp_path / "instance")
+    assert run.returncode == 0, run.stderr
+    assert "接收 1，拒绝 0" in run.stdout and "._p.csv" not in run.stdout + run.stderr
+
+
+def test_a_file_or_folder_that_cannot_be_read_is_refused_without_a_traceback(tmp_path, monkeypatch):
+    from indexer import readers
+    from tests.conftest import ingest_into, make_settings
+    from tests.test_ingest import TODAY, penalty_row, write_csv
+
+    good = write_csv(tmp_path / "good.csv", [penalty_row()])
+    locked = write_csv(tmp_path / "locked.csv", [penalty_row(**{"行政处罚决定书文号": "2号"})])
+    opened = Path.open
+
+    def open_unless_locked(self, *args, **kwargs):   # chmod 000 does not stop root, who runs the tests here
+        if self.name == locked.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_locked)
+    report = ingest_into(make_settings(tmp_path / "instance"), [str(locked), str(good)], TODAY).as_json()
+    assert report["status"] == "finished" and report["accepted"] == 1
+    assert report["files"][0]["error"] == "locked.csv：无法读取（Permission denied）"
+
+    scandir = os.scandir
+
+    def scandir_unless_locked(path="."):
+        if Path(path).name == "shut":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    (tmp_path / "shut").mkdir()
+    monkeypatch.setattr(os, "scandir", scandir_unless_locked)
+    with pytest.raises(readers.FileError, match="无法读取目录"):
+        readers.expand([str(tmp_path / "shut")])
 
 
 # -- stopping an ingest ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Ingest: formats and encodings, row validation, corrections, refusal of bad files, idempotence."""
 import csv
 import json
+import math
 import sqlite3
 from datetime import date
 
@@ -288,9 +289,10 @@ def test_jsonl_keys_of_one_column(tmp_path, settings):
     assert "是同一列" in ingest_into(settings, [str(both)], TODAY).as_json()["files"][0]["error"]
 
 
-def test_jsonl_lone_surrogates_are_kept_as_replacement_characters(tmp_path, settings):
+def test_jsonl_lone_surrogates_reject_their_row_as_garbled_and_stop_nothing(tmp_path, settings):
     """JSON may escape half of a UTF-16 pair ("\\ud800") that no UTF-8 text can hold: such a line
-    stopped the whole ingest with a TypeError. It is stored with U+FFFD where the half stood."""
+    stopped the whole ingest with a TypeError. The half becomes U+FFFD, and a row holding one is
+    rejected as garbled text, as any cell a program could not decode is; the other rows go in."""
     from credit.search import RecordQuery, open_index
 
     broken = penalty_row(**{"行政处罚决定书文号": "2号", "违法事实": "发布\ud800虚假广告\udfff"})
@@ -298,10 +300,10 @@ def test_jsonl_lone_surrogates_are_kept_as_replacement_characters(tmp_path, sett
     path.write_text("\n".join(json.dumps(r) for r in (penalty_row(), broken)) + "\n", encoding="utf-8")
     assert "\\ud800" in path.read_text(encoding="utf-8")
     data = ingest_into(settings, [str(path)], TODAY).as_json()
-    assert (data["accepted"], data["rejected"]) == (2, 0)
-    facts = {json.loads(values)["doc_no"]: json.loads(values)["facts"] for _identity, _name, values in records(settings)}
-    assert facts["2号"] == "发布\ufffd虚假广告\ufffd"
-    assert len(open_index(settings).search_records(RecordQuery(today=TODAY)).hits) == 2
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    assert data["files"][0]["rejected_by_reason"] == {"garbled_text": 1}
+    assert [json.loads(values)["doc_no"] for _identity, _name, values in records(settings)] == [penalty_row()["行政处罚决定书文号"]]
+    assert len(open_index(settings).search_records(RecordQuery(today=TODAY)).hits) == 1
 
 
 def test_jsonl_bad_byte_past_the_detected_part_refuses_the_file_as_csv_does(tmp_path, settings):
@@ -424,3 +426,130 @@ def test_a_changed_file_under_the_same_name_is_weighed_afresh(tmp_path, settings
     assert data["replaced"] == 1
     fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
     assert fines["鄂武市监罚〔2026〕1号"] == 3.0
+
+
+def licence_row(**over) -> dict:
+    row = {"行政相对人名称": "武汉市光谷科技有限公司", "行政相对人类别": "法人及非法人组织",
+           "行政相对人代码_1（统一社会信用代码）": COMPANY, "行政许可决定文书名称": "食品经营许可决定书",
+           "行政许可决定文书号": "鄂武市监许〔2026〕1号", "许可类别": "普通", "许可内容": "食品销售",
+           "许可决定日期": "2026-01-05", "有效期自": "2026-01-05", "有效期至": "2031-01-04",
+           "许可机关": "武汉市市场监督管理局", "许可机关统一社会信用代码": DEPT, "当前状态": "1",
+           "数据来源单位": "武汉市市场监督管理局", "数据来源单位统一社会信用代码": DEPT}
+    return {**row, **over}
+
+
+def test_a_licence_valid_until_9999_is_public_and_stops_nothing(tmp_path, settings):
+    """9999-12-31 is how departments write 长期有效: its window past the validity runs beyond the
+    calendar, which must not stop the run."""
+    from credit.search import open_index
+    from credit.search.base import SubjectQuery
+
+    rows = [licence_row(**{"有效期至": "9999-12-31"}),
+            licence_row(**{"行政许可决定文书号": "2号", "有效期至": "9998-06-30"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "l.csv", rows))], TODAY).as_json()
+    assert (data["status"], data["accepted"], data["rejected"]) == ("finished", 2, 0)
+    index = open_index(settings)
+    hits = index.search_subjects(SubjectQuery(text="光谷科技", today=TODAY)).hits
+    assert [h.doc["code"] for h in hits] == [COMPANY]
+
+
+def test_amounts_that_are_no_number_are_rejected_and_written_forms_are_read(tmp_path, settings):
+    """NaN and Infinity are no amounts (they would be stored as nothing); a comma that is no
+    thousands separator is not dropped (1,5 is no 15); the forms clerks and spreadsheets write are read."""
+    fine = "罚款金额（万元）"
+    sent = {"A": "NaN", "B": "Infinity", "C": "1e400", "D": "1,5", "E": "1_000", "F": "٣",
+            "G": "1,000", "H": "１０", "I": "-0", "J": "1e3", "K": " 2,500.5 ", "L": ".5"}
+    rows = [penalty_row(**{"行政处罚决定书文号": doc, fine: amount}) for doc, amount in sent.items()]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    reasons = {r["line"]: r["reason"] for r in data["rejections"]}
+    assert sorted(reasons) == [2, 3, 4, 5, 6, 7]
+    assert all(r["code"] == "bad_amount" for r in data["rejections"])
+    assert reasons[2] == "罚款金额（万元）“NaN”不是数字" and "千位分隔符" in reasons[5]
+    fines = {v["doc_no"]: v["fine_amount"] for v in (json.loads(r[2]) for r in records(settings))}
+    assert fines == {"G": 1000.0, "H": 10.0, "I": 0.0, "J": 1000.0, "K": 2500.5, "L": 0.5}
+    assert math.copysign(1, fines["I"]) == 1   # shown as 0, not -0
+
+
+def test_invisible_characters_are_removed_from_cells_and_headers(tmp_path, settings):
+    """A zero-width space or a BOM (pasted from a web page, or a second file's BOM) is invisible to
+    the clerk: it neither rejects a row nor makes a document number another record's."""
+    zw, bom = "\u200b", "\ufeff"
+    rows = [penalty_row(**{"行政相对人名称": bom + "武汉市光谷科技有限公司", "处罚决定日期": bom + "2026-03-05",
+                           "行政相对人代码_1（统一社会信用代码）": COMPANY + zw, "处罚类别": "罚款" + zw}),
+            penalty_row(**{"行政处罚决定书文号": "鄂武市监罚〔2026〕1" + zw + "号", "罚款金额（万元）": "2",
+                           "违法事实": "发布\u202e虚假广告"})]
+    path = write_csv(tmp_path / "p.csv", rows)
+    text = path.read_text(encoding="utf-8").replace("违法行为类型", "违法行为类型" + zw, 1)
+    path.write_text(text, encoding="utf-8")
+    data = ingest_into(settings, [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"], data["replaced"]) == (2, 0, 1), data["rejections"]
+    assert data["files"][0]["dropped_columns"]["unknown"] == []
+    [(identity, name, values)] = records(settings)
+    assert identity == f"penalty|{DEPT}|鄂武市监罚〔2026〕1号" and name == "武汉市光谷科技有限公司"
+    assert json.loads(values)["facts"] == "发布虚假广告"
+
+
+def test_a_publicity_deadline_before_the_decision_is_rejected(tmp_path, settings):
+    rows = [penalty_row(**{"处罚决定日期": "2026-03-05", "公示截止期": "2025-03-05"}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "处罚决定日期": "2026-03-05", "公示截止期": "2026-03-05"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    [rejection] = data["rejections"]
+    assert (rejection["line"], rejection["field"], rejection["code"]) == (2, "公示截止期", "bad_date")
+    assert "早于处罚决定日期" in rejection["reason"]
+
+
+def test_a_date_that_is_a_spreadsheets_day_number_says_so(tmp_path, settings):
+    rows = [penalty_row(**{"处罚决定日期": "46086"})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    [rejection] = data["rejections"]
+    assert rejection["code"] == "bad_date" and "Excel的日期序列号" in rejection["reason"]
+
+
+def test_text_garbled_by_a_wrong_encoding_is_rejected_not_published(tmp_path, settings):
+    """A GBK file once opened as UTF-8 and saved holds U+FFFD where characters were: the text is
+    lost, and the row is rejected saying so rather than stored and published garbled."""
+    garbled = "武汉市光谷科技有限公司".encode("gbk").decode("utf-8", "replace")
+    rows = [penalty_row(**{"行政相对人名称": garbled}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "处罚类别": "罚款".encode("gbk").decode("utf-8", "replace")})]
+    data = ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (0, 2)
+    assert [(r["line"], r["field"], r["code"]) for r in data["rejections"]] == [
+        (2, "行政相对人名称", "garbled_text"), (3, "处罚类别", "garbled_text")]
+    assert "乱码" in data["rejections"][0]["reason"] and records(settings) == []
+
+
+def test_a_json_object_or_array_as_a_value_is_rejected_not_stored_as_text(tmp_path):
+    """{"违法事实": {"a": "b"}} would otherwise be stored and published as "{'a': 'b'}"; numbers
+    are read as the text they are."""
+    base = penalty_row()
+    rows = [{**base, "违法事实": {"内容": "发布虚假广告"}},
+            {**base, "行政处罚决定书文号": "2号", "处罚类别": ["罚款", "警告"]},
+            {**base, "行政处罚决定书文号": 3, "罚款金额（万元）": 1.5, "处罚决定日期": 20260305, "附件": {"x": 1}}]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    data = ingest_into(make_settings(tmp_path / "two-workers", ingest_workers=2), [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 2)
+    assert [(r["line"], r["field"], r["code"]) for r in data["rejections"]] == [
+        (1, "违法事实", "nested_value"), (2, "处罚类别", "nested_value")]
+    assert '["罚款", "警告"]' in data["rejections"][1]["reason"]
+    assert data["rejections"][1]["row"]["处罚类别"] == '["罚款", "警告"]'
+
+
+def test_a_remark_that_denies_or_asks_for_revocation_does_not_revoke(tmp_path, settings):
+    """备注 不予撤销 or 当事人申请撤销 holds the word 撤销 but marks nothing revoked: the penalty stays
+    public; 已撤销 re-sent revokes it at once."""
+    from credit.search import open_index
+    from credit.search.base import RecordQuery
+
+    def public_doc_nos():
+        hits = open_index(settings).search_records(RecordQuery(kinds=("penalty",), today=TODAY)).hits
+        return sorted(h.doc["fields"]["doc_no"] for h in hits)
+
+    rows = [penalty_row(**{"备注": "当事人申请撤销，复议维持原处罚决定"}),
+            penalty_row(**{"行政处罚决定书文号": "2号", "备注": "不予撤销"}),
+            penalty_row(**{"行政处罚决定书文号": "3号", "备注": "未撤销"})]
+    ingest_into(settings, [str(write_csv(tmp_path / "p.csv", rows))], TODAY)
+    assert public_doc_nos() == ["2号", "3号", "鄂武市监罚〔2026〕1号"]
+    ingest_into(settings, [str(write_csv(tmp_path / "q.csv", [penalty_row(**{"备注": "经复议，已撤销"})]))], TODAY)
+    assert public_doc_nos() == ["2号", "3号"]

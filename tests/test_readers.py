@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -130,6 +132,30 @@ def test_blank_lines_are_not_data_lines(tmp_path):
 
 # -- JSON Lines ----------------------------------------------------------------------------------
 
+def test_a_header_repeated_inside_the_file_is_said_to_be_one(tmp_path):
+    """Files joined one after another (the second with its BOM): the header met again is rejected
+    as what it is, not as a row whose every value is wrong."""
+    first, second = csv_lines(numbered(2)), csv_lines(numbered(3)[2:])
+    path = tmp_path / "p.csv"
+    path.write_bytes("".join(first).encode("utf-8-sig") + "".join(second).encode("utf-8-sig"))
+    got = read(path)
+    assert doc_nos(got) == {2: "1号", 3: "2号", 5: "3号"}
+    [(line, row)] = bad(got).items()
+    assert (line, row.problem.code, row.cells) == (4, "repeated_header", {})
+    assert "第4行是重复的表头" in row.problem.reason
+
+
+def test_a_file_mixing_utf8_and_gbk_names_the_line_where_it_changes(tmp_path):
+    lines = csv_lines(numbered(3))
+    path = tmp_path / "p.csv"
+    path.write_bytes("".join(lines[:3]).encode() + lines[3].encode("gbk"))
+    with pytest.raises(FileError, match="第4行起不是UTF-8，文件可能混用了UTF-8和GBK"):
+        read(path)
+    path.write_text("".join(lines), encoding="utf-16")
+    with pytest.raises(FileError, match="文件是UTF-16编码"):
+        read(path)
+
+
 def write_jsonl(path, lines: list[str]):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -175,6 +201,18 @@ def test_jsonl_field_past_the_limit(tmp_path):
     assert (problem.field, problem.code) == ("违法事实", "field_too_long")
 
 
+def test_a_rejected_rows_over_long_cell_is_kept_cut(tmp_path):
+    """The report keeps a rejected row's cells for the clerk, but not a cell of megabytes: a file
+    of such rows would make a report of gigabytes."""
+    long = penalty_row(**{"违法事实": "长" * 1_000_000, "行政处罚决定书文号": "2号"})
+    path = write_jsonl(tmp_path / "p.jsonl", [json.dumps(long, ensure_ascii=False)])
+    sheet = write_xlsx(tmp_path / "p.xlsx", [list(long), list(long.values())])
+    for got in (bad(read(path, max_field=1000))[1], bad(read(sheet, max_field=1000))[2]):
+        assert got.problem.code == "field_too_long"
+        assert got.cells["违法事实"] == "长" * 200 + "…（超长，已截断）"
+        assert got.cells["行政处罚决定书文号"] == "2号"
+
+
 # -- XLSX ----------------------------------------------------------------------------------------
 
 def write_xlsx(path, rows: list[list]):
@@ -211,6 +249,75 @@ def test_xlsx_blank_rows_extra_cells_and_long_fields(tmp_path):
     got = read(path, max_field=100)
     assert sorted(doc_nos(got)) == [2, 6]   # row 3 is blank: no data line
     assert {line: b.problem.code for line, b in bad(got).items()} == {4: "extra_cells", 5: "field_too_long"}
+
+
+def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
+    """Only one sheet is read: a workbook with data on several is refused whole (else the rows of
+    the others would go uncounted); an empty sheet before the data is no sheet with data."""
+    row = penalty_row()
+    book = Workbook()
+    book.active.title = "说明"
+    data = book.create_sheet("数据")
+    data.append(list(row))
+    data.append(list(row.values()))
+    book.save(tmp_path / "empty-first.xlsx")
+    assert doc_nos(read(tmp_path / "empty-first.xlsx")) == {2: row["行政处罚决定书文号"]}
+
+    book.create_sheet("2025年").append(list(row))
+    book.save(tmp_path / "two.xlsx")
+    with pytest.raises(FileError, match="有2个工作表含内容（数据、2025年）"):
+        read(tmp_path / "two.xlsx")
+
+
+def test_rows_past_the_sheets_recorded_dimension_are_read(tmp_path):
+    """openpyxl's read-only mode stops at the end the sheet's <dimension> claims: a writer that
+    recorded too small a one must not have the rows after it go unread and uncounted."""
+    rows = numbered(5)
+    path = write_xlsx(tmp_path / "ok.xlsx", [list(rows[0])] + [list(r.values()) for r in rows])
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(tmp_path / "p.xlsx", "w") as out:
+        for item in book.infolist():
+            data = book.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:O2"', data)
+            out.writestr(item, data)
+    assert sorted(doc_nos(read(tmp_path / "p.xlsx")).values()) == [f"{i}号" for i in range(1, 6)]
+
+
+def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_unread(tmp_path):
+    """20 MB of one character in one cell, in a file of 20 KB: openpyxl would hold it all."""
+    path = write_xlsx(tmp_path / "ok.xlsx", [list(penalty_row()), list(penalty_row().values())])
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(tmp_path / "p.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+        for item in book.infolist():
+            data = book.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = b'<row r="3"><c r="A3" t="inlineStr"><is><t>' + b"A" * (20 << 20) + b"</t></is></c></row>"
+                data = data.replace(b"</sheetData>", cell + b"</sheetData>")
+            out.writestr(item.filename, data)
+    assert (tmp_path / "p.xlsx").stat().st_size < 100_000
+    with pytest.raises(FileError, match="sheet1.xml 解压后 20 MB"):
+        read(tmp_path / "p.xlsx")
+    assert len(read(path)) == 1
+
+
+def test_a_csv_or_an_xls_named_xlsx_is_said_to_be_one(tmp_path):
+    (tmp_path / "p.xlsx").write_text("".join(csv_lines(numbered(1))), encoding="utf-8")
+    with pytest.raises(FileError, match="可能是改了扩展名的CSV"):
+        read(tmp_path / "p.xlsx")
+    (tmp_path / "q.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(FileError, match=r"旧版Excel（\.xls）"):
+        read(tmp_path / "q.xlsx")
+
+
+def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
+    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone."""
+    row = penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"})
+    cut = {**row, "证件号码": 4.20102198506123e17}
+    path = write_xlsx(tmp_path / "p.xlsx", [list(row), list(cut.values()), list(row.values())])
+    got = read(path)
+    assert doc_nos(got) == {3: "2号"}
+    problem = bad(got)[2].problem
+    assert (problem.field, problem.code) == ("证件号码", "lost_digits")
+    assert "18位的数值单元格" in problem.reason and "文本" in problem.reason
 
 
 # -- control characters ------------------------------------------------------------------------
