@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +25,7 @@ from credit.models import Base, aware, utcnow
 PUBLIC, WITH_CODES = "public", "public+code"
 SCOPES = (PUBLIC, WITH_CODES)
 ACTIVE, SUSPENDED = "active", "suspended"
+UNKNOWN = "unknown"   # the status of unknown_client's stand-in, never stored
 CLIENT_ID_PREFIX = "ci_"
 SECRET_BYTES = TOKEN_BYTES = 32
 _hasher = PasswordHasher()
@@ -66,7 +68,9 @@ class InstitutionClient(Base):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.active and verify_secret(self.secret_hash, client_secret)
+        # The secret is verified first, whatever the status: a suspended client's answer takes as
+        # long as an active one's, so its time does not tell an outsider which it is.
+        return verify_secret(self.secret_hash, client_secret) and self.active
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
@@ -98,6 +102,20 @@ class Caller:
     per_minute: int
     per_day: int
     scope: str
+
+
+def unknown_client(client_id: str) -> InstitutionClient:
+    """What the token endpoint authenticates when no client has `client_id`: a stand-in (never
+    stored) whose hash no secret matches. Refusing it takes the same argon2 verification as a
+    registered client's wrong secret, and gets the same answer, so neither the status nor the time
+    of a refusal tells an outsider which client ids exist."""
+    return InstitutionClient(client_id=client_id, secret_hash=_unmatchable_hash(), name="", uscc="", per_minute=0,
+                             per_day=0, scope=PUBLIC, status=UNKNOWN)
+
+
+@lru_cache(maxsize=1)
+def _unmatchable_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(SECRET_BYTES))   # of a secret nobody ever sees
 
 
 def hash_secret(secret: str) -> str:

@@ -61,11 +61,13 @@ def init_app(app: Flask) -> None:
                                              prefix=settings.search_prefix)
 
 
-def _query_client(client_id: str) -> InstitutionClient | None:
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        return None
-    with login.sessions()() as session:
-        return session.get(InstitutionClient, client_id)
+def _query_client(client_id: str) -> InstitutionClient:
+    client = None
+    if isinstance(client_id, str) and len(client_id) <= 64:
+        with login.sessions()() as session:
+            client = session.get(InstitutionClient, client_id)
+    # An unknown id is refused like a known one's wrong secret (same status, same time).
+    return client or institutions.unknown_client(client_id)
 
 
 def _save_token(token: dict, oauth_request) -> None:
@@ -139,7 +141,7 @@ def _headers(response):
 def token():
     try:
         response = current_app.extensions["credit_oauth_server"].create_token_response()
-    except UnicodeDecodeError:   # Basic credentials that are no UTF-8 text: no client has them
+    except ValueError:   # Basic credentials that cannot be read (no UTF-8 text, nothing after "Basic")
         response = current_app.response_class(json.dumps({"error": "invalid_client"}), status=401)
     if response.status_code >= 400:
         # The portal's one error shape; error.code is the OAuth 2 error name (RFC 6749 §5.2).

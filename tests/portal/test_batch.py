@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from credit import institutions
 from credit.db import session_factory
 from credit.querylog import QueryLogEntry
+from portal import batch
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.helpers import free_port
 from tests.portal import mini
@@ -118,6 +119,42 @@ def test_credentials_that_are_no_text_get_no_token(client, credentials):
                            headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()})
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
     validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
+
+
+@pytest.mark.parametrize("header", ["Basic ", "Basic  ", "Bearer "])
+def test_a_scheme_without_credentials_gets_no_token(client, header):
+    response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": header})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
+
+
+def test_a_refusal_does_not_tell_whether_the_client_exists(instance, client, monkeypatch):
+    """Unknown id, known id with a wrong secret, suspended client with its right secret: the same
+    answer, each after one argon2 verification (so the same time, too)."""
+    known_id, known_secret = new_client(instance)
+    suspended_id, suspended_secret = new_client(instance)
+    with session_factory(instance.database_url).begin() as session:
+        institutions.set_status(session, suspended_id, institutions.SUSPENDED)
+    verified = []
+    real_verify = institutions.verify_secret
+    monkeypatch.setattr(institutions, "verify_secret", lambda h, s: verified.append(s) or real_verify(h, s))
+    attempts = [("ci_" + "0" * 24, known_secret), ("ci_" + "0" * 61 + "x" * 3, "x"), (known_id, known_secret + "x"),
+                (suspended_id, suspended_secret)]
+    for by_form in (True, False):
+        answers = []
+        for client_id, secret in attempts:
+            verified.clear()
+            if by_form:
+                response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
+                                                                    "client_id": client_id, "client_secret": secret})
+            else:
+                basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+                response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                                       headers={"Authorization": f"Basic {basic}"})
+            answers.append((response.status_code, response.get_json(), len(verified)))
+        assert answers == [(401, {"error": {"code": "invalid_client",
+                                            "message": batch.OAUTH_MESSAGES["invalid_client"]}}, 1)] * len(attempts)
 
 
 def test_only_client_credentials_are_granted(instance, client):
