@@ -14,7 +14,7 @@ charge is given back."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -162,7 +162,7 @@ def batch():
     client = _required()
     inputs = _batch_items()
     now, today = login.now(), current.today()
-    g.standing = _charge(client, len(inputs))
+    g.standing = _charge(client, len(inputs), now)
     if g.standing.refused:
         what = "每分钟请求数" if g.standing.refused == "requests" else "今日查询条数"
         raise PortalError(429, "quota_exceeded", f"已超出合同约定的{what}，请在 Retry-After 所示秒数后重试")
@@ -176,7 +176,7 @@ def batch():
                             items=[item.logged() for item in items], address=request.remote_addr, code_id=None,
                             reason=f"{BATCH_REASON}（客户端 {client.client_id}）", at=now)
     except Exception:
-        _refund(client, len(inputs))
+        _refund(client, len(inputs), now)
         raise
     return jsonify(count=len(answers), items=answers)
 
@@ -211,18 +211,20 @@ def _batch_items() -> list[str]:
     return items
 
 
-def _charge(client: Caller, items: int) -> Standing:
+def _charge(client: Caller, items: int, now: datetime) -> Standing:
     try:
-        return quotas().charge(client.client_id, client.per_minute, client.per_day, items, login.now())
+        return quotas().charge(client.client_id, client.per_minute, client.per_day, items, now)
     except QuotaUnavailable as exc:
         # Fail closed: without its counters an institution is never served uncounted.
         current_app.logger.error("institution quotas unavailable, batch of %s refused: %s", client.client_id, exc)
         raise PortalError(503, "quota_unavailable", QUOTA_UNAVAILABLE) from None
 
 
-def _refund(client: Caller, items: int) -> None:
+def _refund(client: Caller, items: int, charged_at: datetime) -> None:
+    # Given back to the minute and day that were charged, not to the ones the failure came in:
+    # a batch charged at 23:59:59 and failing after midnight must not lower tomorrow's count.
     try:
-        quotas().refund(client.client_id, items, login.now())
+        quotas().refund(client.client_id, items, charged_at)
     except QuotaUnavailable as exc:
         current_app.logger.error("could not give back the quota of a failed batch of %s: %s", client.client_id, exc)
 

@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from credit import institutions
 from credit.db import session_factory
 from credit.querylog import QueryLogEntry
-from portal import batch
+from credit.search.base import SearchError
+from portal import batch, batch_items
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.helpers import free_port
 from tests.portal import mini
@@ -325,6 +326,26 @@ def test_clients_have_their_own_quotas(instance, client):
     one, two = (get_token(client, *new_client(instance, per_minute=1)) for _ in range(2))
     assert send(client, one, ["x"]).status_code == 200 and send(client, one, ["x"]).status_code == 429
     assert send(client, two, ["x"]).status_code == 200
+
+
+def test_a_batch_failing_after_midnight_is_given_back_to_the_day_it_was_charged(instance, monkeypatch):
+    """Charged at 23:59:59 China time, its lookup failing at 00:00:01: the charge comes off the day
+    and minute it was made on (nothing is taken off the new day's count)."""
+    before_midnight = datetime(2026, 6, 30, 15, 59, 59, tzinfo=timezone.utc)   # 23:59:59 in Beijing
+    app = portal_app(instance, NOW=before_midnight)
+    client = app.test_client()
+    token = get_token(client, *new_client(instance))
+
+    def failing(*args, **kwargs):
+        app.config["NOW"] = before_midnight + timedelta(seconds=2)
+        raise SearchError("engine gone")
+
+    monkeypatch.setattr(batch_items, "resolve", failing)
+    assert send(client, token, [mini.GUANGGU[1]] * 3).status_code == 503
+    app.config["NOW"] = before_midnight
+    standing = usage(client, token)
+    assert standing["day"]["date"] == "2026-06-30"
+    assert standing["day"]["used"] == 0 and standing["minute"]["used"] == 0
 
 
 def test_the_public_api_keeps_its_per_address_headers(client):
