@@ -129,7 +129,7 @@ def _headers(response):
         })
         if standing.refused:
             response.headers["Retry-After"] = str(standing.retry_after(login.now()))
-    if response.status_code == 401 and client is None:
+    if response.status_code == 401 and client is None and "WWW-Authenticate" not in response.headers:
         response.headers["WWW-Authenticate"] = 'Bearer realm="credit", error="invalid_token"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -152,6 +152,9 @@ def token():
         body = {"error": {"code": name, "message": OAUTH_MESSAGES.get(name, "令牌请求无效")}}
         response.set_data(json.dumps(body, ensure_ascii=False))
         response.mimetype = "application/json"
+        if response.status_code == 401:
+            # The scheme the token endpoint takes (RFC 6749 §5.2), not the API's bearer challenge.
+            response.headers["WWW-Authenticate"] = f'Basic realm="credit", error="{name}"'
     return response
 
 

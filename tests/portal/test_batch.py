@@ -127,6 +127,7 @@ def test_a_scheme_without_credentials_gets_no_token(client, header):
     response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
                            headers={"Authorization": header})
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
     validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
 
 
@@ -153,9 +154,11 @@ def test_a_refusal_does_not_tell_whether_the_client_exists(instance, client, mon
                 basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
                 response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
                                        headers={"Authorization": f"Basic {basic}"})
-            answers.append((response.status_code, response.get_json(), len(verified)))
-        assert answers == [(401, {"error": {"code": "invalid_client",
-                                            "message": batch.OAUTH_MESSAGES["invalid_client"]}}, 1)] * len(attempts)
+            answers.append((response.status_code, response.get_json(), response.headers.get("WWW-Authenticate"),
+                            len(verified)))
+        # The challenge names the scheme the token endpoint takes, not the API's bearer tokens.
+        assert answers == [(401, {"error": {"code": "invalid_client", "message": batch.OAUTH_MESSAGES["invalid_client"]}},
+                            'Basic realm="credit", error="invalid_client"', 1)] * len(attempts)
 
 
 def test_only_client_credentials_are_granted(instance, client):
