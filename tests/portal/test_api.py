@@ -47,6 +47,13 @@ def test_search_answers_total_items_next_with_counts(api):
     assert item["counts"] == {"licences": 2, "penalties": 1, "list_entries": 1}
 
 
+@pytest.mark.parametrize("pasted", ["\ufeff{}", "{}\u200b", "\u202a{}\u202c", "\u200e{}"], ids=["bom", "zwsp", "embedding", "lrm"])
+def test_a_code_pasted_with_invisible_characters_is_looked_up_as_a_code(api, pasted):
+    status, body = api("/search", q=pasted.format(mini.GUANGGU[1]))
+    assert status == 200 and body["by_code"] is True
+    assert [(i["code"], i["name"]) for i in body["items"]] == [(mini.GUANGGU[1], mini.GUANGGU[0])]
+
+
 def test_search_cursor_walks_every_result_once(api):
     seen, after = [], None
     while True:
