@@ -149,6 +149,10 @@ def token():
             name = json.loads(response.get_data()).get("error", "invalid_request")
         except ValueError:
             name = "invalid_request"
+        if name == "unsupported_grant_type" and not request.values.get("grant_type"):
+            # No grant_type at all (often a JSON body instead of a form): a missing parameter is
+            # invalid_request (RFC 6749 §5.2), whose message says how the request is sent.
+            name = "invalid_request"
         body = {"error": {"code": name, "message": OAUTH_MESSAGES.get(name, "令牌请求无效")}}
         response.set_data(json.dumps(body, ensure_ascii=False))
         response.mimetype = "application/json"

@@ -161,6 +161,18 @@ def test_a_refusal_does_not_tell_whether_the_client_exists(instance, client, mon
                             'Basic realm="credit", error="invalid_client"', 1)] * len(attempts)
 
 
+@pytest.mark.parametrize("body", [{"json": {"grant_type": "client_credentials"}}, {},
+                                  {"data": "grant_type=client_credentials", "content_type": "text/plain"}],
+                         ids=["json", "empty", "text"])
+def test_a_token_request_that_is_no_form_is_told_to_send_one(instance, client, body):
+    client_id, secret = new_client(instance)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    response = client.post("/api/v1/oauth/token", headers={"Authorization": f"Basic {basic}"}, **body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "invalid_request", "message": batch.OAUTH_MESSAGES["invalid_request"]}
+    assert "application/x-www-form-urlencoded" in response.get_json()["error"]["message"]
+
+
 def test_only_client_credentials_are_granted(instance, client):
     client_id, secret = new_client(instance)
     response = client.post("/api/v1/oauth/token", data={"grant_type": "password", "client_id": client_id,
