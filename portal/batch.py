@@ -63,7 +63,8 @@ def init_app(app: Flask) -> None:
 
 def _query_client(client_id: str) -> InstitutionClient:
     client = None
-    if isinstance(client_id, str) and len(client_id) <= 64:
+    # No client id holds NUL (and PostgreSQL refuses to compare a text that does: a 500).
+    if isinstance(client_id, str) and len(client_id) <= 64 and "\x00" not in client_id:
         with login.sessions()() as session:
             client = session.get(InstitutionClient, client_id)
     # An unknown id is refused like a known one's wrong secret (same status, same time).

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from credit import institutions
-from credit.db import session_factory
+from credit.db import migrate, session_factory
 from credit.querylog import QueryLogEntry
 from credit.search.base import SearchError
 from portal import batch, batch_items
@@ -171,6 +171,19 @@ def test_a_token_request_that_is_no_form_is_told_to_send_one(instance, client, b
     assert response.status_code == 400
     assert response.get_json()["error"] == {"code": "invalid_request", "message": batch.OAUTH_MESSAGES["invalid_request"]}
     assert "application/x-www-form-urlencoded" in response.get_json()["error"]["message"]
+
+
+def test_a_client_id_holding_nul_is_refused_on_postgresql(postgres_url, tmp_path):
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    migrate(postgres_url)
+    client = portal_app(settings).test_client()
+    client_id, secret = new_client(settings)
+    for sent in ({"data": {"grant_type": "client_credentials", "client_id": client_id + "\x00", "client_secret": secret}},
+                 {"data": {"grant_type": "client_credentials"},
+                  "headers": {"Authorization": "Basic " + base64.b64encode(f"\x00{client_id}:{secret}".encode()).decode()}}):
+        response = client.post("/api/v1/oauth/token", **sent)
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    assert get_token(client, client_id, secret)
 
 
 def test_only_client_credentials_are_granted(instance, client):
