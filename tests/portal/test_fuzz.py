@@ -16,6 +16,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -120,5 +121,6 @@ def test_the_fuzzed_document_is_the_served_one(sample_app):
 @schema.parametrize()
 def test_every_answer_is_a_documented_one(case, sample_app, credentials):
     case.call_and_validate(app=sample_app, checks=[not_a_server_error, error_shape, status_code_conformance,
-                                                   content_type_conformance, response_schema_conformance],
+                                                   content_type_conformance, response_schema_conformance,
+                                                   response_headers_conformance],
                            **_with_credentials(case, credentials))
