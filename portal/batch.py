@@ -83,11 +83,16 @@ def quotas() -> Quotas:
 
 # -- who is asking ----------------------------------------------------------------------------
 
+_TOKEN_VIEWS = {f"{api.bp.name}.{bp.name}.{view}" for view in ("batch", "usage")}
+
+
 @limiter.request_filter
 def _has_client() -> bool:
-    """A request of this blueprint with a valid token is its client's, not anonymous: exempt from
-    the per-address limit (flask-limiter asks this before counting)."""
-    return request.blueprint == f"{api.bp.name}.{bp.name}" and caller() is not None
+    """A request for a view that takes a token (batch, usage), with a valid token, is its client's,
+    not anonymous: exempt from the per-address limit (flask-limiter asks this before counting). The
+    token endpoint is not such a view: a token sent along to it must not lift its limit, or one
+    token would let its holder mint tokens and run argon2 verifications without end."""
+    return request.endpoint in _TOKEN_VIEWS and caller() is not None
 
 
 def caller() -> Caller | None:

@@ -228,6 +228,21 @@ def test_no_valid_token_no_batch(client, headers):
     assert "X-RateLimit-Limit" in response.headers   # counted against the anonymous per-address limit
 
 
+def test_a_token_sent_along_does_not_lift_the_token_endpoints_address_limit(instance):
+    """Batch and usage with a valid token are the client's, outside the per-address limit; the
+    token endpoint stays inside it whatever Authorization header comes along."""
+    client = portal_app(instance, RATELIMIT_ANONYMOUS="3/minute").test_client()
+    client_id, secret = new_client(instance)
+    token = get_token(client, client_id, secret)
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    answers = [client.post("/api/v1/oauth/token", data=form, headers={"Authorization": f"Bearer {token}"})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].get_json()["error"]["code"] == "rate_limited"
+    assert send(client, token, [mini.GUANGGU[1]]).status_code == 200   # the batch is still the client's
+    assert client.get("/api/v1/usage", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
 # -- the batch --------------------------------------------------------------------------------
 
 def test_each_item_comes_back_in_order_with_its_status(client, token):
