@@ -212,7 +212,8 @@ def _batch_items() -> list[str]:
     try:
         body = current_app.json.loads(raw)
     except ValueError:
-        raise invalid('请求体不是有效的 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
+        # JSON between systems is UTF-8 (RFC 8259 §8.1): say so, GBK being a Chinese client's usual slip.
+        raise invalid('请求体不是有效的 UTF-8 编码 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise invalid('请求体应为 {"items": ["代码或名称", …]}，至少一项', "invalid_body")

@@ -342,6 +342,14 @@ def test_a_bad_batch_is_refused_whole_and_costs_nothing(client, token, send_bad,
     assert standing["minute"]["used"] == 0 and standing["day"]["used"] == 0
 
 
+def test_a_batch_in_gbk_is_told_to_send_utf8(client, token):
+    body = json.dumps({"items": [mini.GUANGGU[0]]}, ensure_ascii=False).encode("gbk")
+    response = client.post("/api/v1/batch", data=body, headers={"Authorization": f"Bearer {token}",
+                                                                "Content-Type": "application/json; charset=gbk"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_body"
+    assert "UTF-8" in response.get_json()["error"]["message"]
+
+
 # -- quotas, usage and headers -------------------------------------------------------------------
 
 def test_items_per_day_are_charged_whole_or_not_at_all(instance, client):
