@@ -29,6 +29,8 @@ UNKNOWN = "unknown"   # the status of unknown_client's stand-in, never stored
 CLIENT_ID_PREFIX = "ci_"
 SECRET_BYTES = TOKEN_BYTES = 32
 _hasher = PasswordHasher()
+# What the columns hold: an INTEGER (PostgreSQL refuses a larger number) and a VARCHAR(255).
+QUOTA_MAX, NAME_MAX = 2**31 - 1, 255
 
 
 class ClientError(ValueError):
@@ -137,12 +139,12 @@ def create_client(session: Session, *, name: str, uscc: str, per_minute: int, pe
                   now: datetime | None = None) -> tuple[InstitutionClient, str]:
     """Register a client; returns it and its secret, which is not kept anywhere and never shown again."""
     name, code = " ".join(name.split()), normalize_code(uscc)
-    if not name:
-        raise ClientError("机构名称不能为空")
+    if not name or len(name) > NAME_MAX:
+        raise ClientError(f"机构名称不能为空，最长 {NAME_MAX} 个字符")
     if problem := uscc_problem(code):
         raise ClientError(f"机构的{problem}")
-    if per_minute < 1 or per_day < 1:
-        raise ClientError("每分钟请求数和每日条数须为正整数")
+    if not (1 <= per_minute <= QUOTA_MAX and 1 <= per_day <= QUOTA_MAX):
+        raise ClientError(f"每分钟请求数和每日条数须为正整数，最大 {QUOTA_MAX}")
     if scope not in SCOPES:
         raise ClientError(f"查询范围应为 {' 或 '.join(SCOPES)}")
     secret = secrets.token_urlsafe(SECRET_BYTES)
