@@ -174,6 +174,8 @@ def subject_keys(session: Session, subject: str) -> set[str]:
     (several subjects may share one). A code-shaped input is only ever a code: an unknown one costs
     the same single index lookup as a known one."""
     text = " ".join(subject.split())
+    if "\x00" in text:   # no subject's code or name holds NUL (and PostgreSQL refuses to compare one)
+        return set()
     code = normalize_code(text)
     if looks_like_code(code) or is_citizen_id(code):
         found = session.scalar(select(Record.subject_key).where(Record.subject_key == code).limit(1))

@@ -14,13 +14,15 @@ _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
-_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+# Spaces, and the invisible characters a copy and paste brings along: a UTF-8 BOM leading an exported
+# file's first cell, zero-width spaces and joiners, direction marks, soft hyphens.
+_SPACES = re.compile(r"[\s\u3000\u00a0\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 REGNO_SHAPE = re.compile(r"^\d{13}$|^\d{15}$")
 
 
 def normalize_code(value: str | None) -> str:
-    """Full-width to half-width, no spaces, upper case: what every code is compared as."""
+    """Full-width to half-width, no spaces (visible or not), upper case: what every code is compared as."""
     if not value:
         return ""
     return _SPACES.sub("", unicodedata.normalize("NFKC", value)).upper()

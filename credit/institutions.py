@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,9 +25,12 @@ from credit.models import Base, aware, utcnow
 PUBLIC, WITH_CODES = "public", "public+code"
 SCOPES = (PUBLIC, WITH_CODES)
 ACTIVE, SUSPENDED = "active", "suspended"
+UNKNOWN = "unknown"   # the status of unknown_client's stand-in, never stored
 CLIENT_ID_PREFIX = "ci_"
 SECRET_BYTES = TOKEN_BYTES = 32
 _hasher = PasswordHasher()
+# What the columns hold: an INTEGER (PostgreSQL refuses a larger number) and a VARCHAR(255).
+QUOTA_MAX, NAME_MAX = 2**31 - 1, 255
 
 
 class ClientError(ValueError):
@@ -66,7 +70,9 @@ class InstitutionClient(Base):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.active and verify_secret(self.secret_hash, client_secret)
+        # The secret is verified first, whatever the status: a suspended client's answer takes as
+        # long as an active one's, so its time does not tell an outsider which it is.
+        return verify_secret(self.secret_hash, client_secret) and self.active
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
@@ -100,6 +106,20 @@ class Caller:
     scope: str
 
 
+def unknown_client(client_id: str) -> InstitutionClient:
+    """What the token endpoint authenticates when no client has `client_id`: a stand-in (never
+    stored) whose hash no secret matches. Refusing it takes the same argon2 verification as a
+    registered client's wrong secret, and gets the same answer, so neither the status nor the time
+    of a refusal tells an outsider which client ids exist."""
+    return InstitutionClient(client_id=client_id, secret_hash=_unmatchable_hash(), name="", uscc="", per_minute=0,
+                             per_day=0, scope=PUBLIC, status=UNKNOWN)
+
+
+@lru_cache(maxsize=1)
+def _unmatchable_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(SECRET_BYTES))   # of a secret nobody ever sees
+
+
 def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
@@ -119,12 +139,12 @@ def create_client(session: Session, *, name: str, uscc: str, per_minute: int, pe
                   now: datetime | None = None) -> tuple[InstitutionClient, str]:
     """Register a client; returns it and its secret, which is not kept anywhere and never shown again."""
     name, code = " ".join(name.split()), normalize_code(uscc)
-    if not name:
-        raise ClientError("机构名称不能为空")
+    if not name or len(name) > NAME_MAX:
+        raise ClientError(f"机构名称不能为空，最长 {NAME_MAX} 个字符")
     if problem := uscc_problem(code):
         raise ClientError(f"机构的{problem}")
-    if per_minute < 1 or per_day < 1:
-        raise ClientError("每分钟请求数和每日条数须为正整数")
+    if not (1 <= per_minute <= QUOTA_MAX and 1 <= per_day <= QUOTA_MAX):
+        raise ClientError(f"每分钟请求数和每日条数须为正整数，最大 {QUOTA_MAX}")
     if scope not in SCOPES:
         raise ClientError(f"查询范围应为 {' 或 '.join(SCOPES)}")
     secret = secrets.token_urlsafe(SECRET_BYTES)

@@ -14,7 +14,7 @@ charge is given back."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -61,11 +61,14 @@ def init_app(app: Flask) -> None:
                                              prefix=settings.search_prefix)
 
 
-def _query_client(client_id: str) -> InstitutionClient | None:
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        return None
-    with login.sessions()() as session:
-        return session.get(InstitutionClient, client_id)
+def _query_client(client_id: str) -> InstitutionClient:
+    client = None
+    # No client id holds NUL (and PostgreSQL refuses to compare a text that does: a 500).
+    if isinstance(client_id, str) and len(client_id) <= 64 and "\x00" not in client_id:
+        with login.sessions()() as session:
+            client = session.get(InstitutionClient, client_id)
+    # An unknown id is refused like a known one's wrong secret (same status, same time).
+    return client or institutions.unknown_client(client_id)
 
 
 def _save_token(token: dict, oauth_request) -> None:
@@ -80,11 +83,16 @@ def quotas() -> Quotas:
 
 # -- who is asking ----------------------------------------------------------------------------
 
+_TOKEN_VIEWS = {f"{api.bp.name}.{bp.name}.{view}" for view in ("batch", "usage")}
+
+
 @limiter.request_filter
 def _has_client() -> bool:
-    """A request of this blueprint with a valid token is its client's, not anonymous: exempt from
-    the per-address limit (flask-limiter asks this before counting)."""
-    return request.blueprint == f"{api.bp.name}.{bp.name}" and caller() is not None
+    """A request for a view that takes a token (batch, usage), with a valid token, is its client's,
+    not anonymous: exempt from the per-address limit (flask-limiter asks this before counting). The
+    token endpoint is not such a view: a token sent along to it must not lift its limit, or one
+    token would let its holder mint tokens and run argon2 verifications without end."""
+    return request.endpoint in _TOKEN_VIEWS and caller() is not None
 
 
 def caller() -> Caller | None:
@@ -127,7 +135,7 @@ def _headers(response):
         })
         if standing.refused:
             response.headers["Retry-After"] = str(standing.retry_after(login.now()))
-    if response.status_code == 401 and client is None:
+    if response.status_code == 401 and client is None and "WWW-Authenticate" not in response.headers:
         response.headers["WWW-Authenticate"] = 'Bearer realm="credit", error="invalid_token"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -139,7 +147,7 @@ def _headers(response):
 def token():
     try:
         response = current_app.extensions["credit_oauth_server"].create_token_response()
-    except UnicodeDecodeError:   # Basic credentials that are no UTF-8 text: no client has them
+    except ValueError:   # Basic credentials that cannot be read (no UTF-8 text, nothing after "Basic")
         response = current_app.response_class(json.dumps({"error": "invalid_client"}), status=401)
     if response.status_code >= 400:
         # The portal's one error shape; error.code is the OAuth 2 error name (RFC 6749 §5.2).
@@ -147,9 +155,16 @@ def token():
             name = json.loads(response.get_data()).get("error", "invalid_request")
         except ValueError:
             name = "invalid_request"
+        if name == "unsupported_grant_type" and not request.values.get("grant_type"):
+            # No grant_type at all (often a JSON body instead of a form): a missing parameter is
+            # invalid_request (RFC 6749 §5.2), whose message says how the request is sent.
+            name = "invalid_request"
         body = {"error": {"code": name, "message": OAUTH_MESSAGES.get(name, "令牌请求无效")}}
         response.set_data(json.dumps(body, ensure_ascii=False))
         response.mimetype = "application/json"
+        if response.status_code == 401:
+            # The scheme the token endpoint takes (RFC 6749 §5.2), not the API's bearer challenge.
+            response.headers["WWW-Authenticate"] = f'Basic realm="credit", error="{name}"'
     return response
 
 
@@ -160,7 +175,7 @@ def batch():
     client = _required()
     inputs = _batch_items()
     now, today = login.now(), current.today()
-    g.standing = _charge(client, len(inputs))
+    g.standing = _charge(client, len(inputs), now)
     if g.standing.refused:
         what = "每分钟请求数" if g.standing.refused == "requests" else "今日查询条数"
         raise PortalError(429, "quota_exceeded", f"已超出合同约定的{what}，请在 Retry-After 所示秒数后重试")
@@ -174,7 +189,7 @@ def batch():
                             items=[item.logged() for item in items], address=request.remote_addr, code_id=None,
                             reason=f"{BATCH_REASON}（客户端 {client.client_id}）", at=now)
     except Exception:
-        _refund(client, len(inputs))
+        _refund(client, len(inputs), now)
         raise
     return jsonify(count=len(answers), items=answers)
 
@@ -197,7 +212,8 @@ def _batch_items() -> list[str]:
     try:
         body = current_app.json.loads(raw)
     except ValueError:
-        raise invalid('请求体不是有效的 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
+        # JSON between systems is UTF-8 (RFC 8259 §8.1): say so, GBK being a Chinese client's usual slip.
+        raise invalid('请求体不是有效的 UTF-8 编码 JSON：应为 {"items": ["代码或名称", …]}', "invalid_body") from None
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise invalid('请求体应为 {"items": ["代码或名称", …]}，至少一项', "invalid_body")
@@ -209,18 +225,20 @@ def _batch_items() -> list[str]:
     return items
 
 
-def _charge(client: Caller, items: int) -> Standing:
+def _charge(client: Caller, items: int, now: datetime) -> Standing:
     try:
-        return quotas().charge(client.client_id, client.per_minute, client.per_day, items, login.now())
+        return quotas().charge(client.client_id, client.per_minute, client.per_day, items, now)
     except QuotaUnavailable as exc:
         # Fail closed: without its counters an institution is never served uncounted.
         current_app.logger.error("institution quotas unavailable, batch of %s refused: %s", client.client_id, exc)
         raise PortalError(503, "quota_unavailable", QUOTA_UNAVAILABLE) from None
 
 
-def _refund(client: Caller, items: int) -> None:
+def _refund(client: Caller, items: int, charged_at: datetime) -> None:
+    # Given back to the minute and day that were charged, not to the ones the failure came in:
+    # a batch charged at 23:59:59 and failing after midnight must not lower tomorrow's count.
     try:
-        quotas().refund(client.client_id, items, login.now())
+        quotas().refund(client.client_id, items, charged_at)
     except QuotaUnavailable as exc:
         current_app.logger.error("could not give back the quota of a failed batch of %s: %s", client.client_id, exc)
 

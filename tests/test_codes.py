@@ -60,6 +60,8 @@ def test_normalization_before_validation():
     assert normalize_code(" ９１４４０３００１９２１８５３７９ｈ ") == "91440300192185379H"
     assert normalize_code("9144 0300 1921 8537 9h") == "91440300192185379H"
     assert is_uscc(normalize_code("９１４４０３００１９２１８５３７９ｈ"))
+    # Invisible characters pasted along: a BOM, zero-width space and joiner, direction marks, a soft hyphen.
+    assert normalize_code("\ufeff\u202a9144\u200b0300\u00ad1921\u200d8537\u200e9h\u202c\u2060") == "91440300192185379H"
 
 
 def test_uscc_check_char_matches_formula():

@@ -54,3 +54,15 @@ def test_a_client_is_refused_without_a_valid_institution_code_or_quota(tmp_path)
                        instance=instance)
     assert no_quota.returncode == 2 and "正整数" in no_quota.stderr
     assert indexer("clients", "list", instance=instance).stdout == ""
+
+
+def test_a_quota_or_name_the_database_cannot_hold_is_refused_with_a_message(tmp_path):
+    """A clerk's extra zeros (PostgreSQL's INTEGER ends at 2,147,483,647) or an over-long name."""
+    instance = tmp_path / "instance"
+    too_many = indexer("clients", "create", "--name", "某某征信有限公司", "--uscc", USCC, "--per-minute", "60",
+                       "--per-day", "10000000000", instance=instance)
+    assert too_many.returncode == 2 and "2147483647" in too_many.stderr and "Traceback" not in too_many.stderr
+    too_long = indexer("clients", "create", "--name", "某" * 256, "--uscc", USCC, "--per-minute", "60",
+                       "--per-day", "100", instance=instance)
+    assert too_long.returncode == 2 and "255" in too_long.stderr and "Traceback" not in too_long.stderr
+    assert "某某征信" not in indexer("clients", "list", instance=instance).stdout

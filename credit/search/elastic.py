@@ -419,17 +419,24 @@ class ElasticIndex(SearchIndex):
         found: dict[str, list[dict]] = {name: [] for name in norms}
         if not wanted:
             return found
-        # Enough for `limit` subjects per name, within the result window: a name shared by more
-        # subjects than that only needs to be seen as shared.
-        size = min(len(wanted) * limit, self.settings.result_window)
-        hits = self._search(es_queries.subjects_named(wanted, today or china_today(), size))["hits"]["hits"]
+        # One search of `limit` subjects per name, all in one request. (One search for every name,
+        # sorted by code, let a name that many subjects bear take the places of the other names'
+        # subjects, which then came back as not found.)
+        today = today or china_today()
+        self._ensure_alias()
+        searches: list[dict] = []
+        for norm in wanted:
+            body = es_queries.subjects_named([norm], today, limit)
+            searches += [{"index": self.alias, "preference": _preference(body)}, body]
+        with self._errors("查询"):
+            answers = self.client.msearch(searches=searches).body["responses"]
         by_norm: dict[str, list[dict]] = {}
-        for hit in hits:
-            doc = hit["_source"]
-            for norm in dict.fromkeys([doc.get("name_norm"), *doc.get("former_norms", [])]):
-                by_norm.setdefault(norm, []).append(doc)
+        for norm, answer in zip(wanted, answers, strict=True):
+            if "error" in answer:   # msearch answers 200 and reports each search's failure in its place
+                raise SearchError(f"检索服务查询失败：{answer['error']}")
+            by_norm[norm] = [hit["_source"] for hit in answer["hits"]["hits"]]
         for name, norm in norms.items():
-            found[name] = by_norm.get(norm, [])[:limit] if norm else []
+            found[name] = by_norm.get(norm, []) if norm else []
         return found
 
     def search_subjects(self, query: SubjectQuery) -> Page:

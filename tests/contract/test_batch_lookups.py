@@ -47,6 +47,20 @@ def test_subjects_named_matches_current_and_former_names_exactly(subjects):
     assert len(subjects.subjects_named([TWIN], TODAY, limit=1)[TWIN]) == 1
 
 
+def test_a_name_many_subjects_share_does_not_crowd_out_the_other_names(subjects, catalog):
+    """Each name gets its own `limit`: a name borne by more subjects than the rest of the batch
+    (codes sorting first) still leaves every other name its subjects."""
+    crowd = "武汉市众多同名商行"
+    rows = [licence(crowd, uscc("91", "420100", 200 + n), 10) for n in range(20)]
+    docs = builders.publish_rows(rows, catalog, TODAY)
+    assert subjects.upsert(docs) == len(docs)
+    subjects.refresh()
+    named = subjects.subjects_named([crowd, ONLY, OLD, TWIN], TODAY, limit=3)
+    assert {name: [d["code"] for d in docs] for name, docs in named.items()} == {
+        crowd: [uscc("91", "420100", 200 + n) for n in range(3)], ONLY: [ONLY_CODE], OLD: [RENAMED],
+        TWIN: TWINS}
+
+
 def test_subject_documents_carry_the_day_of_their_latest_record_of_each_kind(subjects):
     doc = subjects.get(subject_doc_id(ONLY_CODE), TODAY)
     day = lambda ago: (TODAY - timedelta(days=ago)).isoformat()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from portal.api import openapi_document
 from tests.portal import mini
+from tests.portal.conftest import portal_app
 from tests.portal.openapi_check import PREFIX, operation_path, validate_response
 from tests.portal.test_pages import renamed_app, results_names, text
 
@@ -37,6 +39,22 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app):
     assert routes == documented
 
 
+def test_every_operation_documents_the_refusals_any_request_may_get():
+    """Too long a URL, too large headers or body are refused before routing, on every path."""
+    for path, item in openapi_document()["paths"].items():
+        for method, operation in item.items():
+            assert {"413", "414", "431"} <= set(operation["responses"]), (method, path)
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/api/v1/oauth/token"), ("POST", "/api/v1/authorized"),
+                                          ("GET", "/api/v1/search")])
+def test_an_over_large_body_is_a_documented_answer(mini_instance, method, path):
+    client = portal_app(replace(mini_instance, max_body_bytes=1000)).test_client()
+    response = client.open(path, method=method, data=b"x" * 1001, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "body_too_large"
+    validate_response(method, path, 413, response.get_json())
+
+
 def test_search_answers_total_items_next_with_counts(api):
     status, body = api("/search", q="光谷")
     assert status == 200
@@ -45,6 +63,13 @@ def test_search_answers_total_items_next_with_counts(api):
     assert (item["code"], item["name"]) == (mini.GUANGGU[1], mini.GUANGGU[0])
     assert item["highlight"] == "武汉市<mark>光谷</mark>科技有限公司"
     assert item["counts"] == {"licences": 2, "penalties": 1, "list_entries": 1}
+
+
+@pytest.mark.parametrize("pasted", ["\ufeff{}", "{}\u200b", "\u202a{}\u202c", "\u200e{}"], ids=["bom", "zwsp", "embedding", "lrm"])
+def test_a_code_pasted_with_invisible_characters_is_looked_up_as_a_code(api, pasted):
+    status, body = api("/search", q=pasted.format(mini.GUANGGU[1]))
+    assert status == 200 and body["by_code"] is True
+    assert [(i["code"], i["name"]) for i in body["items"]] == [(mini.GUANGGU[1], mini.GUANGGU[0])]
 
 
 def test_search_cursor_walks_every_result_once(api):

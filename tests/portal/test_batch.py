@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select, text
 
 from credit import institutions
-from credit.db import session_factory
+from credit.db import migrate, session_factory
 from credit.querylog import QueryLogEntry
+from credit.search.base import SearchError
+from portal import batch, batch_items
 from tests.conftest import TODAY, ingest_into, make_settings
 from tests.helpers import free_port
 from tests.portal import mini
@@ -120,6 +122,70 @@ def test_credentials_that_are_no_text_get_no_token(client, credentials):
     validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
 
 
+@pytest.mark.parametrize("header", ["Basic ", "Basic  ", "Bearer "])
+def test_a_scheme_without_credentials_gets_no_token(client, header):
+    response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": header})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    validate_response("POST", "/api/v1/oauth/token", response.status_code, response.get_json())
+
+
+def test_a_refusal_does_not_tell_whether_the_client_exists(instance, client, monkeypatch):
+    """Unknown id, known id with a wrong secret, suspended client with its right secret: the same
+    answer, each after one argon2 verification (so the same time, too)."""
+    known_id, known_secret = new_client(instance)
+    suspended_id, suspended_secret = new_client(instance)
+    with session_factory(instance.database_url).begin() as session:
+        institutions.set_status(session, suspended_id, institutions.SUSPENDED)
+    verified = []
+    real_verify = institutions.verify_secret
+    monkeypatch.setattr(institutions, "verify_secret", lambda h, s: verified.append(s) or real_verify(h, s))
+    attempts = [("ci_" + "0" * 24, known_secret), ("ci_" + "0" * 61 + "x" * 3, "x"), (known_id, known_secret + "x"),
+                (suspended_id, suspended_secret)]
+    for by_form in (True, False):
+        answers = []
+        for client_id, secret in attempts:
+            verified.clear()
+            if by_form:
+                response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
+                                                                    "client_id": client_id, "client_secret": secret})
+            else:
+                basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+                response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                                       headers={"Authorization": f"Basic {basic}"})
+            answers.append((response.status_code, response.get_json(), response.headers.get("WWW-Authenticate"),
+                            len(verified)))
+        # The challenge names the scheme the token endpoint takes, not the API's bearer tokens.
+        assert answers == [(401, {"error": {"code": "invalid_client", "message": batch.OAUTH_MESSAGES["invalid_client"]}},
+                            'Basic realm="credit", error="invalid_client"', 1)] * len(attempts)
+
+
+@pytest.mark.parametrize("body", [{"json": {"grant_type": "client_credentials"}}, {},
+                                  {"data": "grant_type=client_credentials", "content_type": "text/plain"}],
+                         ids=["json", "empty", "text"])
+def test_a_token_request_that_is_no_form_is_told_to_send_one(instance, client, body):
+    client_id, secret = new_client(instance)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    response = client.post("/api/v1/oauth/token", headers={"Authorization": f"Basic {basic}"}, **body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "invalid_request", "message": batch.OAUTH_MESSAGES["invalid_request"]}
+    assert "application/x-www-form-urlencoded" in response.get_json()["error"]["message"]
+
+
+def test_a_client_id_holding_nul_is_refused_on_postgresql(postgres_url, tmp_path):
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    migrate(postgres_url)
+    client = portal_app(settings).test_client()
+    client_id, secret = new_client(settings)
+    for sent in ({"data": {"grant_type": "client_credentials", "client_id": client_id + "\x00", "client_secret": secret}},
+                 {"data": {"grant_type": "client_credentials"},
+                  "headers": {"Authorization": "Basic " + base64.b64encode(f"\x00{client_id}:{secret}".encode()).decode()}}):
+        response = client.post("/api/v1/oauth/token", **sent)
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_client"
+    assert get_token(client, client_id, secret)
+
+
 def test_only_client_credentials_are_granted(instance, client):
     client_id, secret = new_client(instance)
     response = client.post("/api/v1/oauth/token", data={"grant_type": "password", "client_id": client_id,
@@ -162,6 +228,21 @@ def test_no_valid_token_no_batch(client, headers):
     assert "X-RateLimit-Limit" in response.headers   # counted against the anonymous per-address limit
 
 
+def test_a_token_sent_along_does_not_lift_the_token_endpoints_address_limit(instance):
+    """Batch and usage with a valid token are the client's, outside the per-address limit; the
+    token endpoint stays inside it whatever Authorization header comes along."""
+    client = portal_app(instance, RATELIMIT_ANONYMOUS="3/minute").test_client()
+    client_id, secret = new_client(instance)
+    token = get_token(client, client_id, secret)
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    answers = [client.post("/api/v1/oauth/token", data=form, headers={"Authorization": f"Bearer {token}"})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].get_json()["error"]["code"] == "rate_limited"
+    assert send(client, token, [mini.GUANGGU[1]]).status_code == 200   # the batch is still the client's
+    assert client.get("/api/v1/usage", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
 # -- the batch --------------------------------------------------------------------------------
 
 def test_each_item_comes_back_in_order_with_its_status(client, token):
@@ -186,6 +267,14 @@ def test_each_item_comes_back_in_order_with_its_status(client, token):
     assert subject["latest_penalty"] == (TODAY - timedelta(days=100)).isoformat()
     assert by_name["subject"]["latest_penalty"] == (TODAY - timedelta(days=200)).isoformat()
     assert "subject" not in body["items"][1] and "subject" not in invalid
+
+
+def test_codes_pasted_with_invisible_characters_are_found(client, token):
+    """The first cell of a spreadsheet exported as UTF-8 with a BOM, codes copied from a web page."""
+    items = ["\ufeff" + mini.GUANGGU[1], mini.GUANGGU[1] + "\u200b", "\u202a" + mini.CHANGJIANG[1] + "\u202c"]
+    body = send(client, token, items).get_json()
+    assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
+        (items[0], "found", mini.GUANGGU[1]), (items[1], "found", mini.GUANGGU[1]), (items[2], "found", mini.CHANGJIANG[1])]
 
 
 def test_a_subject_without_public_penalties_has_no_latest_penalty(client, token):
@@ -253,6 +342,14 @@ def test_a_bad_batch_is_refused_whole_and_costs_nothing(client, token, send_bad,
     assert standing["minute"]["used"] == 0 and standing["day"]["used"] == 0
 
 
+def test_a_batch_in_gbk_is_told_to_send_utf8(client, token):
+    body = json.dumps({"items": [mini.GUANGGU[0]]}, ensure_ascii=False).encode("gbk")
+    response = client.post("/api/v1/batch", data=body, headers={"Authorization": f"Bearer {token}",
+                                                                "Content-Type": "application/json; charset=gbk"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_body"
+    assert "UTF-8" in response.get_json()["error"]["message"]
+
+
 # -- quotas, usage and headers -------------------------------------------------------------------
 
 def test_items_per_day_are_charged_whole_or_not_at_all(instance, client):
@@ -288,6 +385,26 @@ def test_clients_have_their_own_quotas(instance, client):
     one, two = (get_token(client, *new_client(instance, per_minute=1)) for _ in range(2))
     assert send(client, one, ["x"]).status_code == 200 and send(client, one, ["x"]).status_code == 429
     assert send(client, two, ["x"]).status_code == 200
+
+
+def test_a_batch_failing_after_midnight_is_given_back_to_the_day_it_was_charged(instance, monkeypatch):
+    """Charged at 23:59:59 China time, its lookup failing at 00:00:01: the charge comes off the day
+    and minute it was made on (nothing is taken off the new day's count)."""
+    before_midnight = datetime(2026, 6, 30, 15, 59, 59, tzinfo=timezone.utc)   # 23:59:59 in Beijing
+    app = portal_app(instance, NOW=before_midnight)
+    client = app.test_client()
+    token = get_token(client, *new_client(instance))
+
+    def failing(*args, **kwargs):
+        app.config["NOW"] = before_midnight + timedelta(seconds=2)
+        raise SearchError("engine gone")
+
+    monkeypatch.setattr(batch_items, "resolve", failing)
+    assert send(client, token, [mini.GUANGGU[1]] * 3).status_code == 503
+    app.config["NOW"] = before_midnight
+    standing = usage(client, token)
+    assert standing["day"]["date"] == "2026-06-30"
+    assert standing["day"]["used"] == 0 and standing["minute"]["used"] == 0
 
 
 def test_the_public_api_keeps_its_per_address_headers(client):
