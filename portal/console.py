@@ -156,9 +156,15 @@ def run_detail(run_id: int):
 def run_export(run_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise PortalError(404, "not_found", "只提供 CSV 和 XLSX 格式")
-    _run, _report, rows, _only = _run_rows(run_id)
+    _run, _report, rows, only = _run_rows(run_id)
     lines = quality.table(rows)
     name = f"ingest-{run_id}-rejected.{fmt}"
+    # Rejected rows are no records, so no read of the gate, but they are the rows as sent, personal
+    # numbers and names included: who took them away, and which, is kept in the log's chain.
+    wanted = "，".join(f"{label}={value}" for label, value in (("部门", only.department), ("原因", only.reason)) if value)
+    with login.sessions().begin() as db:
+        staff.audit(db, admin.actor(), f"导出第{run_id}次导入被拒绝的行（{fmt.upper()}，{len(rows)}行"
+                                       f"{'；' + wanted if wanted else ''}）", at=login.now(), address=request.remote_addr)
     if fmt == "csv":
         return _download(quality.to_csv(lines), name, "text/csv; charset=utf-8")
     return _download(quality.to_xlsx(lines), name,

@@ -151,6 +151,22 @@ def test_a_department_clerk_sees_only_its_own_departments_rows(app):
     assert FORMULA not in tax.get("/admin/runs/2/rejections.csv").get_data(as_text=True)
 
 
+def test_an_export_of_rejected_rows_is_kept_in_the_log(app, instance):
+    """The rows as sent hold personal numbers and names: each export is a staff action in the log."""
+    before = len(log_entries(instance))
+    assert as_(app, REVIEWER).get("/admin/runs/2/rejections.xlsx").status_code == 200
+    env = as_(app, ENV_CLERK)
+    exported = env.get("/admin/runs/2/rejections.csv?reason=bad_date").get_data(as_text=True)
+    logged = log_entries(instance)[before:]
+    assert [e.querier_id for e in logged] == [REVIEWER.id_number, ENV_CLERK.id_number]
+    assert logged[0].reason.startswith("导出第2次导入被拒绝的行（XLSX，")
+    rows = len(exported.strip().splitlines()) - 1
+    assert rows > 0
+    assert logged[1].reason == f"导出第2次导入被拒绝的行（CSV，{rows}行；原因=bad_date）"
+    assert env.get("/admin/runs/3/rejections.csv").status_code == 404
+    assert len(log_entries(instance)) == before + 2   # nothing exported, nothing logged
+
+
 def test_filters_by_reason_and_department(app):
     reviewer = as_(app, REVIEWER)
     assert "共 1 处" in reviewer.get("/admin/runs/2?reason=bad_enum").get_data(as_text=True)
