@@ -319,12 +319,16 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）{_what_it_is(path)}") from exc
     # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
-    # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
+    # sheet would otherwise go unread and uncounted, so a workbook with several is refused. A hidden
+    # sheet is no second sheet of data when a visible one holds them: templates keep the values of
+    # their drop-down lists (行政相对人类别, 许可类别…) on one, which the clerk never sees.
     for sheet in book.worksheets:
         # Read to the sheet's last row, not to the end its <dimension> claims: openpyxl's read-only
         # mode stops there, and a writer that recorded too small a one would have rows left unread.
         sheet.reset_dimensions()
-    filled = [sheet for sheet in book.worksheets if _holds_anything(sheet)]
+    visible = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    filled = ([sheet for sheet in visible if _holds_anything(sheet)]
+              or [sheet for sheet in book.worksheets if _holds_anything(sheet)])
     if len(filled) != 1:
         book.close()
         if not filled:

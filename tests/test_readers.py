@@ -269,6 +269,26 @@ def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
         read(tmp_path / "two.xlsx")
 
 
+def test_a_hidden_sheet_of_drop_down_values_does_not_refuse_the_workbook(tmp_path):
+    """Templates keep their drop-down lists' values on a hidden sheet: the clerk sees one sheet, and
+    it is read; a second visible sheet with content still refuses the workbook."""
+    row = penalty_row()
+    book = Workbook()
+    book.active.append(list(row))
+    book.active.append(list(row.values()))
+    values = book.create_sheet("字典")
+    for value in ("法人及非法人组织", "自然人", "个体工商户"):
+        values.append([value])
+    values.sheet_state = "hidden"
+    book.save(tmp_path / "template.xlsx")
+    assert doc_nos(read(tmp_path / "template.xlsx")) == {2: row["行政处罚决定书文号"]}
+
+    book.create_sheet("2025年").append(list(row))
+    book.save(tmp_path / "two.xlsx")
+    with pytest.raises(FileError, match="有2个工作表含内容（Sheet、2025年）"):
+        read(tmp_path / "two.xlsx")
+
+
 def test_rows_past_the_sheets_recorded_dimension_are_read(tmp_path):
     """openpyxl's read-only mode stops at the end the sheet's <dimension> claims: a writer that
     recorded too small a one must not have the rows after it go unread and uncounted."""
