@@ -329,15 +329,20 @@ def test_a_csv_or_an_xls_named_xlsx_is_said_to_be_one(tmp_path):
 
 
 def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
-    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone."""
-    row = penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"})
-    cut = {**row, "证件号码": 4.20102198506123e17}
+    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone.
+    In a column the catalogue does not know (a source system's own record id) the number is dropped
+    with the column and rejects nothing."""
+    from tests.conftest import TODAY, ingest_into, make_settings
+
+    row = {**penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"}), "数据ID": 1.23456789012345e18}
+    cut = {**row, "行政处罚决定书文号": "1号", "证件号码": 4.20102198506123e17}
     path = write_xlsx(tmp_path / "p.xlsx", [list(row), list(cut.values()), list(row.values())])
-    got = read(path)
-    assert doc_nos(got) == {3: "2号"}
-    problem = bad(got)[2].problem
-    assert (problem.field, problem.code) == ("证件号码", "lost_digits")
-    assert "18位的数值单元格" in problem.reason and "文本" in problem.reason
+    data = ingest_into(make_settings(tmp_path), [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    [rejection] = data["rejections"]
+    assert (rejection["line"], rejection["field"], rejection["code"]) == (2, "证件号码", "lost_digits")
+    assert "18位的数值单元格" in rejection["reason"] and "文本" in rejection["reason"]
+    assert data["files"][0]["dropped_columns"]["unknown"] == ["数据ID"]
 
 
 # -- control characters ------------------------------------------------------------------------
