@@ -351,3 +351,12 @@ def test_control_characters_are_removed_before_anything_is_stored():
     assert clean_text("武汉\x00光谷\x07科技\x1b有限公司\x9f") == "武汉光谷科技有限公司"
     assert clean_text("\x00 第一段\x0b第二段\x85第三段 \x01") == "第一段 第二段 第三段"
     assert clean_text("\x00\x01") == ""
+
+
+def test_a_joiner_inside_an_emoji_is_kept_and_removed_elsewhere():
+    """A zero-width joiner makes 👨+👩+👧 one family emoji (a quoted advertisement in 违法事实):
+    kept there; between letters, digits or CJK characters it is an invisible character like any other."""
+    zwj = "\u200d"
+    family, fire = zwj.join("👨👩👧"), "❤\ufe0f" + zwj + "🔥"
+    assert clean_text(f"发布“{family}家庭套餐{fire}”广告") == f"发布“{family}家庭套餐{fire}”广告"
+    assert clean_text(f"武{zwj}汉{zwj}👍 1{zwj}号 👍{zwj}") == "武汉👍 1号 👍"
