@@ -443,7 +443,7 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 # Half of a UTF-16 pair escaped alone ("\ud800") decodes to no character: no UTF-8 text, database or
 # document can hold it (it stopped the whole ingest). Like a byte a decoder cannot read, it becomes
-# U+FFFD, so the row is kept and shows where its text was broken.
+# U+FFFD: the ingest goes on, and the row is rejected as garbled_text naming the broken field.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "true/false", type(None): "null"}
 
