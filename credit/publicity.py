@@ -30,17 +30,26 @@ def _window(until: date, today: date) -> Publicity:
 
 def is_revoked(values: dict, catalog: Catalog) -> bool:
     """Whether the row marks the record 撤销 (catalogue `revoked`): a marker in one of its fields,
-    once the phrases that deny or only ask for revocation (不予撤销, 申请撤销…) are set aside."""
+    once the phrases that deny or only ask for revocation (不予撤销, 申请撤销…) are set aside; or a
+    revocation asked for and granted (撤销申请已获批准) where nothing is denied."""
     rule = catalog.revoked
     for name in rule["fields"]:
         text = str(values.get(name) or "")
         if not any(m in text for m in rule["markers"]):
             continue
-        for phrase in rule.get("not_markers", ()):
-            text = text.replace(phrase, "")
-        if any(m in text for m in rule["markers"]):
+        kept = _without(text, rule.get("not_markers", ()))
+        unasked = _without(kept, rule.get("asked", ()))
+        if any(m in unasked for m in rule["markers"]):
+            return True
+        if kept == text and unasked != kept and any(g in unasked for g in rule.get("granted", ())):
             return True
     return False
+
+
+def _without(text: str, phrases) -> str:
+    for phrase in phrases:
+        text = text.replace(phrase, "")
+    return text
 
 
 def _severity(values: dict, catalog: Catalog) -> dict:

@@ -43,6 +43,14 @@ class Nested(str):
     in a column the catalogue does not know it is dropped with the column."""
 
 
+class LostDigits(str):
+    """An XLSX number cell of 16 digits or more, as the digits it still holds: Excel keeps 15
+    significant digits, so an ID number or a code typed into a number cell has lost its last ones
+    (420102198506123456 → 420102198506123000). In a catalogue column it rejects its row as
+    lost_digits (indexer/validate_chunks.py); in a column the catalogue does not know (a source
+    system's own record id) it is dropped with the column, like any value there."""
+
+
 class FileError(Exception):
     """The file as a whole cannot be read; nothing in it is ingested."""
 
@@ -319,12 +327,16 @@ def _xlsx(path: Path, max_field: int) -> tuple[list[str], Iterator[Row]]:
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileError(f"{path.name}：不是有效的XLSX文件（{exc}）{_what_it_is(path)}") from exc
     # The one sheet holding anything (an empty first sheet before it is fine): rows on a second
-    # sheet would otherwise go unread and uncounted, so a workbook with several is refused.
+    # sheet would otherwise go unread and uncounted, so a workbook with several is refused. A hidden
+    # sheet is no second sheet of data when a visible one holds them: templates keep the values of
+    # their drop-down lists (行政相对人类别, 许可类别…) on one, which the clerk never sees.
     for sheet in book.worksheets:
         # Read to the sheet's last row, not to the end its <dimension> claims: openpyxl's read-only
         # mode stops there, and a writer that recorded too small a one would have rows left unread.
         sheet.reset_dimensions()
-    filled = [sheet for sheet in book.worksheets if _holds_anything(sheet)]
+    visible = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    filled = ([sheet for sheet in visible if _holds_anything(sheet)]
+              or [sheet for sheet in book.worksheets if _holds_anything(sheet)])
     if len(filled) != 1:
         book.close()
         if not filled:
@@ -380,7 +392,9 @@ def _sheet_value(value):
     """A cell's value as read: whole numbers without the spreadsheet's .0, dates as they are."""
     if value is None:
         return ""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    if isinstance(value, float) and value.is_integer():
+        return LostDigits(int(value)) if abs(value) >= 1e15 else int(value)
+    return value
 
 
 def _sheet_row(cells, headers: list[str], unnamed: _Unnamed, max_field: int) -> dict | BadRow | None:
@@ -388,21 +402,10 @@ def _sheet_row(cells, headers: list[str], unnamed: _Unnamed, max_field: int) -> 
     values = [_sheet_value(c.value) for c in cells]
     if not any(str(v).strip() for v in values):
         return None
-    row = {h: v if hasattr(v, "isoformat") else str(v) for h, v in zip(headers, values)}
-    problem = (_formula(cells, headers) or unnamed.problem(values, "") or _lost_digits(cells, headers)
+    row = {h: v if hasattr(v, "isoformat") or type(v) is LostDigits else str(v) for h, v in zip(headers, values)}
+    problem = (_formula(cells, headers) or unnamed.problem(values, "")
                or next((_too_long(h, max_field) for h, v in row.items() if type(v) is str and len(v) > max_field), None))
     return BadRow(problem, _cut_long(row, max_field)) if problem else row
-
-
-def _lost_digits(cells, headers: list[str]) -> Problem | None:
-    """A number of 16 digits or more: Excel keeps 15 significant digits, so an ID number or a code
-    typed into a number cell has lost its last ones (420102198506123456 → 420102198506123000)."""
-    for i, cell in enumerate(cells):
-        if type(cell.value) is float and abs(cell.value) >= 1e15 and cell.value.is_integer():
-            name = headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列"
-            return Problem(name, "lost_digits", f"{name}是{len(str(int(cell.value)))}位的数值单元格，Excel只保留15位有效数字，"
-                                                 "末尾几位已丢失；请把该列设为“文本”格式、重新录入原值后重新报送")
-    return None
 
 
 def _formula(cells, headers: list[str]) -> Problem | None:
@@ -440,7 +443,7 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 # Half of a UTF-16 pair escaped alone ("\ud800") decodes to no character: no UTF-8 text, database or
 # document can hold it (it stopped the whole ingest). Like a byte a decoder cannot read, it becomes
-# U+FFFD, so the row is kept and shows where its text was broken.
+# U+FFFD: the ingest goes on, and the row is rejected as garbled_text naming the broken field.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "true/false", type(None): "null"}
 

@@ -19,7 +19,7 @@ from credit.ids import new_public_id
 from credit.publicity import is_revoked, withheld
 from credit.stats import arrival_workdays
 from indexer import spool
-from indexer.readers import BadRow, Nested, cells_by_header
+from indexer.readers import BadRow, LostDigits, Nested, cells_by_header
 from indexer.validate import Problem, RowError, identity, publicity_note, subject_key, validate_row
 
 
@@ -95,8 +95,8 @@ def validate_chunk(profile: str, kind_name: str, plan: HeaderPlan, chunk: list, 
         if aliased and (clash := _clash(kind, cells, columns)):
             out.rejected.append((line, [clash], raw))
             continue
-        if nested := [key for key, value in raw.items() if type(value) is Nested]:
-            out.rejected.append((line, [_nested(kind, key, raw[key]) for key in nested], raw))
+        if marked := [key for key, value in raw.items() if type(value) in _MARKED]:   # as read, in a catalogue column
+            out.rejected.append((line, [_MARKED[type(raw[key])](kind, key, raw[key]) for key in marked], raw))
             continue
         try:
             values = validate_row(kind, raw, today)
@@ -171,6 +171,15 @@ def _nested(kind: Kind, key: str, value: str) -> Problem:
     what = "对象" if value.startswith("{") else "数组"
     return Problem(name, "nested_value", f"{name}的值是JSON{what}（{value[:50]}），应为文字或数字；请写成一段文字"
                                          "（多个处罚类别用“;”隔开）后重新报送")
+
+
+def _lost_digits(kind: Kind, key: str, value: str) -> Problem:
+    name = kind.column(key).header
+    return Problem(name, "lost_digits", f"{name}是{len(value.lstrip('-'))}位的数值单元格，Excel只保留15位有效数字，"
+                                        "末尾几位已丢失；请把该列设为“文本”格式、重新录入原值后重新报送")
+
+
+_MARKED = {Nested: _nested, LostDigits: _lost_digits}
 
 
 def _jsonable(cell) -> str:

@@ -7,7 +7,7 @@ import pytest
 from credit.catalog import load_catalog
 from credit.documents import subject_documents
 from credit.masking import mask_person_name, scrub
-from credit.publicity import ended, penalty_until, publicity, publicity_cap
+from credit.publicity import ended, is_revoked, penalty_until, publicity, publicity_cap
 
 DEFAULT = load_catalog("default")
 NATIONAL = load_catalog("national2026")
@@ -83,6 +83,19 @@ def test_national_profile_hides_minor_penalties():
 def test_revoked_repaired_suspended_leave_at_once():
     for flag in ("revoked", "repaired", "suspended"):
         assert not publicity("penalty", penalty(), DEFAULT, TODAY, **{flag: True}).public
+
+
+@pytest.mark.parametrize("remarks, revoked", [
+    ("撤销原处罚决定", True), ("已申请撤销并获批准，已撤销", True), ("经复议，已撤销", True),
+    ("撤销申请已获批准", True), ("申请撤销，已批准", True), ("当事人申请撤销已获准", True),
+    ("不予撤销", False), ("不准予撤销", False), ("不同意撤销", False), ("撤销申请被驳回，处罚维持", False),
+    ("当事人申请撤销", False), ("撤销申请未获批准", False), ("申请撤销，经审查不予批准", False),
+    ("不予撤销的决定已获批准", False),
+])
+def test_a_revocation_asked_for_revokes_only_when_granted(remarks, revoked):
+    """A 备注 that only asks for revocation revokes nothing; one saying the request was granted
+    revokes the record as 已撤销 does; a refusal, of the revocation or of the request, does not."""
+    assert is_revoked({"remarks": remarks}, DEFAULT) is revoked
 
 
 def test_licence_public_until_three_years_after_validity():

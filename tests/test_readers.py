@@ -269,6 +269,26 @@ def test_rows_on_a_second_sheet_are_never_left_unread(tmp_path):
         read(tmp_path / "two.xlsx")
 
 
+def test_a_hidden_sheet_of_drop_down_values_does_not_refuse_the_workbook(tmp_path):
+    """Templates keep their drop-down lists' values on a hidden sheet: the clerk sees one sheet, and
+    it is read; a second visible sheet with content still refuses the workbook."""
+    row = penalty_row()
+    book = Workbook()
+    book.active.append(list(row))
+    book.active.append(list(row.values()))
+    values = book.create_sheet("字典")
+    for value in ("法人及非法人组织", "自然人", "个体工商户"):
+        values.append([value])
+    values.sheet_state = "hidden"
+    book.save(tmp_path / "template.xlsx")
+    assert doc_nos(read(tmp_path / "template.xlsx")) == {2: row["行政处罚决定书文号"]}
+
+    book.create_sheet("2025年").append(list(row))
+    book.save(tmp_path / "two.xlsx")
+    with pytest.raises(FileError, match="有2个工作表含内容（Sheet、2025年）"):
+        read(tmp_path / "two.xlsx")
+
+
 def test_rows_past_the_sheets_recorded_dimension_are_read(tmp_path):
     """openpyxl's read-only mode stops at the end the sheet's <dimension> claims: a writer that
     recorded too small a one must not have the rows after it go unread and uncounted."""
@@ -309,15 +329,20 @@ def test_a_csv_or_an_xls_named_xlsx_is_said_to_be_one(tmp_path):
 
 
 def test_a_long_number_excel_cut_to_15_digits_is_said_to_be_so(tmp_path):
-    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone."""
-    row = penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"})
-    cut = {**row, "证件号码": 4.20102198506123e17}
+    """An ID number typed into a number cell: Excel stores 4.20102198506123E+17, its last digits gone.
+    In a column the catalogue does not know (a source system's own record id) the number is dropped
+    with the column and rejects nothing."""
+    from tests.conftest import TODAY, ingest_into, make_settings
+
+    row = {**penalty_row(**{"证件号码": "", "行政处罚决定书文号": "2号"}), "数据ID": 1.23456789012345e18}
+    cut = {**row, "行政处罚决定书文号": "1号", "证件号码": 4.20102198506123e17}
     path = write_xlsx(tmp_path / "p.xlsx", [list(row), list(cut.values()), list(row.values())])
-    got = read(path)
-    assert doc_nos(got) == {3: "2号"}
-    problem = bad(got)[2].problem
-    assert (problem.field, problem.code) == ("证件号码", "lost_digits")
-    assert "18位的数值单元格" in problem.reason and "文本" in problem.reason
+    data = ingest_into(make_settings(tmp_path), [str(path)], TODAY).as_json()
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    [rejection] = data["rejections"]
+    assert (rejection["line"], rejection["field"], rejection["code"]) == (2, "证件号码", "lost_digits")
+    assert "18位的数值单元格" in rejection["reason"] and "文本" in rejection["reason"]
+    assert data["files"][0]["dropped_columns"]["unknown"] == ["数据ID"]
 
 
 # -- control characters ------------------------------------------------------------------------
@@ -326,3 +351,12 @@ def test_control_characters_are_removed_before_anything_is_stored():
     assert clean_text("武汉\x00光谷\x07科技\x1b有限公司\x9f") == "武汉光谷科技有限公司"
     assert clean_text("\x00 第一段\x0b第二段\x85第三段 \x01") == "第一段 第二段 第三段"
     assert clean_text("\x00\x01") == ""
+
+
+def test_a_joiner_inside_an_emoji_is_kept_and_removed_elsewhere():
+    """A zero-width joiner makes 👨+👩+👧 one family emoji (a quoted advertisement in 违法事实):
+    kept there; between letters, digits or CJK characters it is an invisible character like any other."""
+    zwj = "\u200d"
+    family, fire = zwj.join("👨👩👧"), "❤\ufe0f" + zwj + "🔥"
+    assert clean_text(f"发布“{family}家庭套餐{fire}”广告") == f"发布“{family}家庭套餐{fire}”广告"
+    assert clean_text(f"武{zwj}汉{zwj}👍 1{zwj}号 👍{zwj}") == "武汉👍 1号 👍"
