@@ -29,7 +29,7 @@ def _stop(_signum, _frame):
 
 def cmd_ingest(args) -> int:
     from indexer.ingest import IngestBusy, Ingester
-    from indexer.readers import FileError
+    from indexer.readers import SUFFIXES, FileError
 
     settings, catalog = _context(migrate_now=False)   # the ingest migrates once it holds the lock
     signal.signal(signal.SIGTERM, _stop)
@@ -44,6 +44,8 @@ def cmd_ingest(args) -> int:
               file=sys.stderr)
         return 4
     data = report.as_json()
+    if not data["files"]:
+        print(f"注意：所给路径中没有可导入的文件（{'、'.join(SUFFIXES)}；隐藏文件和 Office 锁文件不算）", file=sys.stderr)
     for f in data["files"]:
         if f["error"]:
             print(f"✗ {f['file']}：{f['error']}", file=sys.stderr)

@@ -59,16 +59,14 @@ def expand(paths: list[str]) -> list[Path]:
     """Files named (in the order given), and the source files inside folders named, in the order
     they arrived (modification time, then name): a row re-sent in a later file replaces the earlier.
     In a folder, hidden files and folders (.x, a Mac's ._x.csv beside each file) and Office's lock
-    files (~$x.xlsx) are no source files. A folder that cannot be read, or holds no source file,
-    is a bad path like one that does not exist: a run that would ingest nothing says so."""
+    files (~$x.xlsx) are no source files. A folder that cannot be read is a bad path like one that
+    does not exist; an empty one is no error (a drop folder nothing arrived in tonight): it adds no
+    file, and a run that has none says so (indexer ingest)."""
     files = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = _source_files(path, name)
-            if not found:
-                raise FileError(f"{name}：目录中没有可导入的文件（{'、'.join(SUFFIXES)}）")
-            files += sorted(found, key=lambda p: (p.stat().st_mtime_ns, str(p)))
+            files += sorted(_source_files(path, name), key=lambda p: (p.stat().st_mtime_ns, str(p)))
         elif path.is_file():
             files.append(path)
         elif path.exists():

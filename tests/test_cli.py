@@ -53,9 +53,12 @@ def test_missing_path_is_a_clear_error(tmp_path):
     assert run.returncode == 2 and "不存在" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_paths_that_hold_nothing_to_ingest_are_bad_paths(tmp_path):
-    """A pipe, an empty folder, or one holding only hidden files is said to be so (exit 2), never
-    taken for a run that found nothing wrong."""
+def test_a_pipe_is_a_bad_path_and_an_empty_folder_is_said_to_be_empty(tmp_path):
+    """A pipe is said to be no file (exit 2). A folder holding nothing to ingest (only hidden files)
+    is a drop folder nothing arrived in: the run says so and ends well (exit 0), and it stops no
+    other path given with it."""
+    from tests.test_ingest import penalty_row, write_csv
+
     os.mkfifo(tmp_path / "pipe.csv")
     run = indexer("ingest", str(tmp_path / "pipe.csv"), instance=tmp_path / "instance")
     assert run.returncode == 2 and "不是普通文件" in run.stderr
@@ -64,7 +67,13 @@ def test_paths_that_hold_nothing_to_ingest_are_bad_paths(tmp_path):
     (empty / ".git" / "x.csv").write_text("a,b\n", encoding="utf-8")
     (empty / "._p.csv").write_bytes(b"\x00\x05\x16\x07Mac OS X")
     run = indexer("ingest", str(empty), instance=tmp_path / "instance")
-    assert run.returncode == 2 and "目录中没有可导入的文件" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 0 and "没有可导入的文件" in run.stderr and "Traceback" not in run.stderr
+    assert "接收 0" in run.stdout
+    full = tmp_path / "full"
+    full.mkdir()
+    write_csv(full / "p.csv", [penalty_row()])
+    run = indexer("ingest", str(empty), str(full), instance=tmp_path / "instance")
+    assert run.returncode == 0 and "接收 1" in run.stdout and "没有可导入的文件" not in run.stderr
 
 
 def test_hidden_and_lock_files_in_a_folder_are_not_source_files(tmp_path):
