@@ -271,10 +271,12 @@ def test_each_item_comes_back_in_order_with_its_status(client, token):
 
 def test_codes_pasted_with_invisible_characters_are_found(client, token):
     """The first cell of a spreadsheet exported as UTF-8 with a BOM, codes copied from a web page."""
-    items = ["\ufeff" + mini.GUANGGU[1], mini.GUANGGU[1] + "\u200b", "\u202a" + mini.CHANGJIANG[1] + "\u202c"]
+    items = ["\ufeff" + mini.GUANGGU[1], mini.GUANGGU[1] + "\u200b", "\u202a" + mini.CHANGJIANG[1] + "\u202c",
+             "\u2068" + mini.CHANGJIANG[1] + "\u2069"]
     body = send(client, token, items).get_json()
     assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
-        (items[0], "found", mini.GUANGGU[1]), (items[1], "found", mini.GUANGGU[1]), (items[2], "found", mini.CHANGJIANG[1])]
+        (items[0], "found", mini.GUANGGU[1]), (items[1], "found", mini.GUANGGU[1]), (items[2], "found", mini.CHANGJIANG[1]),
+        (items[3], "found", mini.CHANGJIANG[1])]
 
 
 def test_a_subject_without_public_penalties_has_no_latest_penalty(client, token):
