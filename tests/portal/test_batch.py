@@ -409,6 +409,22 @@ def test_a_batch_failing_after_midnight_is_given_back_to_the_day_it_was_charged(
     assert standing["day"]["used"] == 0 and standing["minute"]["used"] == 0
 
 
+def test_a_failed_batchs_headers_tell_what_it_gave_back(client, token, monkeypatch):
+    """A client keeping count by the X-RateLimit headers must not believe a failed batch cost it anything."""
+    assert send(client, token, [mini.GUANGGU[1]] * 2).status_code == 200
+
+    def failing(*args, **kwargs):
+        raise SearchError("engine gone")
+
+    monkeypatch.setattr(batch_items, "resolve", failing)
+    failed = send(client, token, [mini.GUANGGU[1]] * 3)
+    assert failed.status_code == 503 and failed.get_json()["error"]["code"] == "search_unavailable"
+    standing = usage(client, token)
+    assert (standing["minute"]["used"], standing["day"]["used"]) == (1, 2)
+    assert failed.headers["X-RateLimit-Remaining"] == str(standing["minute"]["remaining"])
+    assert failed.headers["X-RateLimit-Items-Remaining"] == str(standing["day"]["remaining"])
+
+
 def test_the_public_api_keeps_its_per_address_headers(client):
     response = client.get("/api/v1/search", query_string={"q": "光谷"})
     assert response.status_code == 200 and "X-RateLimit-Limit" in response.headers
