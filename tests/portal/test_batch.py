@@ -279,6 +279,16 @@ def test_codes_pasted_with_invisible_characters_are_found(client, token):
         (items[3], "found", mini.CHANGJIANG[1])]
 
 
+def test_names_pasted_with_invisible_characters_are_found(client, token):
+    """Ingest removed these characters from the stored names; a name copied from a phone (isolates) or
+    a web page (embeddings) is still that name."""
+    name = mini.GUANGGU[0]
+    items = ["\u2068" + name + "\u2069", "\u202a" + name + "\u202c", name + "\x00"]
+    body = send(client, token, items).get_json()
+    assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
+        (item, "found", mini.GUANGGU[1]) for item in items]
+
+
 def test_a_subject_without_public_penalties_has_no_latest_penalty(client, token):
     subject = send(client, token, [mini.TRADERS[0][1]]).get_json()["items"][0]["subject"]
     assert subject["counts"]["penalties"] == 0 and subject["latest_penalty"] is None
