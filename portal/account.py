@@ -4,6 +4,7 @@ takes a subject code, so nothing a user types can widen it."""
 from __future__ import annotations
 
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
@@ -45,7 +46,13 @@ def callback():
         token = client.authorize_access_token()
         claims = token.get("userinfo") or {}
         who = Identity.from_claims(claims, current.settings())
-    except AuthlibBaseError as exc:   # state mismatch, provider error, claims (iss, aud, exp, nonce) refused
+    except MismatchingStateError:
+        if login.identity() is not None:
+            # A login begun in another tab finished first (it starts a fresh cookie, dropping the
+            # others' state): this browser is logged in already, which is what this tab was for.
+            return redirect(url_for("account.account"))
+        raise PortalError(400, "login_failed", "登录未完成或已失效，请重新登录") from None
+    except AuthlibBaseError as exc:   # provider error, claims (iss, aud, exp, nonce) refused
         current_app.logger.info("login refused by the provider or the checks: %s", exc)
         raise PortalError(400, "login_failed", "登录未完成或已失效，请重新登录") from None
     except LoginRefused as exc:

@@ -190,6 +190,7 @@ def batch():
                             reason=f"{BATCH_REASON}（客户端 {client.client_id}）", at=now)
     except Exception:
         _refund(client, len(inputs), now)
+        g.standing = None   # the answer's headers tell where the client stands after the refund
         raise
     return jsonify(count=len(answers), items=answers)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from credit import typed
 from credit.catalog import RECORD_KINDS
 from credit.codes import USCC_SHAPE, looks_like_code, normalize_code, uscc_problem
 from credit.documents import latest_public
@@ -46,7 +47,9 @@ def resolve(index: SearchIndex, inputs: list[str], today: date, candidates: int)
     codes: dict[int, str] = {}
     names: dict[int, str] = {}
     for n, raw in enumerate(inputs):
-        text = " ".join(raw.split())
+        # Cleaned as ingest cleaned the stored names (no controls, no direction embeddings or isolates,
+        # which a name copied from a phone or a web page brings along): a name is matched exactly.
+        text = typed.line(raw)
         code = normalize_code(text)
         items.append(Item(input=raw, status=NOT_FOUND))
         if looks_like_code(code):

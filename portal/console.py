@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from credit import quality, querylog, staff, stats
+from credit import quality, querylog, staff, stats, typed
 from credit.codes import is_citizen_id, mask_id_number, normalize_code
 from credit.models import CHINA, IngestRun, aware
 from credit.querylog import QueryLogEntry
@@ -80,7 +80,9 @@ def _page_number() -> int:
 
 
 def _arg(name: str, limit: int = 100) -> str:
-    value = " ".join(request.args.get(name, "").split())
+    # Cleaned as every typed line: a filter's value goes into the query log (an export's, a log
+    # read's entry), where PostgreSQL refuses a NUL and a direction override would make it misread.
+    value = typed.line(request.args.get(name))
     if len(value) > limit:
         raise PortalError(400, "bad_parameter", f"参数 {name} 过长（最多{limit}个字符）")
     return value

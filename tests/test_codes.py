@@ -62,6 +62,9 @@ def test_normalization_before_validation():
     assert is_uscc(normalize_code("９１４４０３００１９２１８５３７９ｈ"))
     # Invisible characters pasted along: a BOM, zero-width space and joiner, direction marks, a soft hyphen.
     assert normalize_code("\ufeff\u202a9144\u200b0300\u00ad1921\u200d8537\u200e9h\u202c\u2060") == "91440300192185379H"
+    # And whatever ingest and the portal's forms remove from a cell or a typed line (one code everywhere):
+    # isolates (a phone wraps a copied number in U+2068…U+2069), the Mongolian vowel separator, controls.
+    assert normalize_code("\u20689144\u180e0300\u20661921\x008537\x7f9h\u2069") == "91440300192185379H"
 
 
 def test_uscc_check_char_matches_formula():

@@ -65,11 +65,20 @@ def test_search_answers_total_items_next_with_counts(api):
     assert item["counts"] == {"licences": 2, "penalties": 1, "list_entries": 1}
 
 
-@pytest.mark.parametrize("pasted", ["\ufeff{}", "{}\u200b", "\u202a{}\u202c", "\u200e{}"], ids=["bom", "zwsp", "embedding", "lrm"])
+PASTED = {"bom": "\ufeff{}", "zwsp": "{}\u200b", "embedding": "\u202a{}\u202c", "lrm": "\u200e{}",
+          "isolate": "\u2068{}\u2069", "mongolian vowel separator": "\u180e{}"}
+
+
+@pytest.mark.parametrize("pasted", list(PASTED.values()), ids=list(PASTED))
 def test_a_code_pasted_with_invisible_characters_is_looked_up_as_a_code(api, pasted):
     status, body = api("/search", q=pasted.format(mini.GUANGGU[1]))
     assert status == 200 and body["by_code"] is True
     assert [(i["code"], i["name"]) for i in body["items"]] == [(mini.GUANGGU[1], mini.GUANGGU[0])]
+    status, body = api(f"/subjects/{pasted.format(mini.GUANGGU[1])}")
+    assert status == 200 and body["code"] == mini.GUANGGU[1]
+    wrong = mini.GUANGGU[1][:17] + ("0" if mini.GUANGGU[1][17] != "0" else "1")
+    status, body = api("/search", q=pasted.format(wrong))
+    assert status == 400 and body["error"]["code"] == "invalid_code" and "校验" in body["error"]["message"]
 
 
 def test_search_cursor_walks_every_result_once(api):

@@ -271,10 +271,22 @@ def test_each_item_comes_back_in_order_with_its_status(client, token):
 
 def test_codes_pasted_with_invisible_characters_are_found(client, token):
     """The first cell of a spreadsheet exported as UTF-8 with a BOM, codes copied from a web page."""
-    items = ["\ufeff" + mini.GUANGGU[1], mini.GUANGGU[1] + "\u200b", "\u202a" + mini.CHANGJIANG[1] + "\u202c"]
+    items = ["\ufeff" + mini.GUANGGU[1], mini.GUANGGU[1] + "\u200b", "\u202a" + mini.CHANGJIANG[1] + "\u202c",
+             "\u2068" + mini.CHANGJIANG[1] + "\u2069"]
     body = send(client, token, items).get_json()
     assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
-        (items[0], "found", mini.GUANGGU[1]), (items[1], "found", mini.GUANGGU[1]), (items[2], "found", mini.CHANGJIANG[1])]
+        (items[0], "found", mini.GUANGGU[1]), (items[1], "found", mini.GUANGGU[1]), (items[2], "found", mini.CHANGJIANG[1]),
+        (items[3], "found", mini.CHANGJIANG[1])]
+
+
+def test_names_pasted_with_invisible_characters_are_found(client, token):
+    """Ingest removed these characters from the stored names; a name copied from a phone (isolates) or
+    a web page (embeddings) is still that name."""
+    name = mini.GUANGGU[0]
+    items = ["\u2068" + name + "\u2069", "\u202a" + name + "\u202c", name + "\x00"]
+    body = send(client, token, items).get_json()
+    assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
+        (item, "found", mini.GUANGGU[1]) for item in items]
 
 
 def test_a_subject_without_public_penalties_has_no_latest_penalty(client, token):
@@ -405,6 +417,22 @@ def test_a_batch_failing_after_midnight_is_given_back_to_the_day_it_was_charged(
     standing = usage(client, token)
     assert standing["day"]["date"] == "2026-06-30"
     assert standing["day"]["used"] == 0 and standing["minute"]["used"] == 0
+
+
+def test_a_failed_batchs_headers_tell_what_it_gave_back(client, token, monkeypatch):
+    """A client keeping count by the X-RateLimit headers must not believe a failed batch cost it anything."""
+    assert send(client, token, [mini.GUANGGU[1]] * 2).status_code == 200
+
+    def failing(*args, **kwargs):
+        raise SearchError("engine gone")
+
+    monkeypatch.setattr(batch_items, "resolve", failing)
+    failed = send(client, token, [mini.GUANGGU[1]] * 3)
+    assert failed.status_code == 503 and failed.get_json()["error"]["code"] == "search_unavailable"
+    standing = usage(client, token)
+    assert (standing["minute"]["used"], standing["day"]["used"]) == (1, 2)
+    assert failed.headers["X-RateLimit-Remaining"] == str(standing["minute"]["remaining"])
+    assert failed.headers["X-RateLimit-Items-Remaining"] == str(standing["day"]["remaining"])
 
 
 def test_the_public_api_keeps_its_per_address_headers(client):

@@ -167,6 +167,16 @@ def test_an_export_of_rejected_rows_is_kept_in_the_log(app, instance):
     assert len(log_entries(instance)) == before + 2   # nothing exported, nothing logged
 
 
+def test_an_exports_filters_are_logged_cleaned(app, instance):
+    """The filters typed into the URL go into the log's entry: no NUL (PostgreSQL refuses it, a 500)
+    and no direction override making the entry read otherwise to the auditor."""
+    before = len(log_entries(instance))
+    reviewer = as_(app, REVIEWER)
+    assert reviewer.get("/admin/runs/2/rejections.csv?department=%00x&reason=bad%E2%80%AE_date").status_code == 200
+    [logged] = log_entries(instance)[before:]
+    assert logged.reason == "导出第2次导入被拒绝的行（CSV，0行；部门=x，原因=bad_date）"
+
+
 def test_filters_by_reason_and_department(app):
     reviewer = as_(app, REVIEWER)
     assert "共 1 处" in reviewer.get("/admin/runs/2?reason=bad_enum").get_data(as_text=True)

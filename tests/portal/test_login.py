@@ -308,3 +308,18 @@ def test_a_login_begun_in_a_second_tab_lets_the_first_finish(app):
     back = provider_login(requests.Session(), first, "social_org")
     done = client.get(_local(back))
     assert done.status_code == 302 and done.headers["Location"] == "/account"
+
+
+def test_logins_begun_in_several_tabs_each_end_logged_in(app, oidc_provider):
+    """One browser, four tabs each begun a login: the newest three are kept, so the one begun first
+    is refused. The first of the others to come back logs in (with a fresh cookie, dropping the
+    others' state); the rest come back to the account page, logged in, not to an error page."""
+    client = app.test_client()
+    starts = [client.get("/login").headers["Location"] for _ in range(4)]
+    backs = [provider_login(requests.Session(), start, "enterprise") for start in starts]
+    forgotten = client.get(_local(backs[0]))
+    assert forgotten.status_code == 400 and "登录未完成" in forgotten.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+    done = [client.get(_local(backs[n])) for n in (2, 3, 1)]
+    assert [(d.status_code, d.headers.get("Location")) for d in done] == [(302, "/account")] * 3
+    assert client.get("/api/v1/me").json["subject"]["key"] == oidc_provider.identities["enterprise"]["uscc"]
