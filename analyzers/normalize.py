@@ -13,8 +13,10 @@ import opencc
 
 _SPACES = re.compile(r"\s+")
 _T2S = opencc.OpenCC("t2s")
-# Invisible characters that NFKC keeps: a name with one inside must still be the name.
-ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+# Invisible characters that NFKC keeps: a name with one inside must still be the name. Soft hyphen,
+# Mongolian vowel separator, zero-width space, non-joiner and joiner, the direction marks (LRM, RLM,
+# ALM), word joiner and the invisible operators, BOM.
+ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u061c\u2060\u2061\u2062\u2063\u2064\ufeff"
 _DROP_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH))
 _HAS_ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH}]")
 

@@ -16,13 +16,10 @@ _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
-# Spaces, and the invisible characters a copy and paste brings along: a UTF-8 BOM leading an exported
-# file's first cell, zero-width spaces and joiners, direction marks, soft hyphens; and every character
-# the portal's forms and ingest remove from what is typed or sent (credit.typed.INVISIBLE: control
-# characters, bidirectional embeddings, overrides and isolates such as the U+2068…U+2069 a phone
-# wraps a copied number in), so a code the access gate or an ingest reads is a code to the search
-# and the batch as well.
-_SPACES = re.compile(r"[\s\u3000\u00a0\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+|" + INVISIBLE.pattern)
+# Spaces, and every invisible character (credit.typed.INVISIBLE: the BOM leading an exported file's
+# first cell, zero-width spaces, direction marks and isolates, controls), so a code the access gate
+# or an ingest reads is a code to the search and the batch as well.
+_SPACES = re.compile(r"[\s\u3000\u00a0]+|" + INVISIBLE.pattern)
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 REGNO_SHAPE = re.compile(r"^\d{13}$|^\d{15}$")
 

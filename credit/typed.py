@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 control characters other than white space (ingest removes them from every cell too).
+from analyzers.normalize import ZERO_WIDTH
+
+# C0 and C1 control characters other than white space.
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-# Those and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): text
-# that would read otherwise than it was written (ingest removes these from every cell as well).
-INVISIBLE = re.compile(CONTROL.pattern[:-1] + r"\u202a-\u202e\u2066-\u2069]")
+# Those, the zero-width characters a copy and paste brings along (analyzers.normalize.ZERO_WIDTH: a
+# BOM, zero-width spaces, direction marks) and the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), by which a text would read otherwise than it was written: the one
+# list of what is removed from what people type, from every cell ingest reads (indexer.validate)
+# and from every code compared (credit.codes.normalize_code).
+INVISIBLE = re.compile(CONTROL.pattern[:-1] + ZERO_WIDTH + r"\u202a-\u202e\u2066-\u2069]")
 _INVISIBLE_IN_BLOCK = re.compile(INVISIBLE.pattern[:-1] + r"\x0b\x0c\x1c-\x1f]")   # a block keeps its line breaks
 
 

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from analyzers.normalize import ZERO_WIDTH
 from credit.catalog import ORGANISATION, PERSON, SOLE_TRADER, Catalog, Column, Kind
 from credit.codes import SUBJECT_CODE_KEYS, id_problem, normalize_code, registered_code, uscc_problem
 from credit.dates import add_months, parse_date
@@ -63,7 +62,7 @@ _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 
 # date or a category unreadable and a document number another record's, and the bidirectional
 # overrides and isolates, which would make a published name read otherwise than it was written
 # (武汉\u202e司公限有技科 reads 武汉科技有限公司).
-_CONTROL = re.compile(INVISIBLE.pattern[:-1] + ZERO_WIDTH + "]")
+_CONTROL = INVISIBLE
 # Except a zero-width joiner between two pictographs: it makes them one emoji (👨‍👩‍👧 a family,
 # ❤️‍🔥), which a quoted advertisement in 违法事实 may hold; without it they read as several.
 _PICTOGRAPH = "\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"

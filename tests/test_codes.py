@@ -65,6 +65,8 @@ def test_normalization_before_validation():
     # And whatever ingest and the portal's forms remove from a cell or a typed line (one code everywhere):
     # isolates (a phone wraps a copied number in U+2068…U+2069), the Mongolian vowel separator, controls.
     assert normalize_code("\u20689144\u180e0300\u20661921\x008537\x7f9h\u2069") == "91440300192185379H"
+    # The Arabic letter mark and the invisible operators too.
+    assert normalize_code("\u061c9144\u20610300\u20621921\u20638537\u20649h") == "91440300192185379H"
 
 
 def test_uscc_check_char_matches_formula():

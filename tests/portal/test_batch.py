@@ -283,7 +283,8 @@ def test_names_pasted_with_invisible_characters_are_found(client, token):
     """Ingest removed these characters from the stored names; a name copied from a phone (isolates) or
     a web page (embeddings) is still that name."""
     name = mini.GUANGGU[0]
-    items = ["\u2068" + name + "\u2069", "\u202a" + name + "\u202c", name + "\x00"]
+    items = ["\u2068" + name + "\u2069", "\u202a" + name + "\u202c", name + "\x00",
+             "\u200e" + name[:2] + "\u200b" + name[2:] + "\u2062\u200f", "\ufeff" + name]
     body = send(client, token, items).get_json()
     assert [(i["input"], i["status"], i["subject"]["code"]) for i in body["items"]] == [
         (item, "found", mini.GUANGGU[1]) for item in items]
