@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     HTTPException,
@@ -76,6 +76,12 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
+    from portal import login
+
+    if request.endpoint == "account.logout" and login.identity() is None:
+        # Logged out already (in another tab, or the session ended): the form's token left with the
+        # session, and there is nothing left to log out.
+        return redirect(url_for("public.home"))
     return respond(PortalError(400, "form_expired", "页面已过期或来源不明，请返回并刷新页面后重试"))
 
 

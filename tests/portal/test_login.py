@@ -133,6 +133,22 @@ def test_logout_ends_the_session_here_and_at_the_provider(app):
     assert 'name="identity"' in page.text
 
 
+def test_a_second_logout_goes_home_and_a_forged_one_logs_no_one_out(app):
+    """Logging out in a second tab, after the first tab did (the form's token left with the
+    session), goes home instead of to an error page; a logout without the form's token while
+    logged in is still refused and ends nothing."""
+    client = app.test_client()
+    log_in(client, "sole_trader")
+    stale = csrf_token(client)
+    forged = client.post("/logout", data={})
+    assert forged.status_code == 400 and "页面已过期" in forged.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 200
+    assert client.post("/logout", data={"csrf_token": stale}).status_code == 302
+    again = client.post("/logout", data={"csrf_token": stale})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/")
+    assert client.get("/api/v1/me").status_code == 401
+
+
 def test_keys_rotated_by_the_provider_are_picked_up(app, oidc_provider):
     client = app.test_client()
     log_in(client, "social_org")                        # the portal now holds the provider's keys
