@@ -174,6 +174,10 @@ def token():
 def batch():
     client = _required()
     inputs = _batch_items()
+    if len(inputs) > client.per_day:
+        # No wait would make it fit (a 429's Retry-After would promise otherwise): refused, uncharged.
+        raise invalid(f"本批 {len(inputs)} 项，超过合同约定的每日查询条数 {client.per_day}，任何时候都无法一次查询："
+                      "请拆分后分批提交", "over_daily_quota")
     now, today = login.now(), current.today()
     g.standing = _charge(client, len(inputs), now)
     if g.standing.refused:

@@ -381,6 +381,19 @@ def test_items_per_day_are_charged_whole_or_not_at_all(instance, client):
     assert standing["minute"]["used"] == 2
 
 
+def test_a_batch_over_the_whole_daily_quota_is_refused_uncharged_not_told_to_wait(instance, client):
+    """No wait makes a batch larger than the day's quota fit: a 400 saying so, not a 429 whose
+    Retry-After promises otherwise; it costs nothing."""
+    token = get_token(client, *new_client(instance, per_day=5))
+    refused = send(client, token, [mini.GUANGGU[1]] * 6)
+    assert refused.status_code == 400 and "Retry-After" not in refused.headers
+    error = refused.get_json()["error"]
+    assert error["code"] == "over_daily_quota" and "6" in error["message"] and "5" in error["message"]
+    validate_response("POST", "/api/v1/batch", 400, refused.get_json())
+    assert usage(client, token)["day"]["used"] == 0 and usage(client, token)["minute"]["used"] == 0
+    assert send(client, token, [mini.GUANGGU[1]] * 5).status_code == 200
+
+
 def test_requests_per_minute(instance, client):
     token = get_token(client, *new_client(instance, per_minute=2))
     answers = [send(client, token, [mini.GUANGGU[1]]) for _ in range(3)]
