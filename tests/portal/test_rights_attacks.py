@@ -22,6 +22,7 @@ from tests.portal.conftest import portal_app
 from tests.portal.realname import (
     MARKET_CLERK,
     ORG_B,
+    PERSON,
     REVIEWER,
     client_as,
     csrf_token,
@@ -268,3 +269,41 @@ def test_a_broken_override_file_is_refused_with_a_message_not_a_traceback(instan
     for path in (wrong_year, broken, tmp_path / "missing.yaml"):
         assert main(["deadlines", "--calendar", str(path)]) == 2
         assert capsys.readouterr().err.startswith("错误：节假日补充文件无法使用")
+
+
+# -- staff who are also subjects -------------------------------------------------------------------
+
+def test_a_member_of_staff_never_handles_a_request_about_their_own_record(instance, app):
+    """Staff log in with their citizen ID number, which is also the key of their own records as a
+    natural person. A reviewer (or a department's clerk) who is the subject of a request may file it
+    as a subject, but not compare, correct, delete, suspend or answer it, nor open a check on their
+    own record: another member of staff handles it."""
+    with session_factory(instance.database_url).begin() as db:
+        penalty = db.scalar(select(Record).where(Record.subject_key == PERSON.id_number, Record.kind == "penalty"))
+        licence = db.scalar(select(Record).where(Record.subject_key == PERSON.id_number, Record.kind == "licence"))
+        staff.grant(db, key=PERSON.id_number, name=PERSON.name, roles=["reviewer", "department"],
+                    department_code=penalty.source_dept_code, by=("test", "测试"))
+    me, reviewer = client_as(app, PERSON), client_as(app, REVIEWER)
+    own = "涉及您本人的信用记录，须由其他工作人员办理"
+    assert file(me, penalty.public_id, reason="处罚对象不是本人").status_code == 303
+    req = request_of(instance, penalty.public_id)
+    page = me.get(f"/admin/objections/{req.ref}").get_data(as_text=True)
+    assert own in page and 'name="action"' not in page           # no action form on one's own request
+    for action, note in [("differs", ""), ("agrees", ""), ("delete", "本人申请删除")]:
+        answer = act(me, req.ref, action, note)
+        assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    token = csrf_token(me, f"/admin/objections/{req.ref}")
+    answer = me.post(f"/admin/objections/{req.ref}/suspend", data={"csrf_token": token})
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    answer = me.post("/admin/objections/checks", data={"csrf_token": token, "record": licence.public_id,
+                                                       "reason": "自查", "suspend": "1"})
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    assert requests_for(instance, licence.public_id) == []
+    assert act(reviewer, req.ref, "agrees").status_code == 303        # another reviewer handles it
+    answer = act(me, req.ref, "reply", "经核实记录有误")                    # …and the department's step
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    with session_factory(instance.database_url)() as db:
+        assert db.get(ObjectionRequest, req.id).step == "department"
+        assert [s.actor for s in db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id))] \
+            == ["subject", "staff"]
+        assert db.get(Record, penalty.id).objection == "pending" and db.get(Record, penalty.id).withdrawn is None
