@@ -23,10 +23,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from credit import evidence, notices, staff, typed
 from credit.catalog import PERSON, Catalog, Procedure, Step
-from credit.dates import parse_date
 from credit.logins import Identity
 from credit.mail import Mail
-from credit.models import Base, Record, utcnow
+from credit.models import Base, Record, local_date, utcnow
 from credit.staff import Staff
 from credit.workdays import UncoveredYear, WorkCalendar
 
@@ -524,26 +523,23 @@ def _close(session: Session, catalog: Catalog, procedure: Procedure, request: Ob
 
 
 def _correct(catalog: Catalog, record: Record, correction: dict | None, note: str, now: datetime) -> str:
+    from indexer.validate import RowError, check_correction  # the cell rules of ingest, one owner
+
     column, value = (correction or {}).get("column", ""), typed.line(str((correction or {}).get("value", "")))
     columns = {c.key: c for c in correctable(catalog, record)}
     if column not in columns or not value:
         raise ObjectionError("请选择要更正的字段并填写更正后的内容")
     col = columns[column]
-    if col.type == "date":
-        day = parse_date(value)
-        if day is None:
-            raise ObjectionError(f"{col.header}应为日期，例如 2026-03-05")
-        value = day.isoformat()
-    elif col.type == "amount":
-        try:
-            value = float(value)
-        except ValueError:
-            raise ObjectionError(f"{col.header}应为数字") from None
-    elif len(value) > MAX_TEXT:
+    if len(value) > MAX_TEXT:
         raise ObjectionError(f"{col.header}过长")
-    record.values = {**record.values, column: value}
+    try:
+        record.values = check_correction(catalog.kinds[record.kind], record.values, column, value, local_date(now))
+    except RowError as exc:
+        raise ObjectionError(f"更正未保存：{exc}") from None
+    if column == catalog.kinds[record.kind].date_field:   # its copy in a column orders records and counts statistics
+        record.decided_on = date.fromisoformat(record.values[column])
     label = col.header.split("（")[0]
-    when = now.date().isoformat()
+    when = local_date(now).isoformat()   # the day in China, as every date a page shows
     record.correction_note = f"本条信息已于 {when} 经异议核查更正（更正项：{label}）。" + (note or "")
     record.updated_at = now
     return f"更正项：{label}。{note}"

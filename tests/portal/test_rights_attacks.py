@@ -22,6 +22,7 @@ from tests.portal.conftest import portal_app
 from tests.portal.realname import (
     MARKET_CLERK,
     ORG_B,
+    ORG_ENDED,
     PERSON,
     REVIEWER,
     client_as,
@@ -307,3 +308,39 @@ def test_a_member_of_staff_never_handles_a_request_about_their_own_record(instan
         assert [s.actor for s in db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id))] \
             == ["subject", "staff"]
         assert db.get(Record, penalty.id).objection == "pending" and db.get(Record, penalty.id).withdrawn is None
+
+
+# -- corrections ------------------------------------------------------------------------------------
+
+def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
+    """A reviewer's correction is a cell the source did not send: a date in the future (2062 typed for
+    2026 would keep a penalty public until 2063), a publicity deadline before the decision, an amount
+    that is no number (nan, inf) or negative are refused with the reason ingest gives, and nothing
+    changes; a good value is taken in the form ingest stores it."""
+    subject, reviewer = client_as(app, ORG_ENDED), client_as(app, REVIEWER)
+    with session_factory(instance.database_url)() as db:   # its penalty still public
+        penalty = db.scalars(select(Record).where(Record.subject_key == ORG_ENDED.uscc, Record.kind == "penalty")
+                             .order_by(Record.decided_on.desc())).first()
+    assert file(subject, penalty.public_id).status_code == 303
+    req = request_of(instance, penalty.public_id)
+    assert act(reviewer, req.ref, "differs").status_code == 303
+    for column, value, says in [("decided_on", "2062-03-05", "晚于今天"), ("decided_on", "2026-02-30", "不是有效日期"),
+                                ("publicity_until", "2001-01-01", "早于处罚决定日期"), ("fine_amount", "nan", "不是数字"),
+                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数")]:
+        answer = act(reviewer, req.ref, "correct", "据原始文书更正", column, value)
+        assert answer.status_code == 400 and says in answer.get_data(as_text=True), (column, value)
+    with session_factory(instance.database_url)() as db:
+        assert db.get(Record, penalty.id).values == penalty.values
+        assert db.get(ObjectionRequest, req.id).step == "correct"
+    assert act(reviewer, req.ref, "correct", "据原始文书更正", "fine_amount", "１,５00.5").status_code == 303
+    with session_factory(instance.database_url)() as db:
+        assert db.get(Record, penalty.id).values["fine_amount"] == 1500.5
+    assert app.test_client().get(f"/api/v1/records/{penalty.public_id}").get_json()["fields"]["fine_amount"] == "1500.5"
+    other = record_of(instance, trader(11).uscc, "licence")
+    assert file(client_as(app, trader(11)), other.public_id).status_code == 303
+    req = request_of(instance, other.public_id)
+    assert act(reviewer, req.ref, "differs").status_code == 303
+    assert act(reviewer, req.ref, "correct", "文书日期录入有误", "decided_on", "2026年3月5日").status_code == 303
+    with session_factory(instance.database_url)() as db:   # the column copy that orders and counts records too
+        corrected = db.get(Record, other.id)
+        assert corrected.values["decided_on"] == "2026-03-05" and corrected.decided_on == date(2026, 3, 5)
