@@ -395,8 +395,11 @@ def file_of(session: Session, request: ObjectionRequest, ref: str) -> EvidenceFi
 
 
 def correctable(catalog: Catalog, record: Record) -> list:
-    return [c for c in catalog.kinds[record.kind].shown_columns if c.type in CORRECTABLE_TYPES
-            and c.key not in ("subject_name",)]
+    """Not the columns that identify the record (a document number, a list entry's date…): the row's
+    identity stays the old one, so the source's corrected row would arrive as a second record."""
+    kind = catalog.kinds[record.kind]
+    return [c for c in kind.shown_columns if c.type in CORRECTABLE_TYPES
+            and c.key not in ("subject_name", *kind.identity)]
 
 
 @dataclass(frozen=True)

@@ -332,6 +332,11 @@ def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
     with session_factory(instance.database_url)() as db:
         assert db.get(Record, penalty.id).values == penalty.values
         assert db.get(ObjectionRequest, req.id).step == "correct"
+    # Nor a column that identifies the record: the source's row with the corrected number would
+    # arrive as a second record beside it.
+    assert 'value="doc_no"' not in reviewer.get(f"/admin/objections/{req.ref}").get_data(as_text=True)
+    answer = act(reviewer, req.ref, "correct", "文号有误", "doc_no", "武市监罚〔2026〕999号")
+    assert answer.status_code == 400 and "请选择要更正的字段" in answer.get_data(as_text=True)
     assert act(reviewer, req.ref, "correct", "据原始文书更正", "fine_amount", "１,５00.5").status_code == 303
     with session_factory(instance.database_url)() as db:
         assert db.get(Record, penalty.id).values["fine_amount"] == 1500.5
