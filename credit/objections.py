@@ -23,10 +23,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from credit import evidence, notices, staff, typed
 from credit.catalog import PERSON, Catalog, Procedure, Step
-from credit.dates import parse_date
 from credit.logins import Identity
 from credit.mail import Mail
-from credit.models import Base, Record, utcnow
+from credit.models import Base, Record, local_date, utcnow
 from credit.staff import Staff
 from credit.workdays import UncoveredYear, WorkCalendar
 
@@ -46,6 +45,9 @@ ACTION_LABELS = {
     "statement": "添加附注声明", "missed": "期限届满",
 }
 MAX_TEXT = 2000
+# A member of staff logs in with the citizen ID number that also keys their own records as a natural
+# person: nobody compares, corrects, answers, suspends or opens a check on their own record.
+OWN_RECORD = "涉及您本人的信用记录，须由其他工作人员办理"
 MAX_STATEMENT = 500
 # Record columns staff may correct: free text, dates and amounts (identity columns are the source's).
 CORRECTABLE_TYPES = ("text", "date", "amount")
@@ -274,6 +276,8 @@ def open_check(session: Session, procedure: Procedure, calendar: WorkCalendar, m
     record = session.scalar(select(Record).where(Record.public_id == (record_id or "").strip()))
     if record is None:
         raise NotFound()
+    if about_self(member, record.subject_key):
+        raise ObjectionError(OWN_RECORD)
     reason = _text(reason, "请填写核查事由", MAX_TEXT)
     if _open_request(session, record.id) is not None:
         raise ObjectionError("该记录已有正在处理的申请或核查")
@@ -303,6 +307,8 @@ def act(session: Session, catalog: Catalog, calendar: WorkCalendar, member: Staf
     procedure = catalog.procedure(request.procedure)
     if request.state != OPEN:
         raise ObjectionError("该申请已办结")
+    if about_self(member, request.subject_key):
+        raise ObjectionError(OWN_RECORD)
     step = procedure.steps[request.step]
     if action not in step.actions:
         raise ObjectionError(f"当前环节（{step.label}）不能执行该操作")
@@ -339,6 +345,8 @@ def set_suspended(session: Session, catalog: Catalog, member: Staff, actor: Acto
         raise ObjectionError("只有平台审核人员可以暂停或恢复公示")
     if request.state != OPEN:
         raise ObjectionError("该申请已办结")
+    if about_self(member, request.subject_key):
+        raise ObjectionError(OWN_RECORD)
     record = session.get(Record, request.record_id)
     wanted = "suspended" if suspend else ("pending" if request.kind == OBJECTION else None)
     if record.objection == wanted:
@@ -387,8 +395,11 @@ def file_of(session: Session, request: ObjectionRequest, ref: str) -> EvidenceFi
 
 
 def correctable(catalog: Catalog, record: Record) -> list:
-    return [c for c in catalog.kinds[record.kind].shown_columns if c.type in CORRECTABLE_TYPES
-            and c.key not in ("subject_name",)]
+    """Not the columns that identify the record (a document number, a list entry's date…): the row's
+    identity stays the old one, so the source's corrected row would arrive as a second record."""
+    kind = catalog.kinds[record.kind]
+    return [c for c in kind.shown_columns if c.type in CORRECTABLE_TYPES
+            and c.key not in ("subject_name", *kind.identity)]
 
 
 @dataclass(frozen=True)
@@ -515,26 +526,23 @@ def _close(session: Session, catalog: Catalog, procedure: Procedure, request: Ob
 
 
 def _correct(catalog: Catalog, record: Record, correction: dict | None, note: str, now: datetime) -> str:
+    from indexer.validate import RowError, check_correction  # the cell rules of ingest, one owner
+
     column, value = (correction or {}).get("column", ""), typed.line(str((correction or {}).get("value", "")))
     columns = {c.key: c for c in correctable(catalog, record)}
     if column not in columns or not value:
         raise ObjectionError("请选择要更正的字段并填写更正后的内容")
     col = columns[column]
-    if col.type == "date":
-        day = parse_date(value)
-        if day is None:
-            raise ObjectionError(f"{col.header}应为日期，例如 2026-03-05")
-        value = day.isoformat()
-    elif col.type == "amount":
-        try:
-            value = float(value)
-        except ValueError:
-            raise ObjectionError(f"{col.header}应为数字") from None
-    elif len(value) > MAX_TEXT:
+    if len(value) > MAX_TEXT:
         raise ObjectionError(f"{col.header}过长")
-    record.values = {**record.values, column: value}
+    try:
+        record.values = check_correction(catalog.kinds[record.kind], record.values, column, value, local_date(now))
+    except RowError as exc:
+        raise ObjectionError(f"更正未保存：{exc}") from None
+    if column == catalog.kinds[record.kind].date_field:   # its copy in a column orders records and counts statistics
+        record.decided_on = date.fromisoformat(record.values[column])
     label = col.header.split("（")[0]
-    when = now.date().isoformat()
+    when = local_date(now).isoformat()   # the day in China, as every date a page shows
     record.correction_note = f"本条信息已于 {when} 经异议核查更正（更正项：{label}）。" + (note or "")
     record.updated_at = now
     return f"更正项：{label}。{note}"
@@ -606,7 +614,14 @@ def _open_request(session: Session, record_id: int) -> ObjectionRequest | None:
                                                          ObjectionRequest.state == OPEN).limit(1))
 
 
+def about_self(member: Staff, subject_key: str) -> bool:
+    """Whether a record keyed `subject_key` is the member's own (OWN_RECORD)."""
+    return member.key == subject_key
+
+
 def _may_act(member: Staff, step: Step, request: ObjectionRequest) -> bool:
+    if about_self(member, request.subject_key):
+        return False
     if step.actor == "department":
         return member.has(staff.DEPARTMENT) and member.department_code == request.dept_code
     return member.has(ROLE_OF.get(step.actor, staff.REVIEWER))

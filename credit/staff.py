@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from credit import querylog
+from credit import querylog, typed
 from credit.codes import id_problem, normalize_code, uscc_problem
 from credit.models import Base, utcnow
 
@@ -25,6 +25,7 @@ ROLES = (ADMIN, REVIEWER, DEPARTMENT, AUDITOR)
 ROLE_LABELS = {ADMIN: "系统管理员", REVIEWER: "异议与修复审核", DEPARTMENT: "信源单位经办人", AUDITOR: "审计"}
 # Roles whose work an admin may also do: not a department's (that is tied to one department).
 IMPLIED = {ADMIN: {REVIEWER, AUDITOR}}
+MAX_NAME = 60   # the form's limit too; the column holds 255, past which PostgreSQL fails the insert
 
 
 class StaffError(ValueError):
@@ -78,9 +79,11 @@ def grant(session: Session, *, key: str, name: str, roles: list[str], department
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise StaffError(f"角色须为 {'、'.join(ROLES)} 之一或多个（收到：{'、'.join(unknown) or '无'}）")
-    name = " ".join((name or "").split())
+    name = typed.line(name)   # shown on the staff pages and in every history the member acts in
     if not name:
         raise StaffError("请填写工作人员姓名")
+    if len(name) > MAX_NAME:
+        raise StaffError(f"工作人员姓名最多{MAX_NAME}个字符")
     department_code = normalize_code(department_code or "") or None
     if DEPARTMENT in roles:
         if not department_code or uscc_problem(department_code):

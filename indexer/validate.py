@@ -184,6 +184,25 @@ def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
     return values
 
 
+
+def check_correction(kind: Kind, values: dict, key: str, text: str, today: date) -> dict:
+    """A stored record's `values` with column `key` corrected to the typed `text` (a correction made
+    on an objection, credit.objections): the cell checked as a source's cell is, and the checks
+    across fields that the new value fails, so a correction stores nothing ingest would reject — a
+    future decision date would keep a penalty public for decades. RowError when wrong."""
+    col = kind.column(key)
+    text = clean_text(text)
+    if not text:
+        raise RowError([Problem(col.header, MISSING_REQUIRED, f"必填项{col.header}为空")])
+    value, problem = _check(col, text, values, today)
+    if problem is not None:
+        raise RowError([problem])
+    corrected = {**values, key: list(value) if type(value) is list else value}
+    before = {(p.field, p.code) for p in _cross_checks(kind, values, set())}
+    if problems := [p for p in _cross_checks(kind, corrected, set()) if (p.field, p.code) not in before]:
+        raise RowError(problems)
+    return corrected
+
 # A column's cells repeat across rows (departments, enumerations, dates): the outcome of checking
 # a cell is kept per column, for the columns whose outcome depends on the cell alone. Bounded, as
 # codes and amounts hardly repeat.

@@ -118,6 +118,8 @@ def test_admin_grants_and_removes_roles_and_each_change_is_logged(app, instance)
     ({"key": mini.citizen_id("42010519930303304"), "name": "乙", "roles": ["root"]}, "角色"),
     ({"key": mini.citizen_id("42010519930303304"), "name": "丙", "roles": []}, "角色"),
     ({"key": mini.citizen_id("42010519930303304"), "name": "", "roles": ["auditor"]}, "姓名"),
+    ({"key": mini.citizen_id("42010519930303304"), "name": "\u200b\u202e\x00", "roles": ["auditor"]}, "请填写工作人员姓名"),
+    ({"key": mini.citizen_id("42010519930303304"), "name": "戊" * 61, "roles": ["auditor"]}, "姓名最多60个字符"),
     ({"key": mini.citizen_id("42010519930303304"), "name": "丁", "roles": ["department"]}, "统一社会信用代码"),
 ])
 def test_a_bad_grant_says_why_and_changes_nothing(app, instance, form, says):

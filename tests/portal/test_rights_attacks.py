@@ -22,6 +22,8 @@ from tests.portal.conftest import portal_app
 from tests.portal.realname import (
     MARKET_CLERK,
     ORG_B,
+    ORG_ENDED,
+    PERSON,
     REVIEWER,
     client_as,
     csrf_token,
@@ -268,3 +270,82 @@ def test_a_broken_override_file_is_refused_with_a_message_not_a_traceback(instan
     for path in (wrong_year, broken, tmp_path / "missing.yaml"):
         assert main(["deadlines", "--calendar", str(path)]) == 2
         assert capsys.readouterr().err.startswith("错误：节假日补充文件无法使用")
+
+
+# -- staff who are also subjects -------------------------------------------------------------------
+
+def test_a_member_of_staff_never_handles_a_request_about_their_own_record(instance, app):
+    """Staff log in with their citizen ID number, which is also the key of their own records as a
+    natural person. A reviewer (or a department's clerk) who is the subject of a request may file it
+    as a subject, but not compare, correct, delete, suspend or answer it, nor open a check on their
+    own record: another member of staff handles it."""
+    with session_factory(instance.database_url).begin() as db:
+        penalty = db.scalar(select(Record).where(Record.subject_key == PERSON.id_number, Record.kind == "penalty"))
+        licence = db.scalar(select(Record).where(Record.subject_key == PERSON.id_number, Record.kind == "licence"))
+        staff.grant(db, key=PERSON.id_number, name=PERSON.name, roles=["reviewer", "department"],
+                    department_code=penalty.source_dept_code, by=("test", "测试"))
+    me, reviewer = client_as(app, PERSON), client_as(app, REVIEWER)
+    own = "涉及您本人的信用记录，须由其他工作人员办理"
+    assert file(me, penalty.public_id, reason="处罚对象不是本人").status_code == 303
+    req = request_of(instance, penalty.public_id)
+    page = me.get(f"/admin/objections/{req.ref}").get_data(as_text=True)
+    assert own in page and 'name="action"' not in page           # no action form on one's own request
+    for action, note in [("differs", ""), ("agrees", ""), ("delete", "本人申请删除")]:
+        answer = act(me, req.ref, action, note)
+        assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    token = csrf_token(me, f"/admin/objections/{req.ref}")
+    answer = me.post(f"/admin/objections/{req.ref}/suspend", data={"csrf_token": token})
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    answer = me.post("/admin/objections/checks", data={"csrf_token": token, "record": licence.public_id,
+                                                       "reason": "自查", "suspend": "1"})
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    assert requests_for(instance, licence.public_id) == []
+    assert act(reviewer, req.ref, "agrees").status_code == 303        # another reviewer handles it
+    answer = act(me, req.ref, "reply", "经核实记录有误")                    # …and the department's step
+    assert answer.status_code == 400 and own in answer.get_data(as_text=True)
+    with session_factory(instance.database_url)() as db:
+        assert db.get(ObjectionRequest, req.id).step == "department"
+        assert [s.actor for s in db.scalars(select(ObjectionStep).where(ObjectionStep.request_id == req.id))] \
+            == ["subject", "staff"]
+        assert db.get(Record, penalty.id).objection == "pending" and db.get(Record, penalty.id).withdrawn is None
+
+
+# -- corrections ------------------------------------------------------------------------------------
+
+def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
+    """A reviewer's correction is a cell the source did not send: a date in the future (2062 typed for
+    2026 would keep a penalty public until 2063), a publicity deadline before the decision, an amount
+    that is no number (nan, inf) or negative are refused with the reason ingest gives, and nothing
+    changes; a good value is taken in the form ingest stores it."""
+    subject, reviewer = client_as(app, ORG_ENDED), client_as(app, REVIEWER)
+    with session_factory(instance.database_url)() as db:   # its penalty still public
+        penalty = db.scalars(select(Record).where(Record.subject_key == ORG_ENDED.uscc, Record.kind == "penalty")
+                             .order_by(Record.decided_on.desc())).first()
+    assert file(subject, penalty.public_id).status_code == 303
+    req = request_of(instance, penalty.public_id)
+    assert act(reviewer, req.ref, "differs").status_code == 303
+    for column, value, says in [("decided_on", "2062-03-05", "晚于今天"), ("decided_on", "2026-02-30", "不是有效日期"),
+                                ("publicity_until", "2001-01-01", "早于处罚决定日期"), ("fine_amount", "nan", "不是数字"),
+                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数")]:
+        answer = act(reviewer, req.ref, "correct", "据原始文书更正", column, value)
+        assert answer.status_code == 400 and says in answer.get_data(as_text=True), (column, value)
+    with session_factory(instance.database_url)() as db:
+        assert db.get(Record, penalty.id).values == penalty.values
+        assert db.get(ObjectionRequest, req.id).step == "correct"
+    # Nor a column that identifies the record: the source's row with the corrected number would
+    # arrive as a second record beside it.
+    assert 'value="doc_no"' not in reviewer.get(f"/admin/objections/{req.ref}").get_data(as_text=True)
+    answer = act(reviewer, req.ref, "correct", "文号有误", "doc_no", "武市监罚〔2026〕999号")
+    assert answer.status_code == 400 and "请选择要更正的字段" in answer.get_data(as_text=True)
+    assert act(reviewer, req.ref, "correct", "据原始文书更正", "fine_amount", "１,５00.5").status_code == 303
+    with session_factory(instance.database_url)() as db:
+        assert db.get(Record, penalty.id).values["fine_amount"] == 1500.5
+    assert app.test_client().get(f"/api/v1/records/{penalty.public_id}").get_json()["fields"]["fine_amount"] == "1500.5"
+    other = record_of(instance, trader(11).uscc, "licence")
+    assert file(client_as(app, trader(11)), other.public_id).status_code == 303
+    req = request_of(instance, other.public_id)
+    assert act(reviewer, req.ref, "differs").status_code == 303
+    assert act(reviewer, req.ref, "correct", "文书日期录入有误", "decided_on", "2026年3月5日").status_code == 303
+    with session_factory(instance.database_url)() as db:   # the column copy that orders and counts records too
+        corrected = db.get(Record, other.id)
+        assert corrected.values["decided_on"] == "2026-03-05" and corrected.decided_on == date(2026, 3, 5)
