@@ -184,7 +184,6 @@ def validate_row(kind: Kind, raw: dict[str, str], today: date) -> dict:
     return values
 
 
-
 def check_correction(kind: Kind, values: dict, key: str, text: str, today: date) -> dict:
     """A stored record's `values` with column `key` corrected to the typed `text` (a correction made
     on an objection, credit.objections): the cell checked as a source's cell is, and the checks
@@ -202,6 +201,7 @@ def check_correction(kind: Kind, values: dict, key: str, text: str, today: date)
     if problems := [p for p in _cross_checks(kind, corrected, set()) if (p.field, p.code) not in before]:
         raise RowError(problems)
     return corrected
+
 
 # A column's cells repeat across rows (departments, enumerations, dates): the outcome of checking
 # a cell is kept per column, for the columns whose outcome depends on the cell alone. Bounded, as
