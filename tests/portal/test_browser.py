@@ -2,6 +2,7 @@
 and desktop widths under test-artifacts/. No JavaScript is needed by the pages themselves."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -176,6 +177,16 @@ def as_cookie(app, base: str, identity) -> dict:
     return {"name": "credit_session", "value": client.get_cookie("credit_session").value, "url": base}
 
 
+def contrast(*colours: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(colour: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"[0-9.]+", colour)[:3])
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted(map(luminance, colours), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def test_no_page_is_wider_than_a_small_phone(long_words, browser):
     from tests.portal.realname import REVIEWER, trader
 
@@ -194,7 +205,15 @@ def test_no_page_is_wider_than_a_small_phone(long_words, browser):
             wide[name] = width
 
     check("home", "/")
-    check("search", "/search?q=武汉")
+    check("search", "/search?q=武汉&kind=penalty")
+    # Each date label sits on the line of its own field (至 used to end the line above its field).
+    for name in ("date_from", "date_to"):
+        label, field = page.locator(f"label[for={name}]").bounding_box(), page.locator(f"#{name}").bounding_box()
+        assert field["y"] <= label["y"] + label["height"] / 2 <= field["y"] + field["height"], name
+    # The footer's link is readable on the footer's dark background (WCAG AA: 4.5:1).
+    footer_link = page.evaluate("""() => { const a = document.querySelector('.site-footer a');
+        return [getComputedStyle(a).color, getComputedStyle(a.closest('.site-footer')).backgroundColor]; }""")
+    assert contrast(*footer_link) >= 4.5, footer_link
     check("search-latin", "/search?q=" + "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2)
     check("profile", f"/subjects/{LATIN[1]}")
     assert page.get_by_role("heading", level=1).inner_text() == LATIN[0]
