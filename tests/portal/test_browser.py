@@ -230,6 +230,9 @@ def test_no_page_is_wider_than_a_small_phone(long_words, browser):
 
     context.add_cookies([as_cookie(app, base, trader(3))])
     check("account", "/account")
+    # Logging out is as easy to hit as the navigation links beside it.
+    logout, link = page.locator(".site-nav button.link").bounding_box(), page.locator(".site-nav a").first.bounding_box()
+    assert logout["height"] >= link["height"] - 1 and logout["x"] >= link["x"]
     page.locator("details.objection-form summary").first.click()
     form = page.locator("details.objection-form form").first
     # Each label sits above its field, and the fields fit the card.
