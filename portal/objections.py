@@ -107,9 +107,23 @@ def file():
     except NotFound:
         raise PortalError(404, "not_found", NOT_FOUND) from None
     except (ObjectionError, EvidenceError) as exc:
-        raise PortalError(400, "objection_refused", str(exc)) from None
+        return _form_page(form.get("record", ""), str(exc))
     _after(done)
     return redirect(url_for("account.account") + "#objections", 303)
+
+
+def _form_page(public_id: str, error: str):
+    """The form again, filled in as sent, with what was wrong (nothing was stored): a long reason
+    typed on a phone is not lost to a wrong file or a mistyped address."""
+    who, form = login.identity(), request.form
+    with login.sessions()() as db:
+        record = db.scalar(select(objections.Record).where(objections.Record.public_id == public_id,
+                                                           objections.Record.subject_key == who.key))
+    if record is None:
+        raise PortalError(404, "not_found", NOT_FOUND)
+    return render_template("account/objection_form.html", record=record, error=error,
+                           reason=form.get("reason", "")[:objections.MAX_TEXT], email=form.get("email", "")[:254],
+                           kind=form.get("kind", ""), removal_allowed=objections.positive(record, procedure())), 400
 
 
 @subject_bp.post("/<ref>/statement")

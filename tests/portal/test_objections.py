@@ -427,6 +427,28 @@ def test_disguised_and_oversized_files_and_double_submits_are_refused(instance, 
     assert (instance.instance_path / "objection-files" / row.stored).read_bytes() == PDF
 
 
+def test_a_refused_objection_shows_its_form_again_with_what_was_typed(instance, app):
+    """A subject who typed a long reason and attached the wrong file gets the form back, filled in as
+    sent, with what was wrong: not a bare error page that loses the reason."""
+    subject = client_as(app, trader(14))
+    record = record_of(instance, trader(14).uscc)
+    reason = "决定书文号有误，应为〔2026〕120号；整改已于9月完成 <见附件>"
+    answer = file(subject, record.public_id, reason=reason, email="chen@example.com",
+                  files=[(b"<html>not a pdf</html>", "证明.pdf")])
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "不是 PDF、JPEG 或 PNG" in page and "申请未提交" in page
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*>决定书文号有误，应为〔2026〕120号；整改已于9月完成 &lt;见附件&gt;</textarea>',
+                     page)
+    assert re.search(r'<input[^>]*name="email"[^>]*value="chen@example.com"', page)
+    assert f'name="record" value="{record.public_id}"' in page and 'action="/account/objections"' in page
+    assert record.values["doc_no"] in page                                  # which record it was
+    answer = file(subject, record.public_id, reason=reason, email="not an address")
+    assert answer.status_code == 400 and "电子邮箱地址格式不正确" in answer.get_data(as_text=True)
+    assert 'value="not an address"' in answer.get_data(as_text=True)
+    assert requests_for(instance, record.public_id) == []
+    assert file(subject, "no-such-record", reason=reason).status_code == 404   # still no form for what is not its own
+
+
 def test_the_history_is_append_only(instance):
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError
