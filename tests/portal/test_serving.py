@@ -105,3 +105,14 @@ def test_over_long_requests_are_refused_by_the_portal(gunicorn, target, headers,
 def test_odd_paths_under_api_answer_json(gunicorn, target):
     status, content_type, body = raw_get(gunicorn, target)
     assert status in (400, 404) and content_type.startswith("application/json") and '"error"' in body
+
+
+@pytest.mark.parametrize("variable, value", [("CREDIT_SECRET_KEY", ""), ("CREDIT_SEARCH_URL", "127.0.0.1:9200"),
+                                             ("CREDIT_SEARCH_TIMEOUT", "5s")])
+def test_gunicorn_stops_at_start_with_the_settings_reason_not_a_traceback(tmp_path, variable, value):
+    env = {**os.environ, "CREDIT_INSTANCE_PATH": str(tmp_path), "CREDIT_PRODUCTION": "1",
+           "CREDIT_SECRET_KEY": "s" * 40, "PORT": str(free_port()), "WORKERS": "1", variable: value}
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert variable in done.stderr and "Traceback" not in done.stderr
