@@ -7,6 +7,17 @@ import os
 bind = f"127.0.0.1:{os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WORKERS") or 3)
 
+# gunicorn 25.1+ opens a control socket for gunicornc at one path per user (~/.gunicorn/gunicorn.ctl):
+# a second deployment run by the same user took it over, and the first to stop deleted the other's.
+# One per instance folder (CREDIT_INSTANCE_PATH, read as Settings reads it, without the checks that
+# stop the app's own start with their message); gunicorn only warns if it cannot open it.
+def _instance_path():
+    from credit.config import Settings
+    return Settings.__dataclass_fields__["instance_path"].default_factory()
+
+
+control_socket = str(_instance_path() / "gunicorn.ctl")
+
 # Above the portal's own limits (portal/errors.py: 4 KB of URL, 64 headers, 8 KB of headers), so an
 # over-long request reaches the portal and is refused in its words, as a page or, under /api/, as
 # JSON. Only what is longer still gets gunicorn's plain page: 8190 is the longest request line

@@ -116,3 +116,12 @@ def test_gunicorn_stops_at_start_with_the_settings_reason_not_a_traceback(tmp_pa
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert variable in done.stderr and "Traceback" not in done.stderr
+
+
+def test_each_instance_has_its_own_gunicorn_control_socket(monkeypatch, tmp_path):
+    """Not gunicorn's one path per user: two deployments (or the demo and the tests) must not take
+    over, and on stopping delete, each other's."""
+    import runpy
+
+    monkeypatch.setenv("CREDIT_INSTANCE_PATH", str(tmp_path))
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["control_socket"] == str(tmp_path / "gunicorn.ctl")
