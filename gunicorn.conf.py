@@ -18,6 +18,12 @@ def _instance_path():
 
 control_socket = str(_instance_path() / "gunicorn.ctl")
 
+# When an access log is turned on (--access-logfile): the path without its query string and no
+# referrer, which holds the page before's. What the public types in the search box (an ID or phone
+# number, a person's name) and the login callback's code stay out of the log; the paths themselves
+# hold only public codes and random ids.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
+
 # Above the portal's own limits (portal/errors.py: 4 KB of URL, 64 headers, 8 KB of headers), so an
 # over-long request reaches the portal and is refused in its words, as a page or, under /api/, as
 # JSON. Only what is longer still gets gunicorn's plain page: 8190 is the longest request line

@@ -125,3 +125,25 @@ def test_each_instance_has_its_own_gunicorn_control_socket(monkeypatch, tmp_path
 
     monkeypatch.setenv("CREDIT_INSTANCE_PATH", str(tmp_path))
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["control_socket"] == str(tmp_path / "gunicorn.ctl")
+
+
+def test_an_access_log_holds_no_query_strings(mini_instance, tmp_path):
+    """What the public searches for (an ID or phone number) and a page's referrer stay out of an
+    access log an operator turns on."""
+    port, log = free_port(), tmp_path / "access.log"
+    env = {**os.environ, "CREDIT_DATABASE_URL": mini_instance.database_url, "CREDIT_SEARCH_URL": mini_instance.search_url,
+           "CREDIT_INSTANCE_PATH": str(tmp_path), "PORT": str(port), "WORKERS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
+                                "--access-logfile", str(log)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until_up(base + "/healthz")
+        assert requests.get(base + "/search", params={"q": "13907141234"}, timeout=10,
+                            headers={"Referer": base + "/search?q=42011119860415123X"}).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    lines = log.read_text()
+    assert "GET /search HTTP/1.1" in lines
+    assert "13907141234" not in lines and "42011119860415123X" not in lines
