@@ -7,6 +7,23 @@ import os
 bind = f"127.0.0.1:{os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WORKERS") or 3)
 
+# gunicorn 25.1+ opens a control socket for gunicornc at one path per user (~/.gunicorn/gunicorn.ctl):
+# a second deployment run by the same user took it over, and the first to stop deleted the other's.
+# One per instance folder (CREDIT_INSTANCE_PATH, read as Settings reads it, without the checks that
+# stop the app's own start with their message); gunicorn only warns if it cannot open it.
+def _instance_path():
+    from credit.config import Settings
+    return Settings.__dataclass_fields__["instance_path"].default_factory()
+
+
+control_socket = str(_instance_path() / "gunicorn.ctl")
+
+# When an access log is turned on (--access-logfile): the path without its query string and no
+# referrer, which holds the page before's. What the public types in the search box (an ID or phone
+# number, a person's name) and the login callback's code stay out of the log; the paths themselves
+# hold only public codes and random ids.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
+
 # Above the portal's own limits (portal/errors.py: 4 KB of URL, 64 headers, 8 KB of headers), so an
 # over-long request reaches the portal and is refused in its words, as a page or, under /api/, as
 # JSON. Only what is longer still gets gunicorn's plain page: 8190 is the longest request line

@@ -27,8 +27,17 @@ class SettingsError(ValueError):
 def setting(name: str, default: Any, parse: Callable[[Any], Any] = str, shown: str | None = None):
     """A field read from the environment variable `name` (an empty variable counts as unset).
     `shown` is its default as the README states it, when that is not the literal default."""
-    return field(default_factory=lambda: parse(os.environ.get(name) or default),
+    return field(default_factory=lambda: _parsed(name, os.environ.get(name) or default, parse),
                  metadata={"env": name, "shown": f"`{default}`" if shown is None else shown})
+
+
+def _parsed(name: str, value: Any, parse: Callable[[Any], Any]) -> Any:
+    # A value that does not parse stops start-up naming its variable (not a bare ValueError).
+    try:
+        return parse(value)
+    except (TypeError, ValueError):
+        kind = {int: "整数", _workers: "整数", float: "数字"}.get(parse, "有效的值")
+        raise SettingsError(f"环境变量 {name}={value!r} 无效：应为{kind}") from None
 
 
 def _workers(value: str | None) -> int:

@@ -13,7 +13,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 # orjson: records are stored and read as JSON by the million during ingest and publishing.
-_JSON = {"json_serializer": lambda obj: orjson.dumps(obj).decode(), "json_deserializer": orjson.loads}
+# hide_parameters: a failed statement's message (logged with its traceback) names the statement but
+# not the values it was sent, which are ID numbers, names and query-log entries.
+_JSON = {"json_serializer": lambda obj: orjson.dumps(obj).decode(), "json_deserializer": orjson.loads,
+         "hide_parameters": True}
 
 
 # SQLite's page cache per connection, in KiB. The ingest writes rows and indexes all over the file

@@ -261,6 +261,12 @@ def cmd_staff(args) -> int:
         if args.action == "add-demo":
             from indexer.sample.demo import staff_grants
 
+            if settings.production:
+                # The development provider's test identities: their ID numbers are published in idp/.
+                print("错误：CREDIT_PRODUCTION=1 时不能添加演示工作人员（开发用身份提供方的测试身份，证件号码是公开的）；"
+                      "请用 staff add 逐个授予真实工作人员", file=sys.stderr)
+                return 2
+
             for grant in staff_grants():
                 staff.grant(session, **grant, by=_cli_actor())
                 print(f"{grant['name']}：{'、'.join(grant['roles'])}")

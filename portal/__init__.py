@@ -34,7 +34,7 @@ from portal import (
 )
 from portal.caches import Caches
 from portal.config import flask_config
-from portal.extensions import csrf, limiter
+from portal.extensions import csrf, limiter, log_limiter_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 # The pages need no script and load nothing from elsewhere: say so, so a browser refuses any that
@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["credit_caches"] = Caches(settings)
     errors.register(app)   # first: its request check runs before the rate limiter's
     limiter.init_app(app)
+    log_limiter_warnings()
     login.init_app(app, settings)
     csrf.init_app(app)
     # The API's one state-changing call takes JSON only (see api.authorized_query), which a

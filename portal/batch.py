@@ -100,10 +100,13 @@ def caller() -> Caller | None:
     if "institution" not in g:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
-        g.institution = None
+        client = None
         if scheme.lower() == "bearer" and 0 < len(token) <= 256:
             with login.sessions()() as session:
-                g.institution = institutions.token_client(session, token, login.now())
+                client = institutions.token_client(session, token, login.now())
+        # Kept only once read: a database error in the address limit's filter (which flask-limiter
+        # swallows) must not leave the view thinking the request has no valid token (a false 401).
+        g.institution = client
     return g.institution
 
 

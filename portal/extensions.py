@@ -1,7 +1,10 @@
 """Flask extensions, created without an app and bound to it in create_app (init_app)."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
+from flask.logging import default_handler
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +29,18 @@ limiter = Limiter(
     swallow_errors=True,
     in_memory_fallback_enabled=True,
 )
+
+
+
+def log_limiter_warnings() -> None:
+    """Give flask-limiter's logger the app's handler (stderr, gunicorn's error log) when nothing else
+    would show its records: its init_app gives it only a NullHandler, which keeps even "Rate limit
+    storage unreachable - falling back to in-memory storage" out of every log. Call after init_app."""
+    log = logging.getLogger("flask-limiter")
+    shown = [h for h in log.handlers + logging.getLogger().handlers if not isinstance(h, logging.NullHandler)]
+    if not shown:
+        log.addHandler(default_handler)
+
 
 # Every state-changing form carries a token tied to the session (Flask-WTF).
 csrf = CSRFProtect()

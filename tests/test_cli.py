@@ -260,3 +260,15 @@ def test_staff_command_adds_lists_and_removes_and_logs_each_change(tmp_path):
         assert staff.find(db, member) is None
         actions = list(db.scalars(select(querylog.QueryLogEntry).where(querylog.QueryLogEntry.how == querylog.ACTION)))
         assert [a.querier_id for a in actions] == ["cli"] * 4 and querylog.verify(db) == []
+
+
+def test_demo_staff_are_refused_in_production(tmp_path, monkeypatch):
+    """The demo's staff are the development provider's test identities, whose ID numbers are in this
+    repository: in production a real person holding one would become an administrator."""
+    monkeypatch.setenv("CREDIT_PRODUCTION", "1")
+    monkeypatch.setenv("CREDIT_SECRET_KEY", "s" * 40)
+    instance = tmp_path / "instance"
+    refused = indexer("staff", "add-demo", instance=instance)
+    assert refused.returncode == 2 and "CREDIT_PRODUCTION" in refused.stderr
+    monkeypatch.setenv("CREDIT_PRODUCTION", "0")
+    assert "孙管理" not in indexer("staff", "list", instance=instance).stdout

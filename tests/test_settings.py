@@ -5,7 +5,9 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from credit.config import Settings
+import pytest
+
+from credit.config import Settings, SettingsError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -71,3 +73,22 @@ def test_limits_are_set_through_settings(tmp_path):
     deep = client.get("/search?page=3&q=光谷")
     assert "前 40 条" in deep.get_data(as_text=True)
     assert client.get("/search?q=" + "a" * 300).status_code == 414
+
+
+@pytest.mark.parametrize("name, value", [("CREDIT_SEARCH_TIMEOUT", "5s"), ("CREDIT_INGEST_WORKERS", "auto"),
+                                         ("CREDIT_SESSION_IDLE_MINUTES", "30m")])
+def test_a_value_that_does_not_parse_is_refused_naming_its_variable(monkeypatch, name, value):
+    """As a SettingsError, which the indexer prints as one line (exit 2) and wsgi.py as gunicorn's
+    reason to stop, rather than a bare ValueError at the end of a traceback."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name}.*{value}"):
+        Settings()
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:9200", "elasticsearch://127.0.0.1:9200", "embeded"])
+def test_a_search_url_of_no_known_kind_is_a_settings_error(tmp_path, url):
+    from credit.search import open_index
+    from tests.conftest import make_settings
+
+    with pytest.raises(SettingsError, match="CREDIT_SEARCH_URL"):
+        open_index(make_settings(tmp_path, search_url=url))

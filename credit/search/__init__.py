@@ -1,7 +1,7 @@
 """The public search index, chosen by CREDIT_SEARCH_URL: embedded (default) or Elasticsearch."""
 from __future__ import annotations
 
-from credit.config import Settings
+from credit.config import Settings, SettingsError
 from credit.search.base import (
     Hit,
     Page,
@@ -24,4 +24,5 @@ def open_index(settings: Settings) -> SearchIndex:
     if url == "embedded" or url.startswith("embedded://"):
         from credit.search.embedded import EmbeddedIndex
         return EmbeddedIndex(settings.embedded_search_path(), settings)
-    raise ValueError(f"CREDIT_SEARCH_URL must be 'embedded', 'embedded:///path' or an http(s) URL, not {url!r}")
+    raise SettingsError(f"CREDIT_SEARCH_URL 无效：{url!r}。应为 embedded、embedded:///路径 或 Elasticsearch 的 "
+                        "http(s):// 地址（如 http://127.0.0.1:9200）")

@@ -475,13 +475,22 @@ class ElasticIndex(SearchIndex):
             # One quick request, not retried: health must answer within the timeout, not thrice it.
             resp = self.client.options(max_retries=0).count(index=self.alias)
             return {"ok": True, **info, "documents": resp["count"]}
-        except NotFoundError:
-            return {"ok": True, **info, "documents": 0}   # nothing indexed yet
+        except NotFoundError as exc:
+            if _error_type(exc) == "index_not_found_exception":
+                return {"ok": True, **info, "documents": 0}   # nothing indexed yet
+            # Any other 404 is not Elasticsearch (a wrong URL or proxy path): every read would fail.
+            return {"ok": False, **info, "error": f"HTTP 404 from {self.url}: not an Elasticsearch node"}
         except (ApiError, TransportError) as exc:
             return {"ok": False, **info, "error": str(exc)}
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+def _error_type(exc: ApiError) -> str | None:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    return error.get("type") if isinstance(error, dict) else None
+
 
 def _reason(exc: ApiError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}

@@ -92,6 +92,50 @@ def test_an_unreachable_engine_fails_at_once(tmp_path):
         index.close()
 
 
+class NotElasticsearch:
+    """A web server that answers 404 to everything: CREDIT_SEARCH_URL pointing at the wrong service,
+    or at a proxy path that does not lead to Elasticsearch."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class NotFound(BaseHTTPRequestHandler):
+            def _answer(self):
+                body = b"<html><body>Not Found</body></html>"
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_url_that_is_not_elasticsearch_is_not_healthy(tmp_path):
+    """Only Elasticsearch's own "no such index" means "nothing indexed yet": any other 404 is a wrong
+    URL, and /healthz must not report ok while every page answers 503."""
+    server = NotElasticsearch()
+    index = elastic_index(server.url, tmp_path)
+    try:
+        health = index.health()
+        assert health["ok"] is False and health["engine"] == "elasticsearch"
+        assert "404" in health["error"]
+    finally:
+        index.close()
+        server.close()
+
+
 @pytest.fixture
 def standin(elastic):
     if elastic is None or elastic.standin is None:

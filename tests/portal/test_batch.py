@@ -465,6 +465,23 @@ def test_without_its_quota_store_the_institution_api_refuses_and_the_public_answ
     assert client.get("/api/v1/search", query_string={"q": "光谷"}).status_code == 200
 
 
+def test_a_valid_token_is_not_called_invalid_while_the_database_is_down(instance, token, monkeypatch):
+    """The token is read twice per request (the address limit's filter, then the view): a database
+    error in the first, which flask-limiter swallows, must not leave the request as tokenless, or a
+    bank's integration is told to get a new token when it should retry later."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(institutions, "token_client", down)
+    client = portal_app(instance, PROPAGATE_EXCEPTIONS=False).test_client()   # as served: no traceback
+    response = send(client, token, [mini.GUANGGU[1]])
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert "WWW-Authenticate" not in response.headers
+
+
 def test_the_latest_penalty_is_the_latest_still_public_on_the_day():
     from datetime import date
 

@@ -52,6 +52,27 @@ def test_unexpected_error_is_a_clean_500_page_and_is_logged(broken_app, caplog):
     assert "ZeroDivisionError" in caplog.text  # the log has what the page hides
 
 
+def test_a_database_error_is_logged_without_the_values_it_was_sent(mini_instance, caplog):
+    """A failed statement's parameters (an ID number, a name, a query log entry) never reach the log:
+    the traceback names the statement, not the personal data it carried."""
+    from sqlalchemy import text as sql
+
+    from portal import login
+
+    app = portal_app(mini_instance, PROPAGATE_EXCEPTIONS=False)
+    sent = {"n": "42011119860415123X"}   # not on the line the traceback quotes
+
+    @app.get("/db-boom")
+    def db_boom():
+        with login.sessions()() as session:
+            session.execute(sql("SELECT * FROM no_such_table WHERE id_number = :n"), sent)
+
+    response = app.test_client().get("/db-boom")
+    assert response.status_code == 500
+    assert "no_such_table" in caplog.text             # the log still says what failed
+    assert "42011119860415123X" not in caplog.text
+
+
 def test_unexpected_api_error_is_a_json_500(broken_app):
     response = broken_app.test_client().get("/api/v1/boom")
     assert response.status_code == 500

@@ -67,3 +67,18 @@ def test_one_trusted_proxy_hop_limits_by_the_address_it_reports(mini_instance):
 def test_static_files_health_and_api_document_are_not_limited(mini_instance, url):
     client = limited_client(mini_instance, 0)
     assert {get(client, url).status_code for _ in range(LIMIT + 2)} == {200}
+
+
+def test_an_unreachable_store_is_said_in_the_log(mini_instance, monkeypatch, capsys):
+    """The pages go on with per-worker counters when Redis cannot be reached (portal/extensions.py);
+    an operator must read that in the log, as served (no logging set up but the app's)."""
+    import logging
+    from dataclasses import replace
+
+    from tests.helpers import free_port
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging.getLogger("flask-limiter"), "handlers", [logging.NullHandler()])
+    dead = replace(mini_instance, ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert portal_app(dead).test_client().get("/").status_code == 200
+    assert "Rate limit storage unreachable" in capsys.readouterr().err

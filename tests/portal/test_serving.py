@@ -105,3 +105,45 @@ def test_over_long_requests_are_refused_by_the_portal(gunicorn, target, headers,
 def test_odd_paths_under_api_answer_json(gunicorn, target):
     status, content_type, body = raw_get(gunicorn, target)
     assert status in (400, 404) and content_type.startswith("application/json") and '"error"' in body
+
+
+@pytest.mark.parametrize("variable, value", [("CREDIT_SECRET_KEY", ""), ("CREDIT_SEARCH_URL", "127.0.0.1:9200"),
+                                             ("CREDIT_SEARCH_TIMEOUT", "5s")])
+def test_gunicorn_stops_at_start_with_the_settings_reason_not_a_traceback(tmp_path, variable, value):
+    env = {**os.environ, "CREDIT_INSTANCE_PATH": str(tmp_path), "CREDIT_PRODUCTION": "1",
+           "CREDIT_SECRET_KEY": "s" * 40, "PORT": str(free_port()), "WORKERS": "1", variable: value}
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert variable in done.stderr and "Traceback" not in done.stderr
+
+
+def test_each_instance_has_its_own_gunicorn_control_socket(monkeypatch, tmp_path):
+    """Not gunicorn's one path per user: two deployments (or the demo and the tests) must not take
+    over, and on stopping delete, each other's."""
+    import runpy
+
+    monkeypatch.setenv("CREDIT_INSTANCE_PATH", str(tmp_path))
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["control_socket"] == str(tmp_path / "gunicorn.ctl")
+
+
+def test_an_access_log_holds_no_query_strings(mini_instance, tmp_path):
+    """What the public searches for (an ID or phone number) and a page's referrer stay out of an
+    access log an operator turns on."""
+    port, log = free_port(), tmp_path / "access.log"
+    env = {**os.environ, "CREDIT_DATABASE_URL": mini_instance.database_url, "CREDIT_SEARCH_URL": mini_instance.search_url,
+           "CREDIT_INSTANCE_PATH": str(tmp_path), "PORT": str(port), "WORKERS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
+                                "--access-logfile", str(log)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until_up(base + "/healthz")
+        assert requests.get(base + "/search", params={"q": "13907141234"}, timeout=10,
+                            headers={"Referer": base + "/search?q=42011119860415123X"}).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    lines = log.read_text()
+    assert "GET /search HTTP/1.1" in lines
+    assert "13907141234" not in lines and "42011119860415123X" not in lines
