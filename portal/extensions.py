@@ -31,7 +31,6 @@ limiter = Limiter(
 )
 
 
-
 def log_limiter_warnings() -> None:
     """Give flask-limiter's logger the app's handler (stderr, gunicorn's error log) when nothing else
     would show its records: its init_app gives it only a NullHandler, which keeps even "Rate limit
