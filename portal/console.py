@@ -382,7 +382,6 @@ def status():
 def _database() -> dict:
     try:
         with login.sessions()() as db:
-            db.execute(text("SELECT 1"))
             revision = db.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
             records = db.scalar(text("SELECT count(*) FROM records"))
         return {"ok": True, "engine": db.get_bind().dialect.name, "revision": "、".join(revision), "records": records}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from credit.config import Settings
 from credit.models import local_date
@@ -29,6 +31,16 @@ def today() -> date:
     """The publicity windows are judged on this day: China's date, not the server's (on a UTC host
     that would keep a record public 8 hours past its last day). Tests set TODAY to travel in time."""
     return current_app.config.get("TODAY") or local_date(login.now())
+
+
+def database_error() -> str | None:
+    """None when the database answers one trivial query, else what failed (the error's class)."""
+    try:
+        with login.sessions()() as db:
+            db.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return type(exc).__name__
+    return None
 
 
 def code_key() -> str:

@@ -8,6 +8,7 @@ import re
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     NotFound,
@@ -20,6 +21,7 @@ from werkzeug.routing import RequestRedirect
 from credit.search import QueryError, SearchError
 
 UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
+DATABASE_UNAVAILABLE = "数据服务暂时不可用，请稍后再试"
 # Pages say what to do on a page where the API's words name parameters and cursors.
 PAGE_NUMBER_WRONG = "页码应为从 1 开始的整数。请从第 1 页开始浏览。"
 PAGE_TOO_DEEP = "结果太多，网页只能翻看前 {window} 条。请用筛选条件（如数据来源单位、地区、日期）缩小范围后再查看。"
@@ -96,6 +98,18 @@ def _search_error(exc: SearchError):
     return respond(PortalError(503, "search_unavailable", UNAVAILABLE))
 
 
+def _database_unavailable(exc: OperationalError):
+    """A database that does not answer (down, unreachable) is a passing state, said as such (503), as
+    a search engine's is. SQLite also calls a missing table or a bad statement an OperationalError:
+    when the database still answers, it is the portal's fault (500, logged with its traceback)."""
+    from portal import current
+
+    if current.database_error() is None:
+        return _unexpected(exc)
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    return respond(PortalError(503, "database_unavailable", DATABASE_UNAVAILABLE))
+
+
 def _unexpected(exc: Exception):
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     code, message = HTTP_ERRORS[500]
@@ -133,6 +147,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(PortalError, respond)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(SearchError, _search_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -67,8 +67,11 @@ def record(record_id: str):
 @bp.get("/healthz")
 @limiter.exempt
 def health():
-    status = current.index().health()
+    status, database = current.index().health(), current.database_error()
     if not status.get("ok"):
         current_app.logger.warning("search engine unhealthy: %s", status)
+    if database:
+        current_app.logger.warning("database unreachable: %s", database)
+    ok = bool(status.get("ok")) and not database
     # Anyone may ask: answer up or down, not the engine's paths and error messages.
-    return jsonify(ok=bool(status.get("ok")), engine=status.get("engine")), 200 if status.get("ok") else 503
+    return jsonify(ok=ok, engine=status.get("engine")), 200 if ok else 503

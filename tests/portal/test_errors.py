@@ -248,3 +248,16 @@ def test_odd_paths_under_api_answer_json(client, path):
     response = client.get(path)
     assert response.status_code in (400, 404) and "Location" not in response.headers
     assert_error(response, response.status_code)
+
+
+def test_a_database_that_does_not_answer_is_a_503_and_an_unhealthy_portal(mini_instance):
+    """The database down (here: a PostgreSQL server nobody listens for) is said as a passing state,
+    503 with the portal's message, as a search engine's is; /healthz says so too. A bad statement on
+    a database that answers stays the portal's fault (the test above: 500)."""
+    gone = replace(mini_instance, database_url="postgresql+psycopg://credit@127.0.0.1:9/credit")
+    client = portal_app(gone, PROPAGATE_EXCEPTIONS=False).test_client()
+    page = client.get("/stats")
+    assert page.status_code == 503 and "数据服务暂时不可用" in text(page) and "Traceback" not in text(page)
+    assert client.get("/healthz").status_code == 503 and client.get("/healthz").get_json()["ok"] is False
+    healthy = portal_app(mini_instance).test_client().get("/healthz")
+    assert healthy.status_code == 200 and healthy.get_json() == {"ok": True, "engine": "embedded"}
