@@ -262,9 +262,7 @@ def read(ref: str):
         return _detail(ref, error="请填写查阅事由（将记入查询日志）", status=400)
     record = _staff_request(ref)[1]
     try:
-        disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF,
-                                 today=current.today(), now=login.now(), address=request.remote_addr,
-                                 subject=record.subject_key, purpose=purpose, only={record.public_id})
+        disclosure = admin.staff_read(record.subject_key, purpose, only={record.public_id})
     except access.Refused:
         raise PortalError(404, "not_found", NOT_FOUND) from None
     return _detail(ref, disclosure=disclosure)

@@ -206,9 +206,7 @@ def read(ref: str):
     if record is None:
         return _detail(ref, error="该申请所涉记录已不在本平台", status=404)
     try:
-        disclosure = access.read(login.sessions(), catalog(), login.identity(), how=access.STAFF,
-                                 today=current.today(), now=login.now(), address=request.remote_addr,
-                                 subject=record.subject_key, purpose=purpose, only={record.public_id})
+        disclosure = admin.staff_read(record.subject_key, purpose, only={record.public_id})
     except access.Refused:
         return _detail(ref, error="该记录不在您可查阅的范围内", status=404)
     return _detail(ref, disclosure=disclosure)
