@@ -326,7 +326,8 @@ def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
     assert act(reviewer, req.ref, "differs").status_code == 303
     for column, value, says in [("decided_on", "2062-03-05", "晚于今天"), ("decided_on", "2026-02-30", "不是有效日期"),
                                 ("publicity_until", "2001-01-01", "早于处罚决定日期"), ("fine_amount", "nan", "不是数字"),
-                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数")]:
+                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数"),
+                                ("facts", "当事人销售\ufffd\ufffd食品", "含乱码字符")]:
         answer = act(reviewer, req.ref, "correct", "据原始文书更正", column, value)
         assert answer.status_code == 400 and says in answer.get_data(as_text=True), (column, value)
     with session_factory(instance.database_url)() as db:
