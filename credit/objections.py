@@ -26,6 +26,7 @@ from credit.catalog import PERSON, Catalog, Procedure, Step
 from credit.logins import Identity
 from credit.mail import Mail
 from credit.models import Base, Record, local_date, utcnow
+from credit.publicity import is_revoked
 from credit.staff import Staff
 from credit.workdays import UncoveredYear, WorkCalendar
 
@@ -541,6 +542,8 @@ def _correct(catalog: Catalog, record: Record, correction: dict | None, note: st
         raise ObjectionError(f"更正未保存：{exc}") from None
     if column == catalog.kinds[record.kind].date_field:   # its copy in a column orders records and counts statistics
         record.decided_on = date.fromisoformat(record.values[column])
+    # 撤销 written into 当前状态 or 备注 revokes the record, as the same cell arriving from the source would.
+    record.revoked = is_revoked(record.values, catalog)
     label = col.header.split("（")[0]
     when = local_date(now).isoformat()   # the day in China, as every date a page shows
     record.correction_note = f"本条信息已于 {when} 经异议核查更正（更正项：{label}）。" + (note or "")

@@ -61,7 +61,8 @@ def expand(paths: list[str]) -> list[Path]:
     In a folder, hidden files and folders (.x, a Mac's ._x.csv beside each file) and Office's lock
     files (~$x.xlsx) are no source files. A folder that cannot be read is a bad path like one that
     does not exist; an empty one is no error (a drop folder nothing arrived in tonight): it adds no
-    file, and a run that has none says so (indexer ingest)."""
+    file, and a run that has none says so (indexer ingest). One whose files are all of other types gives
+    those, to be refused."""
     files = []
     for name in paths:
         path = Path(name)
@@ -80,12 +81,15 @@ def _source_files(folder: Path, name: str) -> list[Path]:
     def unreadable(exc: OSError):
         raise FileError(f"{name}：无法读取目录 {exc.filename}（{exc.strerror}）")
 
-    found = []
+    found, others = [], []
     for top, dirs, names in os.walk(folder, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [p for p in (Path(top, n) for n in names if not n.startswith((".", "~$")))
-                  if p.suffix.lower() in SUFFIXES and p.is_file()]
-    return found
+        for p in (Path(top, n) for n in names if not n.startswith((".", "~$"))):
+            if p.is_file():
+                (found if p.suffix.lower() in SUFFIXES else others).append(p)
+    # A folder whose files are all of another type (处罚.xls, an old Excel file) is not one nothing
+    # arrived in: each is refused as a file named so is (不支持的文件类型), and the run does not end well.
+    return found or others
 
 
 def detect_encoding(head: bytes) -> str:

@@ -193,6 +193,8 @@ def check_correction(kind: Kind, values: dict, key: str, text: str, today: date)
     text = clean_text(text)
     if not text:
         raise RowError([Problem(col.header, MISSING_REQUIRED, f"必填项{col.header}为空")])
+    if _GARBLED in text:   # pasted from a garbled copy: the text is lost, as in a source's cell
+        raise RowError(_garbled(kind, {key: text}))
     value, problem = _check(col, text, values, today)
     if problem is not None:
         raise RowError([problem])

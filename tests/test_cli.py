@@ -76,6 +76,18 @@ def test_a_pipe_is_a_bad_path_and_an_empty_folder_is_said_to_be_empty(tmp_path):
     assert run.returncode == 0 and "接收 1" in run.stdout and "没有可导入的文件" not in run.stderr
 
 
+def test_a_folder_holding_only_files_of_another_type_is_not_an_empty_one(tmp_path):
+    """Files did arrive, but none can be ingested (an old Excel file, a text export): each is refused
+    as a file named on the command line is, and the run does not end well, where an empty drop folder's does."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "处罚.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    (folder / "许可.txt").write_text("行政相对人名称\n某公司\n", encoding="utf-8")
+    run = indexer("ingest", str(folder), instance=tmp_path / "instance")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "处罚.xls：不支持的文件类型" in run.stderr and "许可.txt：不支持的文件类型" in run.stderr
+
+
 def test_hidden_and_lock_files_in_a_folder_are_not_source_files(tmp_path):
     from tests.test_ingest import penalty_row, write_csv
 

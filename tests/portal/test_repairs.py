@@ -335,6 +335,38 @@ def test_clerks_and_auditors_do_not_decide(app, instance):
     assert application_of(instance, record).state == "submitted"
 
 
+def test_a_reviewer_does_not_decide_on_a_repair_of_their_own_record(app, instance):
+    """As with objections (credit.objections.about_self): a reviewer whose ID number keys the record
+    (a sole trader without a registered code is keyed by its operator's) may apply as its subject, but
+    another reviewer decides; approving it oneself would take one's own penalty out of publicity."""
+    from credit import staff
+    from credit.logins import Identity
+
+    own = Identity(subject="own-reviewer", name="周审核", subject_type="自然人",
+                   id_number=mini.citizen_id("42010519870505123"))
+    record = penalty(instance, ORG_ENDED.key, 6)
+    _close_open_applications(instance, record)
+    with session_factory(instance.database_url).begin() as db:
+        db.get(Record, record.id).subject_key = own.id_number
+        staff.grant(db, key=own.id_number, name=own.name, roles=["reviewer"], department_code=None, by=("test", "测试"))
+    try:
+        me = client_as(app, own)
+        answer = apply(me, record)
+        assert answer.status_code == 303
+        ref = application_of(instance, record).ref
+        page = text(me.get(f"/admin/repairs/{ref}"))
+        assert "须由其他工作人员办理" in page and 'name="decision"' not in page
+        answer = decide(me, ref, "approve")
+        assert answer.status_code == 409 and "须由其他工作人员办理" in text(answer)
+        with session_factory(instance.database_url)() as db:
+            assert db.get(Record, record.id).repaired_on is None
+        assert application_of(instance, record).state == "submitted"
+        assert decide(client_as(app, REVIEWER), ref, "refuse", "材料不全").status_code == 303
+    finally:
+        with session_factory(instance.database_url).begin() as db:
+            db.get(Record, record.id).subject_key = ORG_ENDED.key
+
+
 def test_the_api_lists_eligibility_for_the_logged_in_subject_only(app, instance):
     from tests.portal.openapi_check import validate_response
 

@@ -326,7 +326,8 @@ def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
     assert act(reviewer, req.ref, "differs").status_code == 303
     for column, value, says in [("decided_on", "2062-03-05", "晚于今天"), ("decided_on", "2026-02-30", "不是有效日期"),
                                 ("publicity_until", "2001-01-01", "早于处罚决定日期"), ("fine_amount", "nan", "不是数字"),
-                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数")]:
+                                ("fine_amount", "inf", "不是数字"), ("fine_amount", "-5", "不能为负数"),
+                                ("facts", "当事人销售\ufffd\ufffd食品", "含乱码字符")]:
         answer = act(reviewer, req.ref, "correct", "据原始文书更正", column, value)
         assert answer.status_code == 400 and says in answer.get_data(as_text=True), (column, value)
     with session_factory(instance.database_url)() as db:
@@ -349,3 +350,22 @@ def test_a_correction_is_checked_as_ingest_checks_the_cell(instance, app):
     with session_factory(instance.database_url)() as db:   # the column copy that orders and counts records too
         corrected = db.get(Record, other.id)
         assert corrected.values["decided_on"] == "2026-03-05" and corrected.decided_on == date(2026, 3, 5)
+
+
+def test_a_correction_that_revokes_the_record_takes_it_out_of_publicity(instance, app):
+    """A row whose 当前状态 or 备注 says 撤销 revokes its record when ingest reads it
+    (credit.publicity.is_revoked); a correction writing the same into a record does as well, rather than
+    leave the record public with 已撤销 printed in it."""
+    subject, reviewer = client_as(app, trader(16)), client_as(app, REVIEWER)
+    record = record_of(instance, trader(16).uscc, "licence")
+    assert app.test_client().get(f"/records/{record.public_id}").status_code == 200
+    assert file(subject, record.public_id).status_code == 303
+    req = request_of(instance, record.public_id)
+    assert act(reviewer, req.ref, "differs").status_code == 303
+    assert act(reviewer, req.ref, "correct", "许可已于决定后撤销", "remarks", "该许可已撤销").status_code == 303
+    with session_factory(instance.database_url)() as db:
+        assert db.get(Record, record.id).revoked is True
+    assert app.test_client().get(f"/records/{record.public_id}").status_code == 404
+    assert app.test_client().get(f"/api/v1/records/{record.public_id}").status_code == 404
+    assert record.public_id not in app.test_client().get(f"/subjects/{trader(16).uscc}").get_data(as_text=True)
+    assert "已撤销" in subject.get("/account").get_data(as_text=True)
