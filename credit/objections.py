@@ -46,9 +46,6 @@ ACTION_LABELS = {
     "statement": "添加附注声明", "missed": "期限届满",
 }
 MAX_TEXT = 2000
-# A member of staff logs in with the citizen ID number that also keys their own records as a natural
-# person: nobody compares, corrects, answers, suspends or opens a check on their own record.
-OWN_RECORD = "涉及您本人的信用记录，须由其他工作人员办理"
 MAX_STATEMENT = 500
 # Record columns staff may correct: free text, dates and amounts (identity columns are the source's).
 CORRECTABLE_TYPES = ("text", "date", "amount")
@@ -277,8 +274,8 @@ def open_check(session: Session, procedure: Procedure, calendar: WorkCalendar, m
     record = session.scalar(select(Record).where(Record.public_id == (record_id or "").strip()))
     if record is None:
         raise NotFound()
-    if about_self(member, record.subject_key):
-        raise ObjectionError(OWN_RECORD)
+    if staff.about_self(member, record.subject_key):
+        raise ObjectionError(staff.OWN_RECORD)
     reason = _text(reason, "请填写核查事由", MAX_TEXT)
     if _open_request(session, record.id) is not None:
         raise ObjectionError("该记录已有正在处理的申请或核查")
@@ -308,8 +305,8 @@ def act(session: Session, catalog: Catalog, calendar: WorkCalendar, member: Staf
     procedure = catalog.procedure(request.procedure)
     if request.state != OPEN:
         raise ObjectionError("该申请已办结")
-    if about_self(member, request.subject_key):
-        raise ObjectionError(OWN_RECORD)
+    if staff.about_self(member, request.subject_key):
+        raise ObjectionError(staff.OWN_RECORD)
     step = procedure.steps[request.step]
     if action not in step.actions:
         raise ObjectionError(f"当前环节（{step.label}）不能执行该操作")
@@ -346,8 +343,8 @@ def set_suspended(session: Session, catalog: Catalog, member: Staff, actor: Acto
         raise ObjectionError("只有平台审核人员可以暂停或恢复公示")
     if request.state != OPEN:
         raise ObjectionError("该申请已办结")
-    if about_self(member, request.subject_key):
-        raise ObjectionError(OWN_RECORD)
+    if staff.about_self(member, request.subject_key):
+        raise ObjectionError(staff.OWN_RECORD)
     record = session.get(Record, request.record_id)
     wanted = "suspended" if suspend else ("pending" if request.kind == OBJECTION else None)
     if record.objection == wanted:
@@ -617,13 +614,8 @@ def _open_request(session: Session, record_id: int) -> ObjectionRequest | None:
                                                          ObjectionRequest.state == OPEN).limit(1))
 
 
-def about_self(member: Staff, subject_key: str) -> bool:
-    """Whether a record keyed `subject_key` is the member's own (OWN_RECORD)."""
-    return member.key == subject_key
-
-
 def _may_act(member: Staff, step: Step, request: ObjectionRequest) -> bool:
-    if about_self(member, request.subject_key):
+    if staff.about_self(member, request.subject_key):
         return False
     if step.actor == "department":
         return member.has(staff.DEPARTMENT) and member.department_code == request.dept_code

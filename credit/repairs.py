@@ -30,7 +30,6 @@ from credit.catalog import Catalog
 from credit.config import Settings
 from credit.dates import add_months, parse_date
 from credit.models import Base, Record, utcnow
-from credit.objections import OWN_RECORD
 from credit.publicity import penalty_until, publicity
 
 SUBMITTED, APPROVED, REFUSED = "submitted", "approved", "refused"
@@ -252,7 +251,7 @@ def decide(session: Session, application: RepairApplication, *, approve: bool, r
         raise RepairError("该申请已审核完毕")
     if by[0] == application.subject_key:
         # A reviewer's own record (keyed by their ID number) is decided by another, as with objections.
-        raise RepairError(OWN_RECORD)
+        raise RepairError(staff.OWN_RECORD)
     record = session.get(Record, application.record_id)
     if record is None:
         raise RepairError("该申请所涉记录已不在本平台")

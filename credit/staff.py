@@ -25,6 +25,9 @@ ROLES = (ADMIN, REVIEWER, DEPARTMENT, AUDITOR)
 ROLE_LABELS = {ADMIN: "系统管理员", REVIEWER: "异议与修复审核", DEPARTMENT: "信源单位经办人", AUDITOR: "审计"}
 # Roles whose work an admin may also do: not a department's (that is tied to one department).
 IMPLIED = {ADMIN: {REVIEWER, AUDITOR}}
+# A member of staff logs in with the citizen ID number that also keys their own records as a natural
+# person: nobody compares, corrects, answers, suspends, checks or decides the repair of their own record.
+OWN_RECORD = "涉及您本人的信用记录，须由其他工作人员办理"
 MAX_NAME = 60   # the form's limit too; the column holds 255, past which PostgreSQL fails the insert
 
 
@@ -133,3 +136,8 @@ def audit(session: Session, by: tuple[str, str], action: str, *, items: list[str
     querylog.append(session, querier_id=by[0], querier_name=by[1], how=querylog.ACTION, subject_key=subject_key,
                     subject_name=subject_name, items=list(items), address=address, code_id=None, reason=action,
                     at=at)
+
+
+def about_self(member: Staff, subject_key: str) -> bool:
+    """Whether a record keyed `subject_key` is the member's own (OWN_RECORD)."""
+    return member.key == subject_key

@@ -346,12 +346,12 @@ def _detail(ref: str, *, disclosure=None, error: str | None = None, status: int 
         proc = catalog().procedure(req.procedure)
         step = proc.steps.get(req.step) if req.step else None
         may_act = step is not None and objections._may_act(who, step, req)
-        own = objections.about_self(who, req.subject_key)
+        own = staff.about_self(who, req.subject_key)
         columns = objections.correctable(catalog(), record)
         page = render_template("admin/objections/detail.html", req=req, record=record, steps=steps, files=files,
                                step=step, may_act=may_act, procedure=proc, disclosure=disclosure, error=error,
                                columns=columns, olabels=_labels(), today=current.today(), who=who, own=own,
-                               own_record=objections.OWN_RECORD,
+                               own_record=staff.OWN_RECORD,
                                gap=_gaps([req]).get(req.id))
     return page, status
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy.exc import IntegrityError
 
-from credit import access, evidence, objections, repairs, staff
+from credit import access, evidence, repairs, staff
 from credit.repairs import AlreadyOpen, NotYours, Proof, RepairError
 from credit.search import SearchError
 from portal import admin, api, current, login, uploads
@@ -223,11 +223,11 @@ def _detail(ref: str, *, disclosure: access.Disclosure | None = None, error: str
         if record is not None:
             allowed = repairs.eligibility(record, catalog(), current.today(),
                                           repairs.earlier_repairs(db, record.subject_key, but=record.id))
-    own = objections.about_self(admin.member(), application.subject_key)
+    own = staff.about_self(admin.member(), application.subject_key)
     may_decide = admin.member().has(*DECIDERS) and not own
     return render_template("admin/repair.html", application=application, record=record, files=files, events=events,
                            disclosure=disclosure, eligibility=allowed, may_decide=may_decide,
-                           own_record=objections.OWN_RECORD if own else None,
+                           own_record=staff.OWN_RECORD if own else None,
                            state_labels=repairs.STATE_LABELS, error=error,
                            max_text=current.settings().repair_max_text), status
 

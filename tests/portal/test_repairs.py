@@ -336,7 +336,7 @@ def test_clerks_and_auditors_do_not_decide(app, instance):
 
 
 def test_a_reviewer_does_not_decide_on_a_repair_of_their_own_record(app, instance):
-    """As with objections (credit.objections.about_self): a reviewer whose ID number keys the record
+    """As with objections (credit.staff.about_self): a reviewer whose ID number keys the record
     (a sole trader without a registered code is keyed by its operator's) may apply as its subject, but
     another reviewer decides; approving it oneself would take one's own penalty out of publicity."""
     from credit import staff
