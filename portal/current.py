@@ -34,10 +34,11 @@ def today() -> date:
 
 
 def database_error() -> str | None:
-    """None when the database answers one trivial query, else what failed (the error's class)."""
+    """None when the database answers one small query of the portal's own schema (a database never
+    migrated answers nothing the portal can use), else what failed (the error's class)."""
     try:
         with login.sessions()() as db:
-            db.execute(text("SELECT 1"))
+            db.execute(text("SELECT version_num FROM alembic_version"))
     except SQLAlchemyError as exc:
         return type(exc).__name__
     return None

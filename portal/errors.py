@@ -5,6 +5,7 @@ failures before routing get the same treatment. No handler ever shows a tracebac
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -61,9 +62,10 @@ def not_found(message: str, code: str = "not_found") -> PortalError:
 
 
 def wants_json() -> bool:
-    """Under /api/ every answer is JSON, whatever the path looks like after it (//api/… included)."""
+    """Under /api/ every answer is JSON, whatever the path looks like after it (//api/… included), and
+    so is /healthz's, which monitors read."""
     path = re.sub("/{2,}", "/", request.path)
-    return path == "/api" or path.startswith("/api/")
+    return path in ("/api", "/healthz") or path.startswith("/api/")
 
 
 def respond(error: PortalError):
@@ -104,7 +106,8 @@ def _database_unavailable(exc: OperationalError):
     when the database still answers, it is the portal's fault (500, logged with its traceback)."""
     from portal import current
 
-    if current.database_error() is None:
+    busy = getattr(exc.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    if not busy and current.database_error() is None:   # SQLite busy past its timeout: a passing state too
         return _unexpected(exc)
     current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
     return respond(PortalError(503, "database_unavailable", DATABASE_UNAVAILABLE))

@@ -360,3 +360,8 @@ def test_a_joiner_inside_an_emoji_is_kept_and_removed_elsewhere():
     family, fire = zwj.join("👨👩👧"), "❤\ufe0f" + zwj + "🔥"
     assert clean_text(f"发布“{family}家庭套餐{fire}”广告") == f"发布“{family}家庭套餐{fire}”广告"
     assert clean_text(f"武{zwj}汉{zwj}👍 1{zwj}号 👍{zwj}") == "武汉👍 1号 👍"
+    # Text typed into the portal's forms (reasons, statements) keeps its emoji the same way.
+    from credit import typed
+
+    assert typed.line(f"理由{family}\u202e{zwj}") == f"理由{family}"
+    assert typed.block(f"第一行{fire}\n武{zwj}汉") == f"第一行{fire}\n武汉"

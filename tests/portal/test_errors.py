@@ -261,3 +261,32 @@ def test_a_database_that_does_not_answer_is_a_503_and_an_unhealthy_portal(mini_i
     assert client.get("/healthz").status_code == 503 and client.get("/healthz").get_json()["ok"] is False
     healthy = portal_app(mini_instance).test_client().get("/healthz")
     assert healthy.status_code == 200 and healthy.get_json() == {"ok": True, "engine": "embedded"}
+
+
+def test_a_database_busy_past_its_timeout_is_a_503_and_an_unmigrated_one_unhealthy(mini_instance, tmp_path):
+    """SQLite busy (another process holding its lock past the timeout) is a passing state as a server
+    down is: 503. A database never migrated answers nothing the portal can use: /healthz says so,
+    in JSON as always."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "locked.sqlite3"
+    holder, waiter = sqlite3.connect(path, timeout=0), sqlite3.connect(path, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        waiter.execute("SELECT 1 FROM sqlite_master")
+    except sqlite3.OperationalError as exc:
+        busy = exc
+    assert busy.sqlite_errorcode == sqlite3.SQLITE_BUSY
+    app = portal_app(mini_instance, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/v1/busy")
+    def busy_view():
+        raise OperationalError("UPDATE records SET objection = ?", ("pending",), busy)
+
+    answer = app.test_client().get("/api/v1/busy")
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "database_unavailable"
+    empty = replace(mini_instance, database_url=f"sqlite:///{tmp_path}/never-migrated.sqlite3")
+    health = portal_app(empty).test_client().get("/healthz")
+    assert health.status_code == 503 and health.get_json() == {"ok": False, "engine": "embedded"}
