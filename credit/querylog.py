@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text, delete, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -245,6 +245,8 @@ def retention_cutoff(years: int, now: datetime | None = None) -> datetime:
     if years < MIN_YEARS:
         raise SettingsError(f"CREDIT_QUERY_LOG_YEARS 为 {years}：查询记录至少保存 {MIN_YEARS} 年，未清理任何条目")
     now = aware(now or utcnow())
+    if years >= now.year:   # longer than the calendar goes back (a year typed for a number of years): nothing is that old
+        return datetime.min.replace(tzinfo=timezone.utc)
     try:
         return now.replace(year=now.year - years)
     except ValueError:   # 29 February
