@@ -159,6 +159,17 @@ def test_times_counts_queries_per_querier_and_subject(tmp_path):
         ("A", "X", 1), ("A", "X", 2), ("B", "X", 1), ("A", "Y", 1), ("A", "X", 3), ("B", "X", 2), ("X", "X", 1)]
 
 
+def test_times_counts_reads_apart_from_the_same_staffs_actions(tmp_path):
+    """A reviewer's actions on a subject's objection are entries of the chain keyed to the subject too,
+    but no reads: the subject's "who looked" must say a second read is the second, not the fifth."""
+    url = sqlite_url(tmp_path)
+    migrate(url)
+    for how in ("staff", "action", "action", "action", "staff", "action"):
+        add(url, querier="R", subject="X", how=how)
+    assert [(e.how, e.times) for e in entries(url)] == [
+        ("staff", 1), ("action", 1), ("action", 2), ("action", 3), ("staff", 2), ("action", 4)]
+
+
 def test_an_entry_is_written_with_the_callers_transaction_or_not_at_all(tmp_path):
     url = sqlite_url(tmp_path)
     migrate(url)
