@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text, delete, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -73,7 +73,7 @@ class QueryLogEntry(Base):
     address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     code_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str] = mapped_column(Text)                # 查询事由
-    times: Mapped[int] = mapped_column(Integer)              # 查询次数, this one included
+    times: Mapped[int] = mapped_column(Integer)              # 查询次数, this one included (actions counted apart)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -130,7 +130,11 @@ def append(session: Session, *, querier_id: str, querier_name: str, how: str, su
     if moved.rowcount != 1:
         raise RuntimeError("query_log_head has no row: run the migrations")
     seq, prev_hash = session.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).one()
-    before = session.scalar(select(_log.c.times).where(_log.c.querier_id == querier_id, _log.c.subject_key == subject_key)
+    # Reads are counted apart from staff actions (and prunes): a reviewer's steps on an objection are
+    # keyed to its subject too, and must not make the next read of it look like a later one.
+    same_count = _log.c.how.in_(HOWS) if how in HOWS else _log.c.how == how
+    before = session.scalar(select(_log.c.times).where(_log.c.querier_id == querier_id, _log.c.subject_key == subject_key,
+                                                       same_count)
                             .order_by(_log.c.seq.desc()).limit(1))
     entry = QueryLogEntry(seq=seq, prev_hash=prev_hash, at=aware(at or utcnow()), querier_id=querier_id,
                           querier_name=querier_name, how=how, subject_key=subject_key, subject_name=subject_name,
@@ -245,6 +249,8 @@ def retention_cutoff(years: int, now: datetime | None = None) -> datetime:
     if years < MIN_YEARS:
         raise SettingsError(f"CREDIT_QUERY_LOG_YEARS 为 {years}：查询记录至少保存 {MIN_YEARS} 年，未清理任何条目")
     now = aware(now or utcnow())
+    if years >= now.year:   # longer than the calendar goes back (a year typed for a number of years): nothing is that old
+        return datetime.min.replace(tzinfo=timezone.utc)
     try:
         return now.replace(year=now.year - years)
     except ValueError:   # 29 February

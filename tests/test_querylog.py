@@ -159,6 +159,17 @@ def test_times_counts_queries_per_querier_and_subject(tmp_path):
         ("A", "X", 1), ("A", "X", 2), ("B", "X", 1), ("A", "Y", 1), ("A", "X", 3), ("B", "X", 2), ("X", "X", 1)]
 
 
+def test_times_counts_reads_apart_from_the_same_staffs_actions(tmp_path):
+    """A reviewer's actions on a subject's objection are entries of the chain keyed to the subject too,
+    but no reads: the subject's "who looked" must say a second read is the second, not the fifth."""
+    url = sqlite_url(tmp_path)
+    migrate(url)
+    for how in ("staff", "action", "action", "action", "staff", "action"):
+        add(url, querier="R", subject="X", how=how)
+    assert [(e.how, e.times) for e in entries(url)] == [
+        ("staff", 1), ("action", 1), ("action", 2), ("action", 3), ("staff", 2), ("action", 4)]
+
+
 def test_an_entry_is_written_with_the_callers_transaction_or_not_at_all(tmp_path):
     url = sqlite_url(tmp_path)
     migrate(url)
@@ -396,6 +407,31 @@ def test_prune_never_removes_an_entry_inside_retention(url):
     for years in (0, 1):
         with pytest.raises(SettingsError, match="至少保存 2 年"):
             querylog.retention_cutoff(years)
+
+
+def test_retention_at_a_leap_day_keeps_an_entry_exactly_as_old_as_the_retention(url):
+    leap = datetime(2028, 2, 29, 12, 0, tzinfo=timezone.utc)
+    assert querylog.retention_cutoff(4, leap) == datetime(2024, 2, 29, 12, 0, tzinfo=timezone.utc)
+    assert querylog.retention_cutoff(5, leap) == datetime(2023, 2, 28, 12, 0, tzinfo=timezone.utc)
+    assert querylog.retention_cutoff(2, leap) == datetime(2026, 2, 28, 12, 0, tzinfo=timezone.utc)
+    cutoff = querylog.retention_cutoff(5, leap)
+    add(url, 1, at=cutoff - timedelta(microseconds=1))
+    add(url, 1, at=cutoff)
+    with session_factory(url)() as session:
+        assert querylog.prune(session, cutoff) == 1
+        session.commit()
+    assert [e.seq for e in entries(url)] == [2, 3] and check(url).problems == []
+
+
+def test_a_retention_longer_than_the_calendar_prunes_nothing(url):
+    """CREDIT_QUERY_LOG_YEARS=2030 (a year typed for a number of years) keeps everything, without an error."""
+    add(url, 2, at=YEARS_AGO[7])
+    for years in (2030, 10_000):
+        assert querylog.retention_cutoff(years) == datetime.min.replace(tzinfo=timezone.utc)
+        with session_factory(url)() as session:
+            assert querylog.prune(session, querylog.retention_cutoff(years)) == 0
+            session.commit()
+    assert [e.seq for e in entries(url)] == [1, 2] and check(url).problems == []
 
 
 def test_prune_of_every_entry_anchors_at_the_head(url):

@@ -24,6 +24,7 @@ from tests.portal.realname import (
     AUDITOR,
     ENV_CLERK,
     ORG_A,
+    PERSON,
     REVIEWER,
     STAFF_ADMIN,
     TAX_CLERK,
@@ -313,3 +314,20 @@ def test_metrics_allow_accepts_networks(tmp_path):
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 404
     assert Settings().metrics_allow == "127.0.0.1"
+
+
+def test_the_log_shows_id_numbers_masked_in_reasons_too(app, instance):
+    """An ID number typed as a filter is kept in the log read's own entry, and a staff reader's
+    stated purpose may hold one: the viewer shows it masked there too, as in the ID columns."""
+    auditor = as_(app, AUDITOR)
+    person = PERSON.id_number
+    assert auditor.get(f"/admin/log?subject={person}").status_code == 200
+    reviewer = as_(app, REVIEWER)
+    page = reviewer.post("/admin/subject", data={"subject": person, "purpose": f"核查 {person} 的异议",
+                                                 "csrf_token": csrf_token(reviewer, "/admin/subject")})
+    assert page.status_code == 200
+    page = auditor.get("/admin/log").get_data(as_text=True)
+    assert f"主体={person[:6]}********{person[-4:]}" in page and f"核查 {person[:6]}" in page
+    assert person not in page
+    # and each row says how many items its entry names (the log read of an empty page: none)
+    assert f"<td>查阅查询日志（主体={person[:6]}********{person[-4:]}；第1页，0条）</td><td>0</td>" in page
