@@ -546,7 +546,7 @@ class EmbeddedIndex(SearchIndex):
             limit *= FETCH_GROWTH
             hits = searcher.search(match, limit=limit, count=False).hits
         if after is not None:
-            score, key = after[0], code_keys(after[1])
+            score, key = after[0], (*code_keys(after[1]), after[1])
             hits = [h for h in hits if h[0] <= score]
             keys = _keys(searcher, [h for h in hits if h[0] == score], beside=key)
             hits = [h for h in hits if h[0] < score or keys[id(h)] > key]
@@ -683,11 +683,13 @@ def _ids(searcher: tantivy.Searcher, query: Query) -> list[str]:
     return [doc_id for doc_id, _address in searcher.search(query, limit=n, count=False, order_by_field="id").hits]
 
 
-def _keys(searcher: tantivy.Searcher, hits: list, beside: tuple | None = None) -> dict[int, tuple[int, int, int]]:
-    """{id(hit): the code keys of its document}, read from the fast fields in one call each. The
-    last key (a code's bytes past the 16th) is read only for hits whose first two tie with another
-    hit's or with those of `beside` (a cursor's keys): each call opens its column again, and codes
-    seldom share 16 bytes."""
+def _keys(searcher: tantivy.Searcher, hits: list, beside: tuple | None = None) -> dict[int, tuple]:
+    """{id(hit): a key that sorts as the code of its document does}, read from the fast fields in
+    one call each. The last key (a code's bytes past the 16th) is read only for hits whose first
+    two tie with another hit's or with those of `beside` (a cursor's key): each call opens its
+    column again, and codes seldom share 16 bytes. Codes alike in all 24 bytes the keys hold (a
+    social organisation's certificate number, 湖北省民政厅社证字第0001号, is longer) are told
+    apart by the whole code, read from the document; `beside` carries its whole code last."""
     if not hits:
         return {}
     addresses = [address for _score, address in hits]
@@ -697,7 +699,10 @@ def _keys(searcher: tantivy.Searcher, hits: list, beside: tuple | None = None) -
     seen = Counter(heads + ([beside[:2]] if beside else []))
     tied = [i for i, head in enumerate(heads) if seen[head] > 1]
     tails = dict(zip(tied, searcher.fast_field_values(last, [addresses[i] for i in tied]), strict=True)) if tied else {}
-    return {id(h): (*head, tails.get(i, 0)) for i, (h, head) in enumerate(zip(hits, heads, strict=True))}
+    keys = {i: (*head, tails.get(i, 0)) for i, head in enumerate(heads)}
+    alike = Counter([keys[i] for i in tied] + ([beside[:3]] if beside else []))
+    return {id(h): (*keys[i], _load(searcher, h[1])["code"] if alike[keys[i]] > 1 else "")
+            for i, h in enumerate(hits)}
 
 
 def _settled(hits: list, end: int, after: list | None) -> bool:

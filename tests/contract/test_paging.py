@@ -120,3 +120,33 @@ def test_every_page_of_a_query_reads_the_same_shard_copies(make_index, many_docs
     index.search_subjects(SubjectQuery(text="湖北贸易001", today=TODAY))
     index.search_records(RecordQuery(today=TODAY))
     assert len(set(sent)) == 3                              # other queries spread over the copies
+
+
+# Social organisations registered before USCCs carry certificate numbers such as
+# 湖北省民政厅社证字第0001号: longer than 24 bytes in UTF-8, and alike in their first 24.
+LONG_CODES = [f"湖北省民政厅社证字第{n:04d}号" for n in (7, 3, 9, 1, 5, 2, 8, 4, 6)]
+
+
+@pytest.fixture
+def long_coded(index, catalog):
+    rows = [licence(f"湖北贸易{i:03d}协会", "", 1 + i) for i in range(len(LONG_CODES))]
+    for (_kind, raw), code in zip(rows, LONG_CODES, strict=True):
+        del raw["code_uscc"]
+        raw["code_social"] = code
+    docs = builders.publish_rows(rows, catalog, TODAY)
+    index.upsert(docs)
+    index.refresh()
+    return index, docs
+
+
+@pytest.mark.parametrize("text", ["", "湖北贸易"])
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_ties_between_long_codes_alike_in_their_first_bytes_keep_code_order(long_coded, size, text):
+    """Equal scores are ordered by the whole code, page numbers and cursors alike, however long."""
+    index, docs = long_coded
+    q = SubjectQuery(text=text, today=TODAY, size=size)
+    assert [h.doc["code"] for h in walk(index.search_subjects, q)] == sorted(LONG_CODES)
+    paged = [h.doc["code"] for p in range(1, len(LONG_CODES) // size + 2)
+             for h in index.search_subjects(replace(q, page=p)).hits]
+    assert paged == sorted(LONG_CODES)
+    assert index.record_counts(LONG_CODES, TODAY) == oracle.counts(docs, LONG_CODES, TODAY)
